@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package arbor needs to build, test and run. Idempotent: packages
+# already present are skipped, so a second run costs one dpkg query.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  clang clang-14 clang-format clang-tidy lld libclang-rt-14-dev
+  libabsl-dev
+  libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
+  libsimdjson-dev
+  libboost-dev
+  libssl-dev libsecp256k1-dev libcrypto++-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  prometheus-cpp-dev
+  libpqxx-dev postgresql
+  coinor-libcbc-dev
+  python3
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install_deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+echo "install_deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

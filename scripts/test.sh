@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# README command 2: installs what is missing, then configures, builds and runs every test.
+#   1. the "ci" workflow preset: optimised build, warnings as errors, all ctest labels
+#      (unit, conformance, fuzz-corpus regression);
+#   2. the "asan" workflow preset: the same tests under AddressSanitizer + UBSan.
+# Set ARBOR_SKIP_ASAN=1 to run only the first pass (quick local iteration).
+# Conformance tests read ../shared (protocol samples, official vectors) in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/install_deps.sh
+
+if [ ! -d ../shared/protocols ]; then
+  echo "test.sh: ../shared/protocols not found beside the checkout (conformance data)" >&2
+  exit 1
+fi
+
+./scripts/check_format.sh
+
+start=$(date +%s)
+cmake --workflow --preset ci
+echo "test.sh: ci pass finished in $(( $(date +%s) - start )) s"
+
+if [ "${ARBOR_SKIP_ASAN:-0}" != "1" ]; then
+  start=$(date +%s)
+  cmake --workflow --preset asan
+  echo "test.sh: asan pass finished in $(( $(date +%s) - start )) s"
+fi
