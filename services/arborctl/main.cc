@@ -1,0 +1,36 @@
+// arborctl: the operator's command-line tool. Thin dispatch only; each command lives in its own
+// file and is testable in-process.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "book_replay.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: arborctl <command> [args]\n"
+    "\n"
+    "commands:\n"
+    "  book replay --venue polymarket|kalshi [--strict] [--tick-size ASSET=TICK]... [FILE]\n"
+    "      Apply recorded venue frames (one raw frame per line; stdin when FILE is omitted)\n"
+    "      and print the final books as JSON. Malformed lines are reported on stderr and\n"
+    "      skipped; with --strict the first one stops the replay with exit code 2.\n"
+    "  help\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::cout << kUsage;
+    return args.empty() ? 1 : 0;
+  }
+  if (args.size() >= 2 && args[0] == "book" && args[1] == "replay") {
+    return arbor::arborctl::BookReplayMain(std::vector<std::string>(args.begin() + 2, args.end()));
+  }
+  std::cerr << "arborctl: unknown command '" << args[0] << (args.size() > 1 ? " " + args[1] : "")
+            << "'\n\n"
+            << kUsage;
+  return 1;
+}
