@@ -33,11 +33,11 @@ struct BookReplayOptions {
 
 // Line counts of one replay, printed as the summary.
 struct BookReplayStats {
-  int lines = 0;       // non-blank lines read
-  int applied = 0;     // frames decoded and applied
-  int malformed = 0;   // frames that failed to decode (bad JSON, bad values)
-  int unknown = 0;     // well-formed frames of an event type we do not know
-  int rejected = 0;    // decoded frames whose application a book refused (off-grid, ...)
+  int lines = 0;      // non-blank lines read
+  int applied = 0;    // frames decoded and applied
+  int malformed = 0;  // frames that failed to decode (bad JSON, bad values)
+  int unknown = 0;    // well-formed frames of an event type we do not know
+  int rejected = 0;   // decoded frames whose application a book refused (off-grid, ...)
 };
 
 // Exit codes of the command.

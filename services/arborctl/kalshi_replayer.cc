@@ -36,9 +36,9 @@ class KalshiReplayer final : public VenueReplayer {
       case kalshi::ApplyOutcome::kStaleDropped:
       case kalshi::ApplyOutcome::kDuplicate:
         return {FrameOutcome::kRejected,
-                absl::FailedPreconditionError(absl::StrCat(
-                    "delta dropped (", ToAbsl(kalshi::ApplyOutcomeName(r.outcome)), ") for ",
-                    ToAbsl(decoder_.message().delta.market_ticker)))};
+                absl::FailedPreconditionError(
+                    absl::StrCat("delta dropped (", ToAbsl(kalshi::ApplyOutcomeName(r.outcome)),
+                                 ") for ", ToAbsl(decoder_.message().delta.market_ticker)))};
     }
     return {FrameOutcome::kApplied, absl::OkStatus()};
   }

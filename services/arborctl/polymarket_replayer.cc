@@ -24,7 +24,8 @@ class PolymarketReplayer final : public VenueReplayer {
           absl::StrCat("--tick-size ", asset, "=", tick, ": ", parsed.status().message()));
     }
     if (absl::Status s = books_.SetTickSize(asset, *parsed); !s.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("--tick-size ", asset, "=", tick, ": ", s.message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--tick-size ", asset, "=", tick, ": ", s.message()));
     }
     return absl::OkStatus();
   }

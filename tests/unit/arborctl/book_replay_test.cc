@@ -115,10 +115,11 @@ TEST(BookReplayTest, KnownTickSizeMakesOffGridPriceARejection) {
   BookReplayOptions options;
   options.venue = Venue::kPolymarket;
   options.tick_sizes = {{"1", "0.01"}};
-  const ReplayRun r = Replay(options,
-                       "{\"event_type\":\"book\",\"asset_id\":\"1\",\"market\":\"0x1\",\"bids\":"
-                       "[{\"price\":\"0.505\",\"size\":\"1\"}],\"asks\":[],\"timestamp\":\"1\","
-                       "\"hash\":\"h\"}\n");
+  const ReplayRun r =
+      Replay(options,
+             "{\"event_type\":\"book\",\"asset_id\":\"1\",\"market\":\"0x1\",\"bids\":"
+             "[{\"price\":\"0.505\",\"size\":\"1\"}],\"asks\":[],\"timestamp\":\"1\","
+             "\"hash\":\"h\"}\n");
   EXPECT_EQ(r.exit_code, kExitOk);
   EXPECT_EQ(r.stats.rejected, 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("off the tick grid"));
@@ -158,10 +159,10 @@ std::string RunCommand(const std::string& cmd, int* exit_code) {
 
 TEST(ArborctlBinaryTest, ReplaysFileAndStdinIdentically) {
   int code = -1;
-  const std::string from_file = RunCommand(std::string(ARBORCTL_BINARY) +
-                                               " book replay --venue kalshi " +
-                                               DataPath("kalshi_frames.jsonl") + " 2>/dev/null",
-                                           &code);
+  const std::string from_file =
+      RunCommand(std::string(ARBORCTL_BINARY) + " book replay --venue kalshi " +
+                     DataPath("kalshi_frames.jsonl") + " 2>/dev/null",
+                 &code);
   EXPECT_EQ(code, 0);
   EXPECT_EQ(from_file, ReadFile(DataPath("kalshi_expected.json")));
   const std::string from_stdin =
@@ -178,8 +179,7 @@ TEST(ArborctlBinaryTest, StrictExitCodeAndUnknownCommand) {
                  DataPath("kalshi_frames.jsonl") + " 2>/dev/null",
              &code);
   EXPECT_EQ(code, 2);
-  const std::string err =
-      RunCommand(std::string(ARBORCTL_BINARY) + " frobnicate 2>&1", &code);
+  const std::string err = RunCommand(std::string(ARBORCTL_BINARY) + " frobnicate 2>&1", &code);
   EXPECT_EQ(code, 1);
   EXPECT_THAT(err, HasSubstr("unknown command 'frobnicate'"));
   EXPECT_THAT(err, Not(HasSubstr("Segmentation")));

@@ -39,7 +39,8 @@ TEST(CheckTest, BugLogsAndCountsUnderLogAndCountPolicy) {
   EXPECT_EQ(BugCount("check_test.site_b"), 1u);
   EXPECT_EQ(BugCount("check_test.never"), 0u);
   EXPECT_EQ(TotalBugCount(), before + 3);
-  EXPECT_EQ(observed, (std::vector<std::string>{"check_test.site_a", "check_test.site_a", "check_test.site_b"}));
+  EXPECT_EQ(observed, (std::vector<std::string>{"check_test.site_a", "check_test.site_a",
+                                                "check_test.site_b"}));
   EXPECT_NE(sink.last.find(R"("site":"check_test.site_b")"), std::string::npos);
   SetBugObserver(nullptr);
   SetBugPolicyForTest(saved);

@@ -31,7 +31,7 @@ constexpr ParseCase kValidParses[] = {
     {"-54.00", -54'000'000},
     {"21574.08", 21'574'080'000},
     {"10500100", 10'500'100'000'000},
-    {"0.50000000000", 500'000},   // trailing zeros beyond 6 dp are exact
+    {"0.50000000000", 500'000},  // trailing zeros beyond 6 dp are exact
     {"000123.4", 123'400'000},
     {"1e-3", 1'000},
     {"2.5E2", 250'000'000},
@@ -93,7 +93,8 @@ TEST(FixedPointTest, FormatsShortestExactDecimal) {
   EXPECT_EQ(Price::FromMicros(1).ToString(), "0.000001");
   EXPECT_EQ(Quantity::FromMicros(-54'000'000).ToString(), "-54");
   EXPECT_EQ(Quantity::FromMicros(21'574'080'000).ToString(), "21574.08");
-  EXPECT_EQ(Money::FromMicros(std::numeric_limits<int64_t>::min()).ToString(), "-9223372036854.775808");
+  EXPECT_EQ(Money::FromMicros(std::numeric_limits<int64_t>::min()).ToString(),
+            "-9223372036854.775808");
 }
 
 TEST(FixedPointTest, FormatsFixedPlaces) {
@@ -140,18 +141,23 @@ TEST(FixedPointTest, NotionalRoundsAsRequested) {
   EXPECT_EQ(Notional(p, -q, Rounding::kUp).micros(), -499'999);
   EXPECT_EQ(Notional(p, -q, Rounding::kHalfUp).micros(), -500'000);
   // Exact products are unaffected by the mode: 21.04 shares at 0.56 = 11.7824.
-  EXPECT_EQ(Notional(Price::FromMicros(560'000), Quantity::FromMicros(21'040'000), Rounding::kUp).micros(),
+  EXPECT_EQ(Notional(Price::FromMicros(560'000), Quantity::FromMicros(21'040'000), Rounding::kUp)
+                .micros(),
             11'782'400);
 }
 
 TEST(FixedPointTest, QuantityForNotionalAndAveragePrice) {
   // $1 at 0.0056 buys 178.571428... shares.
-  EXPECT_EQ(QuantityForNotional(Money::FromUnits(1), Price::FromMicros(5'600), Rounding::kDown).micros(),
-            178'571'428);
-  EXPECT_EQ(QuantityForNotional(Money::FromUnits(1), Price::FromMicros(5'600), Rounding::kUp).micros(),
-            178'571'429);
-  EXPECT_EQ(AveragePrice(Money::FromUnits(1), Quantity::FromUnits(3), Rounding::kUp).micros(), 333'334);
-  EXPECT_EQ(AveragePrice(Money::FromUnits(1), Quantity::FromUnits(3), Rounding::kDown).micros(), 333'333);
+  EXPECT_EQ(
+      QuantityForNotional(Money::FromUnits(1), Price::FromMicros(5'600), Rounding::kDown).micros(),
+      178'571'428);
+  EXPECT_EQ(
+      QuantityForNotional(Money::FromUnits(1), Price::FromMicros(5'600), Rounding::kUp).micros(),
+      178'571'429);
+  EXPECT_EQ(AveragePrice(Money::FromUnits(1), Quantity::FromUnits(3), Rounding::kUp).micros(),
+            333'334);
+  EXPECT_EQ(AveragePrice(Money::FromUnits(1), Quantity::FromUnits(3), Rounding::kDown).micros(),
+            333'333);
 }
 
 TEST(FixedPointTest, MulDivSaturatesInsteadOfWrapping) {

@@ -10,10 +10,20 @@ namespace {
 TEST(JsonWriterTest, NestedContainersAndCommas) {
   JsonWriter w;
   w.BeginObject()
-      .Key("a").Int(-1)
-      .Key("b").BeginArray().String("x").Uint(2).Bool(false).Null().EndArray()
-      .Key("c").BeginObject().EndObject()
-      .Key("d").Raw("[1,2]")
+      .Key("a")
+      .Int(-1)
+      .Key("b")
+      .BeginArray()
+      .String("x")
+      .Uint(2)
+      .Bool(false)
+      .Null()
+      .EndArray()
+      .Key("c")
+      .BeginObject()
+      .EndObject()
+      .Key("d")
+      .Raw("[1,2]")
       .EndObject();
   EXPECT_EQ(w.str(), R"({"a":-1,"b":["x",2,false,null],"c":{},"d":[1,2]})");
 }
@@ -29,7 +39,11 @@ TEST(JsonWriterTest, EscapesControlCharactersQuotesAndBackslashes) {
 
 TEST(JsonWriterTest, DoublesAreShortestRoundTripAndNonFiniteIsNull) {
   JsonWriter w;
-  w.BeginArray().Double(0.1).Double(1.0 / 3).Double(std::numeric_limits<double>::quiet_NaN()).EndArray();
+  w.BeginArray()
+      .Double(0.1)
+      .Double(1.0 / 3)
+      .Double(std::numeric_limits<double>::quiet_NaN())
+      .EndArray();
   EXPECT_EQ(w.str(), "[0.1,0.3333333333333333,null]");
 }
 

@@ -37,9 +37,10 @@ TEST_F(LogTest, WritesOneJsonObjectPerLineWithFields) {
       .Field("healthy", false)
       .Field("ratio", 0.5);
   ASSERT_EQ(sink_.lines.size(), 1u);
-  EXPECT_EQ(sink_.lines[0],
-            R"({"ts":"2025-11-22T01:02:03.456789Z","level":"warning","component":"feed",)"
-            R"("msg":"reconnecting","venue":"polymarket","attempt":3,"bytes":7,"healthy":false,"ratio":0.5})");
+  EXPECT_EQ(
+      sink_.lines[0],
+      R"({"ts":"2025-11-22T01:02:03.456789Z","level":"warning","component":"feed",)"
+      R"("msg":"reconnecting","venue":"polymarket","attempt":3,"bytes":7,"healthy":false,"ratio":0.5})");
 }
 
 TEST_F(LogTest, DisabledLevelsAreNotEvaluated) {

@@ -79,7 +79,8 @@ std::vector<const EnumDescriptor*> AllApiEnums() {
 }
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 bool IsFloatingPoint(const FieldDescriptor* f) {
@@ -122,11 +123,11 @@ TEST(ApiContractTest, OpportunityRoundTrips) {
   arbor::v1::Opportunity opp;
   opp.set_opportunity_id("opp-binary-6f1c2e");
   opp.set_lane(arbor::v1::LANE_BINARY);
-  opp.set_size_sets_micros(100'000'000);           // 100 sets
-  opp.set_total_cost_micros(97'000'000);           // 0.97 per set
-  opp.set_total_fees_micros(1'250'000);            // 1.25 USD
-  opp.set_worst_case_payoff_micros(100'000'000);   // every outcome pays 1 per set
-  opp.set_guaranteed_profit_micros(1'750'000);     // 100 - 97 - 1.25
+  opp.set_size_sets_micros(100'000'000);          // 100 sets
+  opp.set_total_cost_micros(97'000'000);          // 0.97 per set
+  opp.set_total_fees_micros(1'250'000);           // 1.25 USD
+  opp.set_worst_case_payoff_micros(100'000'000);  // every outcome pays 1 per set
+  opp.set_guaranteed_profit_micros(1'750'000);    // 100 - 97 - 1.25
   opp.set_expected_profit_micros(1'750'000);
   opp.set_guaranteed(true);
   opp.set_confidence(1.0);
@@ -291,12 +292,9 @@ TEST(ApiContractTest, LedgerMessagesHaveNoFloatingPoint) {
 
 TEST(ApiContractTest, DoublesOnlyOnAllowListedModelOutputs) {
   const std::set<std::string> allowed = {
-      "arbor.v1.Opportunity.probability",
-      "arbor.v1.Opportunity.probability_ci_low",
-      "arbor.v1.Opportunity.probability_ci_high",
-      "arbor.v1.Opportunity.probability_ci_level",
-      "arbor.v1.Opportunity.confidence",
-      "arbor.v1.Opportunity.projection_divergence",
+      "arbor.v1.Opportunity.probability",         "arbor.v1.Opportunity.probability_ci_low",
+      "arbor.v1.Opportunity.probability_ci_high", "arbor.v1.Opportunity.probability_ci_level",
+      "arbor.v1.Opportunity.confidence",          "arbor.v1.Opportunity.projection_divergence",
       "arbor.v1.Opportunity.projection_gap",
   };
   for (const Descriptor* d : AllApiMessages()) {

@@ -34,17 +34,18 @@ uint64_t TotalBugCount();
 void SetBugObserver(std::function<void(std::string_view site)> observer);
 
 namespace internal {
-[[noreturn]] void CheckFailed(const char* file, int line, const char* condition, std::string_view msg);
+[[noreturn]] void CheckFailed(const char* file, int line, const char* condition,
+                              std::string_view msg);
 void ReportBug(const char* site, std::string_view msg, const char* file, int line);
 }  // namespace internal
 
 }  // namespace arbor
 
-#define ARBOR_CHECK(cond, msg)                                           \
-  do {                                                                   \
-    if (__builtin_expect(!(cond), 0)) {                                  \
-      ::arbor::internal::CheckFailed(__FILE__, __LINE__, #cond, (msg));  \
-    }                                                                    \
+#define ARBOR_CHECK(cond, msg)                                          \
+  do {                                                                  \
+    if (__builtin_expect(!(cond), 0)) {                                 \
+      ::arbor::internal::CheckFailed(__FILE__, __LINE__, #cond, (msg)); \
+    }                                                                   \
   } while (false)
 
 #ifdef NDEBUG

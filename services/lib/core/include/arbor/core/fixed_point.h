@@ -108,8 +108,12 @@ class FixedPoint {
   }
   friend constexpr FixedPoint operator+(FixedPoint a, FixedPoint b) { return a += b; }
   friend constexpr FixedPoint operator-(FixedPoint a, FixedPoint b) { return a -= b; }
-  friend constexpr FixedPoint operator*(FixedPoint a, int64_t k) { return FixedPoint(a.micros_ * k); }
-  friend constexpr FixedPoint operator*(int64_t k, FixedPoint a) { return FixedPoint(a.micros_ * k); }
+  friend constexpr FixedPoint operator*(FixedPoint a, int64_t k) {
+    return FixedPoint(a.micros_ * k);
+  }
+  friend constexpr FixedPoint operator*(int64_t k, FixedPoint a) {
+    return FixedPoint(a.micros_ * k);
+  }
   friend constexpr bool operator==(FixedPoint, FixedPoint) = default;
   friend constexpr auto operator<=>(FixedPoint, FixedPoint) = default;
 

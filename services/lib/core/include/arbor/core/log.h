@@ -50,9 +50,11 @@ class Logger {
  public:
   static Logger& Global();
 
-  void SetSink(LogSink* sink);    // not owned; nullptr restores stderr
+  void SetSink(LogSink* sink);        // not owned; nullptr restores stderr
   void SetClock(const Clock* clock);  // not owned; nullptr restores the system clock
-  void SetMinLevel(LogLevel level) { min_level_.store(static_cast<int>(level), std::memory_order_relaxed); }
+  void SetMinLevel(LogLevel level) {
+    min_level_.store(static_cast<int>(level), std::memory_order_relaxed);
+  }
   bool Enabled(LogLevel level) const {
     return static_cast<int>(level) >= min_level_.load(std::memory_order_relaxed);
   }
@@ -76,11 +78,16 @@ class LogLine {
   LogLine& operator=(const LogLine&) = delete;
 
   LogLine& Field(std::string_view key, std::string_view value);
-  LogLine& Field(std::string_view key, const char* value) { return Field(key, std::string_view(value)); }
-  LogLine& Field(std::string_view key, const std::string& value) { return Field(key, std::string_view(value)); }
+  LogLine& Field(std::string_view key, const char* value) {
+    return Field(key, std::string_view(value));
+  }
+  LogLine& Field(std::string_view key, const std::string& value) {
+    return Field(key, std::string_view(value));
+  }
   LogLine& Field(std::string_view key, bool value);
   LogLine& Field(std::string_view key, double value);
-  template <typename T, typename = std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>>>
+  template <typename T,
+            typename = std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>>>
   LogLine& Field(std::string_view key, T value) {
     if constexpr (std::is_signed_v<T>) {
       writer_.Key(key).Int(static_cast<int64_t>(value));
@@ -98,7 +105,7 @@ class LogLine {
 
 // ARBOR_LOG(kInfo, "component", "message").Field(...)...;  Fields are not evaluated when the
 // level is disabled.
-#define ARBOR_LOG(level, component, msg)                                   \
-  if (!::arbor::Logger::Global().Enabled(::arbor::LogLevel::level)) {      \
-  } else                                                                   \
+#define ARBOR_LOG(level, component, msg)                              \
+  if (!::arbor::Logger::Global().Enabled(::arbor::LogLevel::level)) { \
+  } else                                                              \
     ::arbor::LogLine(::arbor::LogLevel::level, (component), (msg))

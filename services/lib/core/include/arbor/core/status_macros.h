@@ -21,10 +21,10 @@
 
 // Evaluates `expr` (an absl::Status) once and returns it from the enclosing function if it is
 // not OK.
-#define ARBOR_RETURN_IF_ERROR(expr)                                                   \
-  do {                                                                                \
-    ::absl::Status arbor_status_macros_status = (expr);                               \
-    if (!arbor_status_macros_status.ok()) return arbor_status_macros_status;          \
+#define ARBOR_RETURN_IF_ERROR(expr)                                          \
+  do {                                                                       \
+    ::absl::Status arbor_status_macros_status = (expr);                      \
+    if (!arbor_status_macros_status.ok()) return arbor_status_macros_status; \
   } while (false)
 
 // Evaluates `rexpr` (an absl::StatusOr<T>) once; on error returns its status from the enclosing
@@ -33,7 +33,7 @@
 #define ARBOR_ASSIGN_OR_RETURN(lhs, rexpr) \
   ARBOR_ASSIGN_OR_RETURN_IMPL(ARBOR_STATUS_MACROS_CONCAT(arbor_statusor_, __COUNTER__), lhs, rexpr)
 
-#define ARBOR_ASSIGN_OR_RETURN_IMPL(statusor, lhs, rexpr) \
-  auto statusor = (rexpr);                                \
+#define ARBOR_ASSIGN_OR_RETURN_IMPL(statusor, lhs, rexpr)  \
+  auto statusor = (rexpr);                                 \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()

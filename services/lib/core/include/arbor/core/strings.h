@@ -13,10 +13,14 @@
 namespace arbor {
 
 // Zero-copy conversion; the result aliases `s`.
-inline absl::string_view ToAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+inline absl::string_view ToAbsl(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
 
 // Zero-copy conversion; the result aliases `s`.
-inline std::string_view FromAbsl(absl::string_view s) { return std::string_view(s.data(), s.size()); }
+inline std::string_view FromAbsl(absl::string_view s) {
+  return std::string_view(s.data(), s.size());
+}
 
 // Returns at most `max_len` bytes of `s` for quoting untrusted input in error messages, with
 // "..." appended when truncated.
