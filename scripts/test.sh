@@ -2,8 +2,10 @@
 # README command 2: installs what is missing, then configures, builds and runs every test.
 #   1. the "ci" workflow preset: optimised build, warnings as errors, all ctest labels
 #      (unit, conformance, fuzz-corpus regression);
-#   2. the "asan" workflow preset: the same tests under AddressSanitizer + UBSan.
-# Set ARBOR_SKIP_ASAN=1 to run only the first pass (quick local iteration).
+#   2. the "asan" workflow preset: the same tests under AddressSanitizer + UBSan;
+#   3. the libFuzzer targets built with clang 14 (preset "fuzz"), each fuzzed for a fixed,
+#      seeded budget (scripts/fuzz.sh), so the fuzz build cannot rot.
+# ARBOR_SKIP_ASAN=1 / ARBOR_SKIP_FUZZ=1 skip passes 2 / 3 (quick local iteration).
 # Conformance tests read ../shared (protocol samples, official vectors) in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,4 +27,10 @@ if [ "${ARBOR_SKIP_ASAN:-0}" != "1" ]; then
   start=$(date +%s)
   cmake --workflow --preset asan
   echo "test.sh: asan pass finished in $(( $(date +%s) - start )) s"
+fi
+
+if [ "${ARBOR_SKIP_FUZZ:-0}" != "1" ]; then
+  start=$(date +%s)
+  ./scripts/fuzz.sh
+  echo "test.sh: fuzz pass finished in $(( $(date +%s) - start )) s"
 fi
