@@ -19,18 +19,28 @@ fi
 
 ./scripts/check_format.sh
 
+# Every pass's ctest output is also kept here so the closing line can total them.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
 start=$(date +%s)
-cmake --workflow --preset ci
+cmake --workflow --preset ci 2>&1 | tee -a "$log"
 echo "test.sh: ci pass finished in $(( $(date +%s) - start )) s"
 
 if [ "${ARBOR_SKIP_ASAN:-0}" != "1" ]; then
   start=$(date +%s)
-  cmake --workflow --preset asan
+  cmake --workflow --preset asan 2>&1 | tee -a "$log"
   echo "test.sh: asan pass finished in $(( $(date +%s) - start )) s"
 fi
 
 if [ "${ARBOR_SKIP_FUZZ:-0}" != "1" ]; then
   start=$(date +%s)
-  ./scripts/fuzz.sh
+  ./scripts/fuzz.sh 2>&1 | tee -a "$log"
   echo "test.sh: fuzz pass finished in $(( $(date +%s) - start )) s"
 fi
+
+# ctest prints "100% tests passed, 0 tests failed out of N" per pass; a failing pass has
+# already stopped the script (set -e with pipefail), so this totals green passes.
+total=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\1 \2/p' "$log" |
+        awk '{f += $1; n += $2} END {printf "%d passed, %d failed", n - f, f}')
+echo "test.sh: $total"
