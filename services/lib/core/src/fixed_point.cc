@@ -76,8 +76,9 @@ absl::StatusOr<int64_t> ParseScaledDecimal(std::string_view text, int decimals) 
     int e = 0;
     for (; i < n; ++i) {
       const char c = text[i];
-      if (c < '0' || c > '9')
+      if (c < '0' || c > '9') {
         return ParseError(text, absl::StrCat("unexpected character at offset ", i));
+      }
       if (e > 1000) return ParseError(text, "exponent out of range");
       e = e * 10 + (c - '0');
     }

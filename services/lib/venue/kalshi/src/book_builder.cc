@@ -150,8 +150,9 @@ ApplyResult BookSet::Apply(const WsMessage& message) {
     case MessageType::kOk: {
       // The ok reply to update_subscription carries the sid's seq: it takes part in the
       // counter, so observe it; otherwise every get_snapshot would look like a gap.
-      if (!message.sid.has_value() || !message.seq.has_value())
+      if (!message.sid.has_value() || !message.seq.has_value()) {
         return Result(ApplyOutcome::kIgnored);
+      }
       const SeqResult seq = seq_.Observe(*message.sid, *message.seq);
       if (seq.status != SeqStatus::kGap) return Result(ApplyOutcome::kIgnored);
       ++counters_.gaps;

@@ -321,8 +321,9 @@ absl::Status ReadLevels(od::value& v, const JsonCtx& ctx, std::string_view field
       if (!s.ok()) return s;
       ++j;
     }
-    if (j != 2)
+    if (j != 2) {
       return FieldError(ctx, {field, i}, Location(level), "a level must be [price, count]");
+    }
     out->push_back(parsed);
     ++i;
   }

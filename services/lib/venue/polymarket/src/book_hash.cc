@@ -186,7 +186,7 @@ absl::StatusOr<std::string> OrderBookSummaryHash(const BookSummary& summary) {
     return absl::InternalError("OpenSSL EVP_Digest(SHA-1) failed");
   }
   std::string hex;
-  hex.reserve(2 * digest_len);
+  hex.reserve(size_t{2} * digest_len);
   for (unsigned int i = 0; i < digest_len; ++i) {
     hex.push_back(kHex[digest[i] >> 4]);
     hex.push_back(kHex[digest[i] & 0xF]);

@@ -33,7 +33,10 @@
 #define ARBOR_ASSIGN_OR_RETURN(lhs, rexpr) \
   ARBOR_ASSIGN_OR_RETURN_IMPL(ARBOR_STATUS_MACROS_CONCAT(arbor_statusor_, __COUNTER__), lhs, rexpr)
 
+// `statusor` is an identifier and `lhs` may be a declaration: neither can be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define ARBOR_ASSIGN_OR_RETURN_IMPL(statusor, lhs, rexpr)  \
   auto statusor = (rexpr);                                 \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()
+// NOLINTEND(bugprone-macro-parentheses)

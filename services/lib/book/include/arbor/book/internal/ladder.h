@@ -74,8 +74,9 @@ class Ladder {
     size_t w = static_cast<size_t>(i) >> 6;
     // Keep bits 0..(i & 63); the shift is by at most 63.
     const uint64_t bits = words_[w] & (~uint64_t{0} >> (63 - (i & 63)));
-    if (bits != 0)
+    if (bits != 0) {
       return static_cast<int>(w * 64 + 63 - static_cast<size_t>(std::countl_zero(bits)));
+    }
     if (w == 0) return -1;
     // Previous non-empty word strictly below w.
     const size_t prev = w - 1;
