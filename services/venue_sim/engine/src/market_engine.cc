@@ -309,12 +309,14 @@ void MarketEngine::Execute(Order& taker, Order& maker, const Candidate& c, Quant
 
   taker.filled += qty;
   maker.filled += qty;
+  Touch(maker.request.outcome, maker.request.side, maker.request.price);
   if (!maker.remaining().IsPositive()) Finish(maker, OrderState::kFilled);
   out->trades.push_back(std::move(trade));
 }
 
 void MarketEngine::Rest(Order& order) {
   const int t = order.request.outcome;
+  Touch(t, order.request.side, order.request.price);
   if (order.request.side == Side::kBuy) {
     bids_[t][order.request.price].push_back(order.id);
   } else {
@@ -324,6 +326,7 @@ void MarketEngine::Rest(Order& order) {
 
 void MarketEngine::Unrest(const Order& order) {
   const int t = order.request.outcome;
+  Touch(t, order.request.side, order.request.price);
   auto remove = [&](auto& ladder) {
     auto it = ladder.find(order.request.price);
     if (it == ladder.end()) return;
@@ -378,6 +381,36 @@ std::vector<uint64_t> MarketEngine::ExpireOrders(int64_t now_ms) {
   }
   std::sort(expired.begin(), expired.end());
   return expired;
+}
+
+void MarketEngine::Touch(int outcome, Side side, Price price) {
+  for (const LevelChange& c : touched_) {
+    if (c.outcome == outcome && c.side == side && c.price == price) return;
+  }
+  touched_.push_back(LevelChange{outcome, side, price, Quantity::Zero()});
+}
+
+Quantity MarketEngine::LevelTotal(int outcome, Side side, Price price) const {
+  const Queue* q = nullptr;
+  if (side == Side::kBuy) {
+    auto it = bids_[outcome].find(price);
+    if (it != bids_[outcome].end()) q = &it->second;
+  } else {
+    auto it = asks_[outcome].find(price);
+    if (it != asks_[outcome].end()) q = &it->second;
+  }
+  Quantity total;
+  if (q != nullptr) {
+    for (uint64_t id : *q) total += orders_.at(id).remaining();
+  }
+  return total;
+}
+
+std::vector<LevelChange> MarketEngine::TakeLevelChanges() {
+  std::vector<LevelChange> out;
+  out.swap(touched_);
+  for (LevelChange& c : out) c.size = LevelTotal(c.outcome, c.side, c.price);
+  return out;
 }
 
 const Order* MarketEngine::Find(uint64_t order_id) const {

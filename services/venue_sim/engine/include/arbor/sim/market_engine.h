@@ -98,6 +98,14 @@ struct PlaceResult {
   std::vector<uint64_t> self_trade_canceled;  // resting orders canceled by self-trade prevention
 };
 
+// A book level whose total changed, with its new total (zero = the level is gone).
+struct LevelChange {
+  int outcome = 0;
+  Side side = Side::kBuy;
+  Price price;
+  Quantity size;
+};
+
 struct MarketConfig {
   std::string condition_id;
   std::string yes_token;
@@ -137,6 +145,10 @@ class MarketEngine {
   // Aggregated levels of one token's book side, best first: (price, total size).
   std::vector<std::pair<Price, Quantity>> Levels(int outcome, Side side) const;
 
+  // The levels touched since the last call (each once, in first-touch order) with their
+  // current totals: what a market-data feed publishes as `price_change`.
+  std::vector<LevelChange> TakeLevelChanges();
+
   const MarketConfig& config() const { return config_; }
   const std::string& token(int outcome) const {
     return outcome == 0 ? config_.yes_token : config_.no_token;
@@ -165,6 +177,8 @@ class MarketEngine {
   void Rest(Order& order);
   void Unrest(const Order& order);
   void Finish(Order& order, OrderState state);
+  void Touch(int outcome, Side side, Price price);
+  Quantity LevelTotal(int outcome, Side side, Price price) const;
 
   MarketConfig config_;
   Ledger* ledger_;
@@ -175,6 +189,7 @@ class MarketEngine {
   uint64_t next_sequence_ = 1;
   uint64_t next_trade_id_ = 1;
   Money fees_collected_;
+  std::vector<LevelChange> touched_;  // sizes filled in by TakeLevelChanges
 };
 
 }  // namespace arbor::sim
