@@ -1,0 +1,80 @@
+// File: arbor/sim/universe.h
+//
+// The simulator's market universe: binary markets and NegRisk events with realistic Polymarket
+// metadata (77-digit token ids, 0x condition ids, categories with their fee schedules, the tick
+// sizes in use including 0.005 / 0.0025, end dates), generated deterministically from a seed,
+// plus each market's ground-truth probability (`fair_yes`; NegRisk events' fair values sum to
+// exactly 1). Rendered as Gamma `/markets` and `/events` objects.
+//
+// Pure functions; thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "arbor/core/fixed_point.h"
+#include "arbor/venue/polymarket/fees.h"
+
+namespace arbor::sim {
+
+struct UniverseSpec {
+  uint64_t seed = 1;
+  int binary_markets = 1600;
+  int negrisk_events = 80;
+  int min_outcomes = 3;  // markets per NegRisk event
+  int max_outcomes = 8;
+  int64_t start_unix_s = 1'790'000'000;  // end dates fall 1 hour to 120 days after this
+};
+
+struct SimMarket {
+  std::string gamma_id;
+  std::string condition_id;  // 0x + 64 hex
+  std::string question_id;
+  std::string question;
+  std::string slug;
+  std::string yes_token;  // 77-digit decimal strings
+  std::string no_token;
+  std::string category;  // crypto, sports, politics, economics, geopolitics
+  std::string fee_type;  // Gamma feeType
+  Price tick;
+  venue::polymarket::FeeSchedule fees;
+  int64_t end_unix_s = 0;
+  int event_index = -1;  // index into Universe::events, -1 for a standalone binary market
+  std::string group_item_title;
+  Price fair_yes;  // ground truth: P(YES)
+};
+
+struct SimEvent {
+  std::string gamma_id;
+  std::string ticker;
+  std::string slug;
+  std::string title;
+  std::string category;
+  bool neg_risk = false;
+  std::string neg_risk_market_id;  // 0x + 64 hex for NegRisk events
+  int64_t end_unix_s = 0;
+  std::vector<int> markets;  // indexes into Universe::markets
+};
+
+struct Universe {
+  std::vector<SimMarket> markets;
+  std::vector<SimEvent> events;
+};
+
+// Deterministic in `spec` (same spec, same universe, byte for byte). InvalidArgument for
+// negative counts or an outcome range outside [2, 64].
+[[nodiscard]] absl::StatusOr<Universe> GenerateUniverse(const UniverseSpec& spec);
+
+// Gamma `/markets` object for one market (JSON-encoded string arrays, numbers and strings as
+// the venue mixes them).
+std::string GammaMarketJson(const Universe& universe, const SimMarket& market);
+// Gamma `/events` object with its markets nested.
+std::string GammaEventJson(const Universe& universe, const SimEvent& event);
+
+// ISO-8601 UTC ("2026-11-22T01:02:03Z").
+std::string IsoTime(int64_t unix_s);
+
+}  // namespace arbor::sim
