@@ -190,6 +190,7 @@ std::optional<MarketEngine::Candidate> MarketEngine::Best(const Order& taker,
       }
     }
   }
+  if (!config_.cross_matching) return same;
   if (!same) return cross;
   if (!cross) return same;
   // Better effective price first; equal prices go by arrival.
@@ -216,13 +217,14 @@ Quantity MarketEngine::Fillable(const Order& taker) const {
       if (m.request.account != me) total += m.remaining();
     }
   };
+  const bool cross = config_.cross_matching;
   if (buy) {
     for (const auto& [price, q] : asks_[t]) {
       if (price > limit) break;
       add(q);
     }
     for (const auto& [price, q] : bids_[o]) {
-      if (Complement(price) > limit) break;
+      if (!cross || Complement(price) > limit) break;
       add(q);
     }
   } else {
@@ -231,7 +233,7 @@ Quantity MarketEngine::Fillable(const Order& taker) const {
       add(q);
     }
     for (const auto& [price, q] : asks_[o]) {
-      if (Complement(price) < limit) break;
+      if (!cross || Complement(price) < limit) break;
       add(q);
     }
   }

@@ -115,6 +115,10 @@ struct MarketConfig {
   Quantity size_step = Quantity::FromMicros(10'000);
   venue::polymarket::FeeSchedule fees;
   SelfTradePolicy self_trade = SelfTradePolicy::kCancelResting;
+  // Mint / merge matching across the two tokens. The CTF exchange always does it; switching it
+  // off lets complementary quotes rest uncrossed (YES ask + NO ask < 1), which is how the
+  // simulator shows a binary mispricing (see exchange.h).
+  bool cross_matching = true;
 };
 
 class MarketEngine {
@@ -150,6 +154,7 @@ class MarketEngine {
   std::vector<LevelChange> TakeLevelChanges();
 
   const MarketConfig& config() const { return config_; }
+  void set_cross_matching(bool on) { config_.cross_matching = on; }
   const std::string& token(int outcome) const {
     return outcome == 0 ? config_.yes_token : config_.no_token;
   }

@@ -1,0 +1,122 @@
+// File: arbor/sim/exchange.h
+//
+// The simulated exchange: a Universe, one MarketEngine per market over a shared Ledger, and the
+// agents that make its books move:
+//   - a market maker per market quoting both tokens around the market's fair value (YES bid and
+//     ask, and the NO side as their complement), re-quoting when the fair value moves;
+//   - noise traders sending marketable orders at random;
+//   - fair values following a seeded random walk in log-odds, with every NegRisk event's fair
+//     values renormalised to sum to one.
+// Injected mispricings (the arbitrage the scanner hunts) replace the market maker's quotes on
+// the affected markets for a number of steps and are recorded as ground truth:
+//   kBinaryUnderpriced  YES ask + NO ask = 1 - edge (buy both, redeem the set)
+//   kBinaryOverpriced   YES bid + NO bid = 1 + edge (split a set, sell both)
+//   kNegRiskYesUnder    the YES asks of an event sum to 1 - edge
+//   kNegRiskNoUnder     the NO asks of an n-market event sum to n - 1 - edge
+// Everything is deterministic in the scenario's seed. Not thread-safe: the simulator's exchange
+// thread owns it. Model arithmetic (the random walk) uses double; every order the agents send
+// is fixed point on the market's tick grid.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "arbor/sim/ledger.h"
+#include "arbor/sim/market_engine.h"
+#include "arbor/sim/universe.h"
+
+namespace arbor::sim {
+
+struct DynamicsSpec {
+  double log_odds_volatility = 0.02;  // per-step standard deviation of the log-odds walk
+  Price half_spread = Price::FromMicros(10'000);
+  Quantity quote_size = Quantity::FromUnits(200);
+  double noise_orders_per_market = 0.02;  // expected marketable orders per market per step
+  Quantity noise_size = Quantity::FromUnits(10);
+};
+
+enum class MispricingKind {
+  kBinaryUnderpriced,
+  kBinaryOverpriced,
+  kNegRiskYesUnder,
+  kNegRiskNoUnder
+};
+const char* MispricingKindName(MispricingKind kind);
+
+struct MispricingSpec {
+  MispricingKind kind = MispricingKind::kBinaryUnderpriced;
+  int64_t at_step = 0;
+  int target = 0;  // market index (binary kinds) or event index (NegRisk kinds)
+  Price edge = Price::FromMicros(20'000);
+  int64_t duration_steps = 10;
+};
+
+// A mispricing the exchange has put on its books: what a perfect scanner would find.
+struct ActiveMispricing {
+  MispricingSpec spec;
+  std::vector<int> markets;  // affected market indexes
+  int64_t started_step = 0;
+};
+
+class Exchange {
+ public:
+  // Funds the agents and places the initial quotes (step 0).
+  static absl::StatusOr<std::unique_ptr<Exchange>> Create(Universe universe, DynamicsSpec dynamics,
+                                                          std::vector<MispricingSpec> mispricings,
+                                                          uint64_t seed);
+
+  // Advances one step: fair values move, quotes refresh, scheduled mispricings start or end,
+  // noise traders trade. `now_ms` stamps orders (GTD expiry).
+  [[nodiscard]] absl::Status Step(int64_t now_ms);
+
+  int64_t step() const { return step_; }
+  const Universe& universe() const { return universe_; }
+  Ledger& ledger() { return ledger_; }
+  const Ledger& ledger() const { return ledger_; }
+  MarketEngine& engine(int market) { return *engines_[static_cast<size_t>(market)]; }
+  const MarketEngine& engine(int market) const { return *engines_[static_cast<size_t>(market)]; }
+  // The market index of a token id, or -1.
+  int MarketOfToken(std::string_view token) const;
+  // Current ground-truth probability of YES.
+  Price fair(int market) const;
+  const std::vector<ActiveMispricing>& active_mispricings() const { return active_; }
+  // Every mispricing that has started so far, in order.
+  const std::vector<ActiveMispricing>& mispricing_history() const { return history_; }
+  uint64_t noise_trades() const { return noise_trades_; }
+
+  static constexpr std::string_view kMakerAccount = "sim-maker";
+  static constexpr std::string_view kNoiseAccount = "sim-noise";
+
+ private:
+  Exchange(Universe universe, DynamicsSpec dynamics, std::vector<MispricingSpec> mispricings,
+           uint64_t seed);
+  absl::Status Quote(int market, Price yes_bid, Price yes_ask, int64_t now_ms);
+  absl::Status QuoteLegs(int market, Price yes_bid, Price yes_ask, Price no_bid, Price no_ask,
+                         int64_t now_ms);
+  absl::Status QuoteAroundFair(int market, int64_t now_ms);
+  absl::Status StartMispricing(const MispricingSpec& spec, int64_t now_ms);
+  bool Mispriced(int market) const;
+  void MoveFairValues();
+
+  Universe universe_;
+  DynamicsSpec dynamics_;
+  std::vector<MispricingSpec> schedule_;
+  std::mt19937_64 rng_;
+  Ledger ledger_;
+  std::vector<std::unique_ptr<MarketEngine>> engines_;
+  std::vector<double> log_odds_;
+  std::vector<std::vector<uint64_t>> maker_orders_;  // per market
+  absl::flat_hash_map<std::string, int> token_market_;
+  std::vector<ActiveMispricing> active_;
+  std::vector<ActiveMispricing> history_;
+  int64_t step_ = 0;
+  uint64_t noise_trades_ = 0;
+};
+
+}  // namespace arbor::sim

@@ -1,0 +1,314 @@
+#include "arbor/sim/exchange.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "arbor/core/status_macros.h"
+#include "arbor/core/strings.h"
+
+namespace arbor::sim {
+namespace {
+
+// Agents start with plenty of cash and of both tokens of every market (as if they had minted
+// sets long ago), so their orders are never refused for funds.
+constexpr int64_t kAgentCashUnits = 1'000'000'000;
+constexpr int64_t kAgentInventoryUnits = 10'000'000;
+// Fair values stay inside [2 %, 98 %] so that quotes keep room on both sides.
+constexpr double kMinFair = 0.02;
+constexpr double kMaxFair = 0.98;
+
+int64_t FloorTo(int64_t micros, int64_t tick) {
+  return micros >= 0 ? micros / tick * tick : -((-micros + tick - 1) / tick * tick);
+}
+int64_t CeilTo(int64_t micros, int64_t tick) { return -FloorTo(-micros, tick); }
+
+Price Clamp(int64_t micros, Price tick) {
+  return Price::FromMicros(std::clamp(micros, tick.micros(), kFixedScale - tick.micros()));
+}
+
+double Logit(double p) { return std::log(p / (1.0 - p)); }
+double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+}  // namespace
+
+const char* MispricingKindName(MispricingKind kind) {
+  switch (kind) {
+    case MispricingKind::kBinaryUnderpriced:
+      return "binary_underpriced";
+    case MispricingKind::kBinaryOverpriced:
+      return "binary_overpriced";
+    case MispricingKind::kNegRiskYesUnder:
+      return "negrisk_yes_under";
+    case MispricingKind::kNegRiskNoUnder:
+      return "negrisk_no_under";
+  }
+  return "?";
+}
+
+Exchange::Exchange(Universe universe, DynamicsSpec dynamics,
+                   std::vector<MispricingSpec> mispricings, uint64_t seed)
+    : universe_(std::move(universe)),
+      dynamics_(dynamics),
+      schedule_(std::move(mispricings)),
+      rng_(seed) {}
+
+absl::StatusOr<std::unique_ptr<Exchange>> Exchange::Create(Universe universe, DynamicsSpec dynamics,
+                                                           std::vector<MispricingSpec> mispricings,
+                                                           uint64_t seed) {
+  if (!dynamics.half_spread.IsPositive() || !dynamics.quote_size.IsPositive()) {
+    return absl::InvalidArgumentError("half_spread and quote_size must be > 0");
+  }
+  for (const MispricingSpec& m : mispricings) {
+    const bool binary =
+        m.kind == MispricingKind::kBinaryUnderpriced || m.kind == MispricingKind::kBinaryOverpriced;
+    const size_t limit = binary ? universe.markets.size() : universe.events.size();
+    if (m.target < 0 || static_cast<size_t>(m.target) >= limit) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(MispricingKindName(m.kind), " target ", m.target, " does not exist"));
+    }
+    if (binary && universe.markets[static_cast<size_t>(m.target)].event_index >= 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("binary mispricing target ", m.target, " belongs to a NegRisk event"));
+    }
+    if (!m.edge.IsPositive() || m.duration_steps <= 0) {
+      return absl::InvalidArgumentError("mispricing edge and duration must be > 0");
+    }
+  }
+  auto ex = std::unique_ptr<Exchange>(
+      new Exchange(std::move(universe), dynamics, std::move(mispricings), seed));
+  const size_t n = ex->universe_.markets.size();
+  ex->engines_.reserve(n);
+  ex->maker_orders_.resize(n);
+  for (std::string_view agent : {kMakerAccount, kNoiseAccount}) {
+    ex->ledger_.Deposit(agent, Money::FromUnits(kAgentCashUnits));
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const SimMarket& m = ex->universe_.markets[i];
+    MarketConfig c;
+    c.condition_id = m.condition_id;
+    c.yes_token = m.yes_token;
+    c.no_token = m.no_token;
+    c.tick = m.tick;
+    c.fees = m.fees;
+    ex->engines_.push_back(std::make_unique<MarketEngine>(c, &ex->ledger_));
+    ex->token_market_[m.yes_token] = static_cast<int>(i);
+    ex->token_market_[m.no_token] = static_cast<int>(i);
+    ex->log_odds_.push_back(Logit(static_cast<double>(m.fair_yes.micros()) / kFixedScale));
+    for (std::string_view agent : {kMakerAccount, kNoiseAccount}) {
+      ex->ledger_.GrantPosition(agent, m.yes_token, Quantity::FromUnits(kAgentInventoryUnits));
+      ex->ledger_.GrantPosition(agent, m.no_token, Quantity::FromUnits(kAgentInventoryUnits));
+    }
+  }
+  for (size_t i = 0; i < n; ++i) ARBOR_RETURN_IF_ERROR(ex->QuoteAroundFair(static_cast<int>(i), 0));
+  return ex;
+}
+
+int Exchange::MarketOfToken(std::string_view token) const {
+  auto it = token_market_.find(ToAbsl(token));
+  return it == token_market_.end() ? -1 : it->second;
+}
+
+Price Exchange::fair(int market) const {
+  return universe_.markets[static_cast<size_t>(market)].fair_yes;
+}
+
+absl::Status Exchange::Quote(int market, Price yes_bid, Price yes_ask, int64_t now_ms) {
+  // Quotes both tokens: YES bid/ask and the NO side as their complements, so the two books
+  // agree (NO bid = 1 - YES ask, NO ask = 1 - YES bid).
+  return QuoteLegs(market, yes_bid, yes_ask, Complement(yes_ask), Complement(yes_bid), now_ms);
+}
+
+absl::Status Exchange::QuoteLegs(int market, Price yes_bid, Price yes_ask, Price no_bid,
+                                 Price no_ask, int64_t now_ms) {
+  MarketEngine& e = engine(market);
+  for (uint64_t id : maker_orders_[static_cast<size_t>(market)]) {
+    const Order* o = e.Find(id);
+    if (o != nullptr && o->state == OrderState::kLive) {
+      ARBOR_RETURN_IF_ERROR(e.Cancel(kMakerAccount, id));
+    }
+  }
+  maker_orders_[static_cast<size_t>(market)].clear();
+  const struct {
+    int outcome;
+    Side side;
+    Price price;
+  } legs[] = {{0, Side::kBuy, yes_bid},
+              {0, Side::kSell, yes_ask},
+              {1, Side::kBuy, no_bid},
+              {1, Side::kSell, no_ask}};
+  for (const auto& leg : legs) {
+    OrderRequest r;
+    r.account = std::string(kMakerAccount);
+    r.outcome = leg.outcome;
+    r.side = leg.side;
+    r.price = leg.price;
+    r.size = dynamics_.quote_size;
+    ARBOR_ASSIGN_OR_RETURN(PlaceResult placed, e.Place(r, now_ms));
+    if (placed.state == OrderState::kLive) {
+      maker_orders_[static_cast<size_t>(market)].push_back(placed.order_id);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Exchange::QuoteAroundFair(int market, int64_t now_ms) {
+  const SimMarket& m = universe_.markets[static_cast<size_t>(market)];
+  const int64_t t = m.tick.micros();
+  const int64_t h = std::max(dynamics_.half_spread.micros(), t);
+  Price bid = Clamp(FloorTo(m.fair_yes.micros() - h, t), m.tick);
+  Price ask = Clamp(CeilTo(m.fair_yes.micros() + h, t), m.tick);
+  if (bid >= ask) {  // squeezed against a boundary
+    if (ask.micros() + t <= kFixedScale - t) {
+      ask = Price::FromMicros(bid.micros() + t);
+    } else {
+      bid = Price::FromMicros(ask.micros() - t);
+    }
+  }
+  return Quote(market, bid, ask, now_ms);
+}
+
+bool Exchange::Mispriced(int market) const {
+  for (const ActiveMispricing& a : active_) {
+    if (std::find(a.markets.begin(), a.markets.end(), market) != a.markets.end()) return true;
+  }
+  return false;
+}
+
+absl::Status Exchange::StartMispricing(const MispricingSpec& spec, int64_t now_ms) {
+  ActiveMispricing a;
+  a.spec = spec;
+  a.started_step = step_;
+  const int64_t e = spec.edge.micros();
+  const int64_t h = dynamics_.half_spread.micros();
+  switch (spec.kind) {
+    case MispricingKind::kBinaryUnderpriced:
+    case MispricingKind::kBinaryOverpriced: {
+      const int market = spec.target;
+      const SimMarket& m = universe_.markets[static_cast<size_t>(market)];
+      const int64_t t = m.tick.micros();
+      a.markets = {market};
+      // Complementary quotes that sum past 1 would be minted / merged at once by a matching
+      // engine that cross-matches; the injection shows a venue state where they rest.
+      engine(market).set_cross_matching(false);
+      const int64_t f = m.fair_yes.micros();
+      if (spec.kind == MispricingKind::kBinaryUnderpriced) {
+        // YES ask + NO ask = 1 - edge.
+        const Price yes_ask = Clamp(CeilTo(f, t), m.tick);
+        const Price no_ask = Clamp(kFixedScale - yes_ask.micros() - FloorTo(e, t), m.tick);
+        ARBOR_RETURN_IF_ERROR(QuoteLegs(market, Clamp(yes_ask.micros() - 2 * h, m.tick), yes_ask,
+                                        Clamp(no_ask.micros() - 2 * h, m.tick), no_ask, now_ms));
+      } else {
+        // YES bid + NO bid = 1 + edge.
+        const Price yes_bid = Clamp(FloorTo(f, t), m.tick);
+        const Price no_bid = Clamp(kFixedScale - yes_bid.micros() + CeilTo(e, t), m.tick);
+        ARBOR_RETURN_IF_ERROR(QuoteLegs(market, yes_bid, Clamp(yes_bid.micros() + 2 * h, m.tick),
+                                        no_bid, Clamp(no_bid.micros() + 2 * h, m.tick), now_ms));
+      }
+      break;
+    }
+    case MispricingKind::kNegRiskYesUnder:
+    case MispricingKind::kNegRiskNoUnder: {
+      const SimEvent& ev = universe_.events[static_cast<size_t>(spec.target)];
+      a.markets = ev.markets;
+      // Quote every member at its fair value with the event's largest member shifted by the
+      // edge: YES asks then sum to 1 - edge (or YES bids to 1 + edge, so NO asks sum to
+      // n - 1 - edge). Members are single conditions: nothing cross-matches between them.
+      int largest = ev.markets.front();
+      for (int i : ev.markets) {
+        if (fair(i) > fair(largest)) largest = i;
+      }
+      for (int i : ev.markets) {
+        const SimMarket& m = universe_.markets[static_cast<size_t>(i)];
+        const int64_t shift = i == largest ? e : 0;
+        const int64_t f = m.fair_yes.micros();
+        if (spec.kind == MispricingKind::kNegRiskYesUnder) {
+          const Price ask = Clamp(f - shift, m.tick);
+          ARBOR_RETURN_IF_ERROR(Quote(i, Clamp(ask.micros() - 2 * h, m.tick), ask, now_ms));
+        } else {
+          const Price bid = Clamp(f + shift, m.tick);
+          ARBOR_RETURN_IF_ERROR(Quote(i, bid, Clamp(bid.micros() + 2 * h, m.tick), now_ms));
+        }
+      }
+      break;
+    }
+  }
+  history_.push_back(a);
+  active_.push_back(std::move(a));
+  return absl::OkStatus();
+}
+
+void Exchange::MoveFairValues() {
+  std::normal_distribution<double> step(0.0, dynamics_.log_odds_volatility);
+  for (size_t i = 0; i < log_odds_.size(); ++i) {
+    log_odds_[i] = std::clamp(log_odds_[i] + step(rng_), Logit(kMinFair), Logit(kMaxFair));
+  }
+  auto on_grid = [](double p, Price tick) {
+    const int64_t micros = static_cast<int64_t>(std::llround(p * kFixedScale));
+    return Clamp(FloorTo(micros, tick.micros()), tick);
+  };
+  for (size_t i = 0; i < universe_.markets.size(); ++i) {
+    SimMarket& m = universe_.markets[i];
+    if (m.event_index < 0) m.fair_yes = on_grid(Sigmoid(log_odds_[i]), m.tick);
+  }
+  // NegRisk events: the members' odds are renormalised so their probabilities sum to one.
+  for (SimEvent& ev : universe_.events) {
+    double total = 0;
+    for (int i : ev.markets) total += Sigmoid(log_odds_[static_cast<size_t>(i)]);
+    int64_t assigned = 0;
+    int largest = ev.markets.front();
+    for (int i : ev.markets) {
+      SimMarket& m = universe_.markets[static_cast<size_t>(i)];
+      m.fair_yes = on_grid(Sigmoid(log_odds_[static_cast<size_t>(i)]) / total, m.tick);
+      assigned += m.fair_yes.micros();
+      if (m.fair_yes > fair(largest)) largest = i;
+    }
+    SimMarket& big = universe_.markets[static_cast<size_t>(largest)];
+    big.fair_yes = Price::FromMicros(big.fair_yes.micros() + kFixedScale - assigned);
+  }
+}
+
+absl::Status Exchange::Step(int64_t now_ms) {
+  ++step_;
+  MoveFairValues();
+  // End expired mispricings (their markets return to normal quoting below).
+  for (auto it = active_.begin(); it != active_.end();) {
+    if (step_ >= it->started_step + it->spec.duration_steps) {
+      for (int i : it->markets) engine(i).set_cross_matching(true);
+      it = active_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const MispricingSpec& s : schedule_) {
+    if (s.at_step == step_) ARBOR_RETURN_IF_ERROR(StartMispricing(s, now_ms));
+  }
+  for (size_t i = 0; i < engines_.size(); ++i) {
+    if (!Mispriced(static_cast<int>(i))) {
+      ARBOR_RETURN_IF_ERROR(QuoteAroundFair(static_cast<int>(i), now_ms));
+    }
+  }
+  // Noise traders: marketable FAK orders a few ticks through the touch.
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (size_t i = 0; i < engines_.size(); ++i) {
+    if (unit(rng_) >= dynamics_.noise_orders_per_market) continue;
+    const SimMarket& m = universe_.markets[i];
+    const int64_t reach = 3 * std::max(dynamics_.half_spread.micros(), m.tick.micros());
+    OrderRequest r;
+    r.account = std::string(kNoiseAccount);
+    r.outcome = static_cast<int>(rng_() % 2);
+    r.side = rng_() % 2 ? Side::kBuy : Side::kSell;
+    const int64_t f = r.outcome == 0 ? m.fair_yes.micros() : kFixedScale - m.fair_yes.micros();
+    r.price = Clamp(r.side == Side::kBuy ? CeilTo(f + reach, m.tick.micros())
+                                         : FloorTo(f - reach, m.tick.micros()),
+                    m.tick);
+    r.size = dynamics_.noise_size;
+    r.tif = TimeInForce::kFak;
+    ARBOR_ASSIGN_OR_RETURN(PlaceResult placed, engines_[i]->Place(r, now_ms));
+    noise_trades_ += placed.trades.size();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace arbor::sim

@@ -1,0 +1,145 @@
+#include "arbor/sim/exchange.h"
+
+#include <memory>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace arbor::sim {
+namespace {
+
+Universe SmallUniverse(uint64_t seed = 3) {
+  UniverseSpec spec;
+  spec.seed = seed;
+  spec.binary_markets = 40;
+  spec.negrisk_events = 4;
+  return *GenerateUniverse(spec);
+}
+
+Price BestAsk(const MarketEngine& e, int outcome) {
+  const auto levels = e.Levels(outcome, Side::kSell);
+  return levels.empty() ? kPriceOne : levels.front().first;
+}
+Price BestBid(const MarketEngine& e, int outcome) {
+  const auto levels = e.Levels(outcome, Side::kBuy);
+  return levels.empty() ? Price::Zero() : levels.front().first;
+}
+
+std::unique_ptr<Exchange> Make(std::vector<MispricingSpec> mispricings, uint64_t seed = 9) {
+  absl::StatusOr<std::unique_ptr<Exchange>> ex =
+      Exchange::Create(SmallUniverse(), DynamicsSpec{}, std::move(mispricings), seed);
+  EXPECT_TRUE(ex.ok()) << ex.status();
+  return ex.ok() ? std::move(*ex) : nullptr;
+}
+
+TEST(ExchangeTest, QuotesAreTwoSidedUncrossedAndFairValuesStayCoherent) {
+  std::unique_ptr<Exchange> ex = Make({});
+  ASSERT_NE(ex, nullptr);
+  for (int step = 1; step <= 30; ++step) {
+    ASSERT_TRUE(ex->Step(step * 1000).ok());
+    for (size_t i = 0; i < ex->universe().markets.size(); ++i) {
+      const MarketEngine& e = ex->engine(static_cast<int>(i));
+      for (int outcome : {0, 1}) {
+        ASSERT_LT(BestBid(e, outcome), BestAsk(e, outcome)) << "market " << i;
+        ASSERT_FALSE(e.Levels(outcome, Side::kBuy).empty());
+      }
+      // The two books agree: buying YES never beats 1 - (best NO bid).
+      ASSERT_GE(BestAsk(e, 0) + BestBid(e, 1), kPriceOne);
+    }
+    for (const SimEvent& ev : ex->universe().events) {
+      Price sum;
+      for (int i : ev.markets) sum += ex->fair(i);
+      ASSERT_EQ(sum, kPriceOne) << ev.slug;
+    }
+  }
+  EXPECT_GT(ex->noise_trades(), 0u);
+}
+
+TEST(ExchangeTest, NegRiskYesMispricingShowsForItsDurationThenCloses) {
+  const Price edge = Price::FromMicros(30'000);
+  std::unique_ptr<Exchange> ex =
+      Make({{MispricingKind::kNegRiskYesUnder, /*at_step=*/5, /*target=*/0, edge, /*duration=*/3}});
+  ASSERT_NE(ex, nullptr);
+  const SimEvent& ev = ex->universe().events[0];
+  auto yes_ask_sum = [&] {
+    Price sum;
+    for (int i : ev.markets) sum += BestAsk(ex->engine(i), 0);
+    return sum;
+  };
+  for (int step = 1; step <= 10; ++step) {
+    ASSERT_TRUE(ex->Step(step * 1000).ok());
+    if (step >= 5 && step < 8) {
+      EXPECT_EQ(yes_ask_sum(), kPriceOne - edge) << "step " << step;
+      ASSERT_EQ(ex->active_mispricings().size(), 1u);
+      EXPECT_EQ(ex->active_mispricings()[0].markets, ev.markets);
+    } else {
+      EXPECT_GT(yes_ask_sum(), kPriceOne) << "step " << step;
+      EXPECT_TRUE(ex->active_mispricings().empty());
+    }
+  }
+  ASSERT_EQ(ex->mispricing_history().size(), 1u);
+  EXPECT_EQ(ex->mispricing_history()[0].started_step, 5);
+}
+
+TEST(ExchangeTest, NegRiskNoMispricingMakesNoAsksSumBelowNMinusOne) {
+  const Price edge = Price::FromMicros(20'000);
+  std::unique_ptr<Exchange> ex = Make({{MispricingKind::kNegRiskNoUnder, 2, 1, edge, 2}});
+  ASSERT_NE(ex, nullptr);
+  ASSERT_TRUE(ex->Step(1000).ok());
+  ASSERT_TRUE(ex->Step(2000).ok());
+  const SimEvent& ev = ex->universe().events[1];
+  Price no_ask_sum;
+  for (int i : ev.markets) no_ask_sum += BestAsk(ex->engine(i), 1);
+  const int64_t n = static_cast<int64_t>(ev.markets.size());
+  EXPECT_EQ(no_ask_sum, kPriceOne * (n - 1) - edge);
+}
+
+TEST(ExchangeTest, BinaryMispricingsRestOnlyWithCrossMatchingOff) {
+  const Price edge = Price::FromMicros(20'000);
+  std::unique_ptr<Exchange> ex = Make({{MispricingKind::kBinaryUnderpriced, 1, 7, edge, 2},
+                                       {MispricingKind::kBinaryOverpriced, 1, 8, edge, 2}});
+  ASSERT_NE(ex, nullptr);
+  ASSERT_TRUE(ex->Step(1000).ok());
+  const MarketEngine& under = ex->engine(7);
+  const MarketEngine& over = ex->engine(8);
+  EXPECT_FALSE(under.config().cross_matching);
+  EXPECT_EQ(BestAsk(under, 0) + BestAsk(under, 1), kPriceOne - edge);
+  EXPECT_EQ(BestBid(over, 0) + BestBid(over, 1), kPriceOne + edge);
+  ASSERT_TRUE(ex->Step(2000).ok());
+  ASSERT_TRUE(ex->Step(3000).ok());  // over: back to normal quoting with cross-matching on
+  EXPECT_TRUE(under.config().cross_matching);
+  EXPECT_GE(BestAsk(under, 0) + BestAsk(under, 1), kPriceOne);
+  EXPECT_LE(BestBid(over, 0) + BestBid(over, 1), kPriceOne);
+}
+
+TEST(ExchangeTest, DeterministicInTheSeed) {
+  std::unique_ptr<Exchange> a = Make({}, 5);
+  std::unique_ptr<Exchange> b = Make({}, 5);
+  for (int step = 1; step <= 10; ++step) {
+    ASSERT_TRUE(a->Step(step).ok());
+    ASSERT_TRUE(b->Step(step).ok());
+  }
+  for (size_t i = 0; i < a->universe().markets.size(); ++i) {
+    EXPECT_EQ(a->engine(static_cast<int>(i)).Levels(0, Side::kBuy),
+              b->engine(static_cast<int>(i)).Levels(0, Side::kBuy));
+  }
+  EXPECT_EQ(a->noise_trades(), b->noise_trades());
+}
+
+TEST(ExchangeTest, RejectsImpossibleMispricings) {
+  EXPECT_FALSE(
+      Exchange::Create(SmallUniverse(), DynamicsSpec{},
+                       {{MispricingKind::kNegRiskYesUnder, 1, 99, Price::FromMicros(10'000), 1}}, 1)
+          .ok());
+  // Market 40 is the first NegRisk member: a binary injection there is refused.
+  EXPECT_FALSE(Exchange::Create(
+                   SmallUniverse(), DynamicsSpec{},
+                   {{MispricingKind::kBinaryUnderpriced, 1, 40, Price::FromMicros(10'000), 1}}, 1)
+                   .ok());
+  EXPECT_FALSE(Exchange::Create(SmallUniverse(), DynamicsSpec{},
+                                {{MispricingKind::kBinaryUnderpriced, 1, 0, Price::Zero(), 1}}, 1)
+                   .ok());
+}
+
+}  // namespace
+}  // namespace arbor::sim
