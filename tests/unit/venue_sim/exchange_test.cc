@@ -139,6 +139,13 @@ TEST(ExchangeTest, RejectsImpossibleMispricings) {
   EXPECT_FALSE(Exchange::Create(SmallUniverse(), DynamicsSpec{},
                                 {{MispricingKind::kBinaryUnderpriced, 1, 0, Price::Zero(), 1}}, 1)
                    .ok());
+  // An edge finer than the book's tick cannot be shown.
+  const absl::StatusOr<std::unique_ptr<Exchange>> fine =
+      Exchange::Create(SmallUniverse(), DynamicsSpec{},
+                       {{MispricingKind::kNegRiskYesUnder, 1, 0, Price::FromMicros(500), 1}}, 1);
+  ASSERT_FALSE(fine.ok());
+  EXPECT_NE(std::string(fine.status().message()).find("not a multiple of the tick size"),
+            std::string::npos);
 }
 
 }  // namespace

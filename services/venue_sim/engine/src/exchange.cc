@@ -75,6 +75,17 @@ absl::StatusOr<std::unique_ptr<Exchange>> Exchange::Create(Universe universe, Dy
     if (!m.edge.IsPositive() || m.duration_steps <= 0) {
       return absl::InvalidArgumentError("mispricing edge and duration must be > 0");
     }
+    // The edge must be representable on every affected book, or the quotes cannot show it.
+    std::vector<int> affected = {m.target};
+    if (!binary) affected = universe.events[static_cast<size_t>(m.target)].markets;
+    for (int i : affected) {
+      const Price tick = universe.markets[static_cast<size_t>(i)].tick;
+      if (m.edge.micros() % tick.micros() != 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            MispricingKindName(m.kind), " edge ", m.edge.ToString(),
+            " is not a multiple of the tick size ", tick.ToString(), " of market ", i));
+      }
+    }
   }
   auto ex = std::unique_ptr<Exchange>(
       new Exchange(std::move(universe), dynamics, std::move(mispricings), seed));
@@ -196,13 +207,13 @@ absl::Status Exchange::StartMispricing(const MispricingSpec& spec, int64_t now_m
       if (spec.kind == MispricingKind::kBinaryUnderpriced) {
         // YES ask + NO ask = 1 - edge.
         const Price yes_ask = Clamp(CeilTo(f, t), m.tick);
-        const Price no_ask = Clamp(kFixedScale - yes_ask.micros() - FloorTo(e, t), m.tick);
+        const Price no_ask = Clamp(kFixedScale - yes_ask.micros() - e, m.tick);
         ARBOR_RETURN_IF_ERROR(QuoteLegs(market, Clamp(yes_ask.micros() - 2 * h, m.tick), yes_ask,
                                         Clamp(no_ask.micros() - 2 * h, m.tick), no_ask, now_ms));
       } else {
         // YES bid + NO bid = 1 + edge.
         const Price yes_bid = Clamp(FloorTo(f, t), m.tick);
-        const Price no_bid = Clamp(kFixedScale - yes_bid.micros() + CeilTo(e, t), m.tick);
+        const Price no_bid = Clamp(kFixedScale - yes_bid.micros() + e, m.tick);
         ARBOR_RETURN_IF_ERROR(QuoteLegs(market, yes_bid, Clamp(yes_bid.micros() + 2 * h, m.tick),
                                         no_bid, Clamp(no_bid.micros() + 2 * h, m.tick), now_ms));
       }

@@ -21,10 +21,15 @@
 
 // Evaluates `expr` (an absl::Status) once and returns it from the enclosing function if it is
 // not OK.
-#define ARBOR_RETURN_IF_ERROR(expr)                                          \
-  do {                                                                       \
-    ::absl::Status arbor_status_macros_status = (expr);                      \
-    if (!arbor_status_macros_status.ok()) return arbor_status_macros_status; \
+#define ARBOR_RETURN_IF_ERROR(expr) \
+  ARBOR_RETURN_IF_ERROR_IMPL(ARBOR_STATUS_MACROS_CONCAT(arbor_status_, __COUNTER__), expr)
+
+// The status variable gets a unique name so that nested uses (a lambda inside `expr` that
+// itself uses the macro) do not shadow each other.
+#define ARBOR_RETURN_IF_ERROR_IMPL(status, expr) \
+  do {                                           \
+    ::absl::Status status = (expr);              \
+    if (!status.ok()) return status;             \
   } while (false)
 
 // Evaluates `rexpr` (an absl::StatusOr<T>) once; on error returns its status from the enclosing

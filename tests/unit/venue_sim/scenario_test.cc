@@ -1,0 +1,67 @@
+#include "arbor/sim/scenario.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace arbor::sim {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kDefault = std::string(ARBOR_SCENARIO_DIR) + "/default.json";
+
+TEST(ScenarioTest, DefaultScenarioBuildsTwoThousandMarketsAndInjectsItsMispricings) {
+  absl::StatusOr<Scenario> s = LoadScenarioFile(kDefault);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->name, "default");
+  EXPECT_EQ(s->dynamics.half_spread, Price::FromMicros(10'000));
+  ASSERT_EQ(s->mispricings.size(), 5u);
+  EXPECT_EQ(s->mispricings[2].edge, Price::FromMicros(20'000));
+  absl::StatusOr<std::unique_ptr<Exchange>> ex = BuildExchange(*s);
+  ASSERT_TRUE(ex.ok()) << ex.status();
+  EXPECT_GE((*ex)->universe().markets.size(), 2000u);
+  for (int step = 1; step <= 100; ++step) {
+    const absl::Status st = (*ex)->Step(step * 1000);
+    ASSERT_TRUE(st.ok()) << "step " << step << ": " << st;
+  }
+  EXPECT_EQ((*ex)->mispricing_history().size(), 5u);
+}
+
+struct BadCase {
+  const char* json;
+  const char* reason;
+};
+
+TEST(ScenarioTest, RejectsAnythingItDoesNotUnderstandWithTheField) {
+  const BadCase cases[] = {
+      {R"({"nmae":"x"})", "scenario.nmae\": unknown key"},
+      {R"({"universe":{"markets":5}})", "universe.markets\": unknown key"},
+      {R"({"dynamics":{"half_spread":0.01}})", "dynamics.half_spread\": expected a decimal string"},
+      {R"({"dynamics":{"quote_size":"1.0000001"}})", "more than 6 decimal places"},
+      {R"({"mispricings":[{"kind":"free_money"}]})", "unknown kind \"free_money\""},
+      {R"({"seed":"one"})", "\"seed\""},
+      {R"({"seed":1} trailing)", "trailing content"},
+      {R"({"universe":)", ""},
+  };
+  for (const BadCase& c : cases) {
+    absl::StatusOr<Scenario> s = ParseScenario(c.json);
+    ASSERT_FALSE(s.ok()) << c.json;
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument) << c.json;
+    EXPECT_THAT(std::string(s.status().message()), HasSubstr(c.reason)) << c.json;
+  }
+  EXPECT_EQ(LoadScenarioFile("/nonexistent/scenario.json").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(ScenarioTest, AbsentSectionsKeepDefaults) {
+  absl::StatusOr<Scenario> s = ParseScenario(R"({"seed": 4})");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->seed, 4u);
+  EXPECT_EQ(s->universe.binary_markets, UniverseSpec{}.binary_markets);
+  EXPECT_TRUE(s->mispricings.empty());
+}
+
+}  // namespace
+}  // namespace arbor::sim
