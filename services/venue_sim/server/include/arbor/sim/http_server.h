@@ -1,0 +1,107 @@
+// File: arbor/sim/http_server.h
+//
+// A small HTTP/1.1 server on Boost.Beast for the venue simulator: keep-alive, one handler per
+// (method, path) and a fallback, all run on ONE io_context thread, the same thread that steps
+// the simulated exchange, so handlers touch exchange state without locks.
+//
+//   HttpServer server(io, {.port = 0});
+//   server.Route("GET", "/ok", [](const HttpRequest&) { return HttpReply::Json(200, "\"OK\""); });
+//   ARBOR_RETURN_IF_ERROR(server.Start());   // server.port() is the bound port
+//   io.run();
+//
+// Exceptions from Beast/Asio never escape: I/O errors close the connection and are counted.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/ip/tcp.hpp"
+
+namespace arbor::sim {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path + query as received
+  std::string path;    // without the query
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::vector<std::pair<std::string, std::string>> query;    // decoded key/value pairs
+
+  // First query value for `key`, or "" when absent.
+  std::string_view Query(std::string_view key) const;
+  // First header value for `name` (lower-case), or "" when absent.
+  std::string_view Header(std::string_view name) const;
+};
+
+struct HttpReply {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static HttpReply Json(int status, std::string body) {
+    return HttpReply{status, std::move(body), "application/json", {}};
+  }
+  // The venues' error shape: {"error":"<message>"}.
+  static HttpReply Error(int status, std::string_view message);
+};
+
+using HttpHandler = std::function<HttpReply(const HttpRequest&)>;
+
+struct HttpServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 0;  // 0 = pick a free port
+  size_t max_body_bytes = 4 << 20;
+};
+
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& io, HttpServerOptions options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Registers the handler for an exact method and path. Call before Start().
+  void Route(std::string method, std::string path, HttpHandler handler);
+  // Handler for everything unrouted (default: 404 {"error":"not found"}).
+  void Fallback(HttpHandler handler);
+
+  // Binds and starts accepting. Unavailable with the reason if the address cannot be bound.
+  [[nodiscard]] absl::Status Start();
+  // Stops accepting and closes open connections (call on the io thread or after io.stop()).
+  void Stop();
+
+  uint16_t port() const { return port_; }
+  uint64_t requests() const { return requests_; }
+  uint64_t connections() const { return connections_; }
+  uint64_t io_errors() const { return io_errors_; }
+
+ private:
+  class Session;
+  void Accept();
+  HttpReply Dispatch(const HttpRequest& request);
+
+  boost::asio::io_context& io_;
+  HttpServerOptions options_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  absl::flat_hash_map<std::string, HttpHandler> routes_;  // key: "METHOD path"
+  HttpHandler fallback_;
+  std::vector<std::weak_ptr<Session>> sessions_;
+  uint16_t port_ = 0;
+  uint64_t requests_ = 0;
+  uint64_t connections_ = 0;
+  uint64_t io_errors_ = 0;
+};
+
+// Percent-decodes a query component ('+' is a space). Invalid escapes are kept literally.
+std::string UrlDecode(std::string_view s);
+
+}  // namespace arbor::sim

@@ -1,0 +1,227 @@
+#include "arbor/sim/http_server.h"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "arbor/core/json_writer.h"
+#include "arbor/core/strings.h"
+#include "boost/asio/ip/address.hpp"
+#include "boost/asio/strand.hpp"
+#include "boost/beast/core.hpp"
+#include "boost/beast/http.hpp"
+
+namespace arbor::sim {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+void ParseQuery(std::string_view q, std::vector<std::pair<std::string, std::string>>* out) {
+  while (!q.empty()) {
+    const size_t amp = q.find('&');
+    const std::string_view part = q.substr(0, amp);
+    const size_t eq = part.find('=');
+    if (!part.empty()) {
+      out->emplace_back(UrlDecode(part.substr(0, eq)),
+                        eq == std::string_view::npos ? "" : UrlDecode(part.substr(eq + 1)));
+    }
+    if (amp == std::string_view::npos) break;
+    q.remove_prefix(amp + 1);
+  }
+}
+
+}  // namespace
+
+std::string UrlDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
+               HexValue(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::string_view HttpRequest::Query(std::string_view key) const {
+  for (const auto& [k, v] : query) {
+    if (k == key) return v;
+  }
+  return {};
+}
+
+std::string_view HttpRequest::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+HttpReply HttpReply::Error(int status, std::string_view message) {
+  JsonWriter w;
+  w.BeginObject().Key("error").String(message).EndObject();
+  return Json(status, w.Take());
+}
+
+// One keep-alive connection: read a request, dispatch, write the reply, repeat.
+class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Session> {
+ public:
+  Session(HttpServer* server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {}
+
+  void Start() { Read(); }
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().close(ec);
+  }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(server_->options_.max_body_bytes);
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec) {
+      if (ec != http::error::end_of_stream && ec != boost::asio::error::operation_aborted) {
+        ++server_->io_errors_;
+      }
+      Close();
+      return;
+    }
+    const http::request<http::string_body>& req = parser_->get();
+    HttpRequest request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    const size_t q = request.target.find('?');
+    request.path = request.target.substr(0, q);
+    if (q != std::string::npos)
+      ParseQuery(std::string_view(request.target).substr(q + 1), &request.query);
+    request.body = req.body();
+    for (const auto& field : req) {
+      request.headers.emplace_back(Lower(std::string(field.name_string())),
+                                   std::string(field.value()));
+    }
+    ++server_->requests_;
+    const HttpReply reply = server_->Dispatch(request);
+
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->version(req.version());
+    res->result(static_cast<http::status>(reply.status));
+    res->set(http::field::server, "arbor-venue-sim");
+    res->set(http::field::content_type, reply.content_type);
+    for (const auto& [k, v] : reply.headers) res->set(k, v);
+    res->keep_alive(req.keep_alive());
+    res->body() = reply.body;
+    res->prepare_payload();
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code wec, size_t) {
+                        if (wec) {
+                          ++self->server_->io_errors_;
+                          self->Close();
+                          return;
+                        }
+                        if (!res->keep_alive()) {
+                          self->Close();
+                          return;
+                        }
+                        self->Read();
+                      });
+  }
+
+  HttpServer* server_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+};
+
+HttpServer::HttpServer(boost::asio::io_context& io, HttpServerOptions options)
+    : io_(io), options_(std::move(options)), acceptor_(io) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::Route(std::string method, std::string path, HttpHandler handler) {
+  routes_[absl::StrCat(method, " ", path)] = std::move(handler);
+}
+
+void HttpServer::Fallback(HttpHandler handler) { fallback_ = std::move(handler); }
+
+absl::Status HttpServer::Start() {
+  beast::error_code ec;
+  const boost::asio::ip::address address = boost::asio::ip::make_address(options_.address, ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat("bad listen address ", options_.address));
+  const tcp::endpoint endpoint(address, options_.port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(boost::asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(boost::asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.address, ":",
+                                               options_.port, ": ", ec.message()));
+  }
+  port_ = acceptor_.local_endpoint(ec).port();
+  Accept();
+  return absl::OkStatus();
+}
+
+void HttpServer::Stop() {
+  beast::error_code ec;
+  acceptor_.close(ec);
+  for (const std::weak_ptr<Session>& weak : sessions_) {
+    if (std::shared_ptr<Session> s = weak.lock()) s->Close();
+  }
+  sessions_.clear();
+}
+
+void HttpServer::Accept() {
+  acceptor_.async_accept(
+      boost::asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
+        if (ec) {
+          if (ec != boost::asio::error::operation_aborted) ++io_errors_;
+          return;  // acceptor closed
+        }
+        ++connections_;
+        auto session = std::make_shared<Session>(this, std::move(socket));
+        // Drop expired entries so the list tracks live connections only.
+        sessions_.erase(std::remove_if(sessions_.begin(), sessions_.end(),
+                                       [](const std::weak_ptr<Session>& w) { return w.expired(); }),
+                        sessions_.end());
+        sessions_.push_back(session);
+        session->Start();
+        Accept();
+      });
+}
+
+HttpReply HttpServer::Dispatch(const HttpRequest& request) {
+  auto it = routes_.find(absl::StrCat(request.method, " ", request.path));
+  if (it != routes_.end()) return it->second(request);
+  if (fallback_) return fallback_(request);
+  return HttpReply::Error(404, "not found");
+}
+
+}  // namespace arbor::sim

@@ -1,0 +1,116 @@
+// arbor-venue-sim as a real process: start it on free ports, talk to it over loopback, stop it
+// with SIGTERM and check that it exits cleanly.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "arbor/venue/polymarket/gamma.h"
+#include "arbor/venue/polymarket/rest_parsers.h"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/beast/core.hpp"
+#include "boost/beast/http.hpp"
+#include "gtest/gtest.h"
+
+namespace arbor::sim {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+struct Child {
+  pid_t pid = -1;
+  FILE* out = nullptr;
+};
+
+Child Spawn(const std::vector<std::string>& args) {
+  int fds[2];
+  if (pipe(fds) != 0) return {};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    std::vector<char*> argv;
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  return {pid, fdopen(fds[0], "r")};
+}
+
+int Wait(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+std::string Get(uint16_t port, const std::string& target, int* status) {
+  boost::asio::io_context io;
+  beast::tcp_stream stream(io);
+  tcp::resolver resolver(io);
+  stream.connect(resolver.resolve("127.0.0.1", std::to_string(port)));
+  http::request<http::empty_body> req{http::verb::get, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  *status = static_cast<int>(res.result_int());
+  return res.body();
+}
+
+int Field(const std::string& json, const std::string& key) {
+  const size_t at = json.find("\"" + key + "\":");
+  return at == std::string::npos ? -1 : std::stoi(json.substr(at + key.size() + 3));
+}
+
+TEST(VenueSimProcessTest, ServesTheDefaultScenarioAndStopsCleanlyOnSigterm) {
+  Child child = Spawn({ARBOR_VENUE_SIM_BINARY, "--scenario",
+                       std::string(ARBOR_SCENARIO_DIR) + "/default.json", "--step-ms", "50"});
+  ASSERT_GT(child.pid, 0);
+  char line[512] = {};
+  ASSERT_NE(std::fgets(line, sizeof(line), child.out), nullptr) << "no ready line";
+  const std::string ready(line);
+  const int clob = Field(ready, "clob_port");
+  const int gamma = Field(ready, "gamma_port");
+  ASSERT_GT(clob, 0) << ready;
+  ASSERT_GT(gamma, 0) << ready;
+  EXPECT_GE(Field(ready, "markets"), 2000) << ready;
+
+  int status = 0;
+  EXPECT_EQ(Get(static_cast<uint16_t>(clob), "/ok", &status), "\"OK\"");
+  const std::string page = Get(static_cast<uint16_t>(gamma), "/markets?limit=5", &status);
+  absl::StatusOr<std::vector<venue::polymarket::GammaMarket>> markets =
+      venue::polymarket::ParseGammaMarkets(page);
+  ASSERT_TRUE(markets.ok()) << markets.status();
+  ASSERT_EQ(markets->size(), 5u);
+  const std::string book = Get(static_cast<uint16_t>(clob),
+                               "/book?token_id=" + (*markets)[2].clob_token_ids[0], &status);
+  EXPECT_EQ(status, 200);
+  absl::StatusOr<venue::polymarket::BookSummary> parsed = venue::polymarket::ParseBookSummary(book);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_FALSE(parsed->bids.empty());
+  EXPECT_FALSE(parsed->asks.empty());
+
+  kill(child.pid, SIGTERM);
+  EXPECT_EQ(Wait(child.pid), 0);
+  std::fclose(child.out);
+}
+
+TEST(VenueSimProcessTest, BadArgumentsAndScenariosExitWithOne) {
+  Child child = Spawn({ARBOR_VENUE_SIM_BINARY, "--scenario", "/nonexistent.json"});
+  EXPECT_EQ(Wait(child.pid), 1);
+  std::fclose(child.out);
+  child = Spawn({ARBOR_VENUE_SIM_BINARY, "--step-ms", "0"});
+  EXPECT_EQ(Wait(child.pid), 1);
+  std::fclose(child.out);
+}
+
+}  // namespace
+}  // namespace arbor::sim
