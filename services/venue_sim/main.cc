@@ -6,7 +6,8 @@
 // Prints one JSON line on stdout when both servers listen:
 //   {"clob_port":41235,"gamma_port":41236,"markets":2040,"events":80}
 // then steps the exchange every --step-ms milliseconds (agents trade, mispricings start and
-// end) until SIGINT/SIGTERM, or until --steps steps have run. Exit code 0 on a clean stop, 1 on
+// end, the market WebSocket channel at /ws/market on the CLOB port publishes the changes) until
+// SIGINT/SIGTERM, or until --steps steps have run. Exit code 0 on a clean stop, 1 on
 // bad arguments or a scenario error, 2 if a server cannot listen.
 // Everything (servers and exchange) runs on one io thread, so no state is shared across threads.
 #include <charconv>
@@ -19,6 +20,7 @@
 #include "arbor/core/json_writer.h"
 #include "arbor/core/log.h"
 #include "arbor/sim/http_server.h"
+#include "arbor/sim/polymarket_market_channel.h"
 #include "arbor/sim/polymarket_routes.h"
 #include "arbor/sim/scenario.h"
 #include "boost/asio/io_context.hpp"
@@ -91,6 +93,8 @@ int main(int argc, char** argv) {
   arbor::sim::HttpServer gamma(io, {.port = static_cast<uint16_t>(flags.gamma_port)});
   arbor::sim::AddPolymarketClobRoutes(clob, **exchange, clock);
   arbor::sim::AddGammaRoutes(gamma, **exchange);
+  arbor::sim::PolymarketMarketChannel market_channel(exchange->get());
+  market_channel.Attach(clob);  // ws://127.0.0.1:<clob_port>/ws/market
   for (arbor::sim::HttpServer* s : {&clob, &gamma}) {
     if (absl::Status st = s->Start(); !st.ok()) {
       std::cerr << "arbor-venue-sim: " << st.message() << "\n";
@@ -114,7 +118,10 @@ int main(int argc, char** argv) {
     timer.expires_after(std::chrono::milliseconds(flags.step_ms));
     timer.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
-      if (absl::Status st = (*exchange)->Step(absl::ToUnixMillis(clock.Now())); !st.ok()) {
+      const int64_t now_ms = absl::ToUnixMillis(clock.Now());
+      absl::Status st = (*exchange)->Step(now_ms);
+      if (st.ok()) st = market_channel.Publish(now_ms);
+      if (!st.ok()) {
         ARBOR_LOG(kError, "venue_sim", "step failed").Field("error", std::string(st.message()));
         exit_code = 3;
         stop();

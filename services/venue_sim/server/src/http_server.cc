@@ -11,6 +11,7 @@
 #include "boost/asio/strand.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
+#include "boost/beast/websocket.hpp"
 
 namespace arbor::sim {
 namespace {
@@ -115,6 +116,15 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
       return;
     }
     const http::request<http::string_body>& req = parser_->get();
+    if (boost::beast::websocket::is_upgrade(req)) {
+      const std::string path(req.target().substr(0, req.target().find('?')));
+      auto ws = server_->ws_routes_.find(path);
+      if (ws != server_->ws_routes_.end()) {
+        ++server_->requests_;
+        ws->second(stream_.release_socket(), parser_->release());
+        return;  // the WebSocket owns the connection now
+      }
+    }
     HttpRequest request;
     request.method = std::string(req.method_string());
     request.target = std::string(req.target());
@@ -167,6 +177,10 @@ HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::Route(std::string method, std::string path, HttpHandler handler) {
   routes_[absl::StrCat(method, " ", path)] = std::move(handler);
+}
+
+void HttpServer::WsRoute(std::string path, WsUpgradeHandler handler) {
+  ws_routes_[path] = std::move(handler);
 }
 
 void HttpServer::Fallback(HttpHandler handler) { fallback_ = std::move(handler); }

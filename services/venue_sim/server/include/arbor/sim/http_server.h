@@ -24,6 +24,7 @@
 #include "absl/status/status.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
+#include "boost/beast/http.hpp"
 
 namespace arbor::sim {
 
@@ -56,6 +57,12 @@ struct HttpReply {
 
 using HttpHandler = std::function<HttpReply(const HttpRequest&)>;
 
+// Takes over a connection whose request asks to upgrade to WebSocket on a WebSocket route; the
+// callee owns the socket from then on (typically: WsSession + Accept(request)).
+using WsUpgradeHandler =
+    std::function<void(boost::asio::ip::tcp::socket socket,
+                       boost::beast::http::request<boost::beast::http::string_body> request)>;
+
 struct HttpServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;  // 0 = pick a free port
@@ -71,6 +78,8 @@ class HttpServer {
 
   // Registers the handler for an exact method and path. Call before Start().
   void Route(std::string method, std::string path, HttpHandler handler);
+  // Registers a WebSocket endpoint: upgrade requests for `path` are handed to `handler`.
+  void WsRoute(std::string path, WsUpgradeHandler handler);
   // Handler for everything unrouted (default: 404 {"error":"not found"}).
   void Fallback(HttpHandler handler);
 
@@ -93,6 +102,7 @@ class HttpServer {
   HttpServerOptions options_;
   boost::asio::ip::tcp::acceptor acceptor_;
   absl::flat_hash_map<std::string, HttpHandler> routes_;  // key: "METHOD path"
+  absl::flat_hash_map<std::string, WsUpgradeHandler> ws_routes_;
   HttpHandler fallback_;
   std::vector<std::weak_ptr<Session>> sessions_;
   uint16_t port_ = 0;

@@ -1,0 +1,64 @@
+// File: arbor/sim/polymarket_market_channel.h
+//
+// The simulator's Polymarket market WebSocket channel (`/ws/market`), as the venue behaves
+// (POLYMARKET.md §3):
+//   - the first frame must be {"assets_ids":[...],"type":"market",...}; the reply is ONE array
+//     frame of `book` events for the known assets; a second "type":"market" frame, or anything
+//     unparseable, gets the text `INVALID OPERATION`;
+//   - later {"assets_ids":[...],"operation":"subscribe"|"unsubscribe"} frames change the set
+//     (new assets get their `book` snapshots);
+//   - text `PING` is answered with `PONG`;
+//   - with more than 500 assets on one connection no snapshots are sent, only updates (the
+//     known venue limit);
+//   - after each exchange step, Publish() sends every touched book as a `price_change` event
+//     (Sept-2025 schema), entries filtered to the connection's subscribed assets.
+// Runs on the server's io thread with the exchange.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "arbor/sim/exchange.h"
+#include "arbor/sim/http_server.h"
+#include "arbor/sim/ws_session.h"
+
+namespace arbor::sim {
+
+class PolymarketMarketChannel {
+ public:
+  // Beyond this many assets on one connection the venue stops sending snapshots.
+  static constexpr size_t kMaxSnapshotAssets = 500;
+
+  explicit PolymarketMarketChannel(Exchange* exchange);
+
+  // Serves the channel on `server` at `path` (the venue's is "/ws/market").
+  void Attach(HttpServer& server, const std::string& path = "/ws/market");
+
+  // Takes every market's level changes since the last call and sends them to subscribers.
+  // Call after each Exchange::Step.
+  [[nodiscard]] absl::Status Publish(int64_t now_ms);
+
+  size_t connections() const { return sessions_.size(); }
+  uint64_t frames_sent() const { return frames_sent_; }
+
+ private:
+  struct Subscriber {
+    std::shared_ptr<WsSession> session;
+    absl::flat_hash_set<std::string> assets;
+    bool initialized = false;
+  };
+  void OnMessage(WsSession& session, const std::string& text);
+  void SendSnapshots(Subscriber& sub, const std::vector<std::string>& assets, int64_t now_ms);
+  void Send(Subscriber& sub, std::string frame);
+
+  Exchange* exchange_;
+  absl::flat_hash_map<WsSession*, Subscriber> sessions_;
+  uint64_t frames_sent_ = 0;
+  int64_t last_now_ms_ = 0;
+};
+
+}  // namespace arbor::sim

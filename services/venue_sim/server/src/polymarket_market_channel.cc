@@ -1,0 +1,148 @@
+#include "arbor/sim/polymarket_market_channel.h"
+
+#include <utility>
+#include <vector>
+
+#include "arbor/sim/polymarket_feed.h"
+#include "simdjson.h"
+
+namespace arbor::sim {
+namespace {
+
+constexpr char kInvalidOperation[] = "INVALID OPERATION";
+
+}  // namespace
+
+PolymarketMarketChannel::PolymarketMarketChannel(Exchange* exchange) : exchange_(exchange) {}
+
+void PolymarketMarketChannel::Attach(HttpServer& server, const std::string& path) {
+  server.WsRoute(path, [this](boost::asio::ip::tcp::socket socket,
+                              boost::beast::http::request<boost::beast::http::string_body> req) {
+    auto session = std::make_shared<WsSession>(
+        std::move(socket), [this](WsSession& s, const std::string& text) { OnMessage(s, text); },
+        [this](WsSession& s) { sessions_.erase(&s); });
+    sessions_[session.get()].session = session;
+    session->Accept(std::move(req));
+  });
+}
+
+void PolymarketMarketChannel::Send(Subscriber& sub, std::string frame) {
+  sub.session->Send(std::move(frame));
+  ++frames_sent_;
+}
+
+void PolymarketMarketChannel::SendSnapshots(Subscriber& sub, const std::vector<std::string>& assets,
+                                            int64_t now_ms) {
+  if (sub.assets.size() > kMaxSnapshotAssets) return;  // the venue's silent limit
+  std::string frame = "[";
+  bool any = false;
+  for (const std::string& asset : assets) {
+    const int market = exchange_->MarketOfToken(asset);
+    if (market < 0) continue;
+    const MarketEngine& e = exchange_->engine(market);
+    absl::StatusOr<venue::polymarket::BookSummary> s =
+        PolymarketBookSummary(e, e.token(0) == asset ? 0 : 1, now_ms);
+    if (!s.ok()) continue;
+    if (any) frame += ",";
+    frame += PolymarketWsBookEvent(*s);
+    any = true;
+  }
+  frame += "]";
+  if (any) Send(sub, std::move(frame));
+}
+
+void PolymarketMarketChannel::OnMessage(WsSession& session, const std::string& text) {
+  auto it = sessions_.find(&session);
+  if (it == sessions_.end()) return;
+  Subscriber& sub = it->second;
+  if (text == "PING") {
+    Send(sub, "PONG");
+    return;
+  }
+  simdjson::padded_string padded(text);
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc;
+  simdjson::ondemand::object obj;
+  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS ||
+      doc.get_object().get(obj) != simdjson::SUCCESS) {
+    Send(sub, kInvalidOperation);
+    return;
+  }
+  std::vector<std::string> assets;
+  std::string type;
+  std::string operation;
+  for (auto field : obj) {
+    std::string_view key;
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS) {
+      Send(sub, kInvalidOperation);
+      return;
+    }
+    if (key == "assets_ids") {
+      simdjson::ondemand::array arr;
+      if (field.value().get_array().get(arr) != simdjson::SUCCESS) {
+        Send(sub, kInvalidOperation);
+        return;
+      }
+      for (auto item : arr) {
+        std::string_view id;
+        if (item.get_string().get(id) == simdjson::SUCCESS) assets.emplace_back(id);
+      }
+    } else if (key == "type" || key == "operation") {
+      std::string_view v;
+      if (field.value().get_string().get(v) == simdjson::SUCCESS) {
+        (key == "type" ? type : operation) = std::string(v);
+      }
+    }
+  }
+  const int64_t now_ms = last_now_ms_;
+  if (type == "market" && operation.empty()) {
+    if (sub.initialized) {
+      Send(sub, kInvalidOperation);  // the initial frame may be sent once per connection
+      return;
+    }
+    sub.initialized = true;
+    for (const std::string& a : assets) sub.assets.insert(a);
+    SendSnapshots(sub, assets, now_ms);
+  } else if (operation == "subscribe") {
+    std::vector<std::string> added;
+    for (const std::string& a : assets) {
+      if (sub.assets.insert(a).second) added.push_back(a);
+    }
+    SendSnapshots(sub, added, now_ms);
+  } else if (operation == "unsubscribe") {
+    for (const std::string& a : assets) sub.assets.erase(a);
+  } else {
+    Send(sub, kInvalidOperation);
+  }
+}
+
+absl::Status PolymarketMarketChannel::Publish(int64_t now_ms) {
+  last_now_ms_ = now_ms;
+  const int n = static_cast<int>(exchange_->universe().markets.size());
+  for (int i = 0; i < n; ++i) {
+    MarketEngine& e = exchange_->engine(i);
+    std::vector<LevelChange> changes = e.TakeLevelChanges();
+    if (changes.empty() || sessions_.empty()) continue;
+    // Rendered at most once per subset of tokens: both, YES only, NO only.
+    std::string rendered[3];
+    for (auto& [ptr, sub] : sessions_) {
+      const bool yes = sub.assets.contains(e.token(0));
+      const bool no = sub.assets.contains(e.token(1));
+      if (!yes && !no) continue;
+      const int variant = yes && no ? 0 : (yes ? 1 : 2);
+      if (rendered[variant].empty()) {
+        std::vector<LevelChange> subset;
+        for (const LevelChange& c : changes) {
+          if (variant == 0 || (variant == 1) == (c.outcome == 0)) subset.push_back(c);
+        }
+        absl::StatusOr<std::string> event = PolymarketWsPriceChangeEvent(e, subset, now_ms);
+        if (!event.ok()) return event.status();
+        rendered[variant] = std::move(*event);
+      }
+      if (!rendered[variant].empty()) Send(sub, rendered[variant]);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace arbor::sim
