@@ -112,6 +112,38 @@ TEST(ExchangeTest, BinaryMispricingsRestOnlyWithCrossMatchingOff) {
   EXPECT_LE(BestBid(over, 0) + BestBid(over, 1), kPriceOne);
 }
 
+TEST(ExchangeTest, KalshiTwinsTrackTheirPolymarketMarketUntilAGapIsInjected) {
+  const Price edge = Price::FromMicros(30'000);
+  std::unique_ptr<Exchange> ex = Make({{MispricingKind::kCrossVenueGap, 3, 1, edge, 2}});
+  ASSERT_NE(ex, nullptr);
+  ASSERT_EQ(ex->universe().kalshi.size(), 4u);  // every 10th of 40 binary markets
+  const KalshiTwin& twin = ex->universe().kalshi[1];
+  EXPECT_EQ(ex->KalshiTwinOfTicker(twin.ticker), 1);
+  EXPECT_EQ(ex->KalshiTwinOfTicker("NOPE"), -1);
+  auto kalshi_yes_ask = [&] { return Complement(BestBid(ex->kalshi_engine(1), 1)); };
+  auto pm_yes_bid = [&] { return BestBid(ex->engine(twin.polymarket_market), 0); };
+  for (int step = 1; step <= 6; ++step) {
+    ASSERT_TRUE(ex->Step(step * 1000).ok());
+    const bool gap = step >= 3 && step < 5;
+    if (gap) {
+      EXPECT_LE(kalshi_yes_ask(), pm_yes_bid() - edge) << "step " << step;
+    } else {
+      EXPECT_GT(kalshi_yes_ask(), pm_yes_bid()) << "step " << step;  // no arbitrage
+    }
+  }
+  EXPECT_EQ(ex->mispricing_history().size(), 1u);
+}
+
+TEST(ExchangeTest, AGapThatCannotFitOnKalshisGridIsSkippedNotFatal) {
+  // An edge as large as the market's price cannot be shown: the step still succeeds.
+  std::unique_ptr<Exchange> ex =
+      Make({{MispricingKind::kCrossVenueGap, 1, 0, Price::FromMicros(990'000), 2}});
+  ASSERT_NE(ex, nullptr);
+  ASSERT_TRUE(ex->Step(1000).ok());
+  EXPECT_TRUE(ex->mispricing_history().empty());
+  EXPECT_EQ(ex->skipped_mispricings(), 1u);
+}
+
 TEST(ExchangeTest, DeterministicInTheSeed) {
   std::unique_ptr<Exchange> a = Make({}, 5);
   std::unique_ptr<Exchange> b = Make({}, 5);

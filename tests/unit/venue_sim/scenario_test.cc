@@ -17,7 +17,7 @@ TEST(ScenarioTest, DefaultScenarioBuildsTwoThousandMarketsAndInjectsItsMispricin
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->name, "default");
   EXPECT_EQ(s->dynamics.half_spread, Price::FromMicros(10'000));
-  ASSERT_EQ(s->mispricings.size(), 5u);
+  ASSERT_EQ(s->mispricings.size(), 6u);
   EXPECT_EQ(s->mispricings[2].edge, Price::FromMicros(20'000));
   absl::StatusOr<std::unique_ptr<Exchange>> ex = BuildExchange(*s);
   ASSERT_TRUE(ex.ok()) << ex.status();
@@ -26,7 +26,8 @@ TEST(ScenarioTest, DefaultScenarioBuildsTwoThousandMarketsAndInjectsItsMispricin
     const absl::Status st = (*ex)->Step(step * 1000);
     ASSERT_TRUE(st.ok()) << "step " << step << ": " << st;
   }
-  EXPECT_EQ((*ex)->mispricing_history().size(), 5u);
+  EXPECT_EQ((*ex)->mispricing_history().size(), 6u);
+  EXPECT_EQ((*ex)->universe().kalshi.size(), 160u);
 }
 
 struct BadCase {

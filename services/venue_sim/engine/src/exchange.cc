@@ -18,6 +18,8 @@ constexpr int64_t kAgentInventoryUnits = 10'000'000;
 // Fair values stay inside [2 %, 98 %] so that quotes keep room on both sides.
 constexpr double kMinFair = 0.02;
 constexpr double kMaxFair = 0.98;
+// Simulated Kalshi markets use the linear_cent structure.
+constexpr Price kKalshiTick = Price::FromMicros(10'000);
 
 int64_t FloorTo(int64_t micros, int64_t tick) {
   return micros >= 0 ? micros / tick * tick : -((-micros + tick - 1) / tick * tick);
@@ -43,6 +45,8 @@ const char* MispricingKindName(MispricingKind kind) {
       return "negrisk_yes_under";
     case MispricingKind::kNegRiskNoUnder:
       return "negrisk_no_under";
+    case MispricingKind::kCrossVenueGap:
+      return "cross_venue_gap";
   }
   return "?";
 }
@@ -63,7 +67,10 @@ absl::StatusOr<std::unique_ptr<Exchange>> Exchange::Create(Universe universe, Dy
   for (const MispricingSpec& m : mispricings) {
     const bool binary =
         m.kind == MispricingKind::kBinaryUnderpriced || m.kind == MispricingKind::kBinaryOverpriced;
-    const size_t limit = binary ? universe.markets.size() : universe.events.size();
+    const bool cross = m.kind == MispricingKind::kCrossVenueGap;
+    const size_t limit = cross    ? universe.kalshi.size()
+                         : binary ? universe.markets.size()
+                                  : universe.events.size();
     if (m.target < 0 || static_cast<size_t>(m.target) >= limit) {
       return absl::InvalidArgumentError(
           absl::StrCat(MispricingKindName(m.kind), " target ", m.target, " does not exist"));
@@ -77,9 +84,9 @@ absl::StatusOr<std::unique_ptr<Exchange>> Exchange::Create(Universe universe, Dy
     }
     // The edge must be representable on every affected book, or the quotes cannot show it.
     std::vector<int> affected = {m.target};
-    if (!binary) affected = universe.events[static_cast<size_t>(m.target)].markets;
+    if (!binary && !cross) affected = universe.events[static_cast<size_t>(m.target)].markets;
     for (int i : affected) {
-      const Price tick = universe.markets[static_cast<size_t>(i)].tick;
+      const Price tick = cross ? kKalshiTick : universe.markets[static_cast<size_t>(i)].tick;
       if (m.edge.micros() % tick.micros() != 0) {
         return absl::InvalidArgumentError(absl::StrCat(
             MispricingKindName(m.kind), " edge ", m.edge.ToString(),
@@ -112,13 +119,77 @@ absl::StatusOr<std::unique_ptr<Exchange>> Exchange::Create(Universe universe, Dy
       ex->ledger_.GrantPosition(agent, m.no_token, Quantity::FromUnits(kAgentInventoryUnits));
     }
   }
+  for (size_t k = 0; k < ex->universe_.kalshi.size(); ++k) {
+    const KalshiTwin& twin = ex->universe_.kalshi[k];
+    MarketConfig c;
+    c.condition_id = twin.ticker;
+    c.yes_token = twin.ticker + ":yes";
+    c.no_token = twin.ticker + ":no";
+    c.tick = kKalshiTick;
+    // Kalshi's quadratic fee is not modelled by the engine yet: Kalshi twins trade fee-free.
+    ex->kalshi_engines_.push_back(std::make_unique<MarketEngine>(c, &ex->ledger_));
+    ex->kalshi_ticker_[twin.ticker] = static_cast<int>(k);
+    for (std::string_view agent : {kMakerAccount, kNoiseAccount}) {
+      ex->ledger_.GrantPosition(agent, c.yes_token, Quantity::FromUnits(kAgentInventoryUnits));
+      ex->ledger_.GrantPosition(agent, c.no_token, Quantity::FromUnits(kAgentInventoryUnits));
+    }
+  }
+  ex->kalshi_maker_orders_.resize(ex->kalshi_engines_.size());
   for (size_t i = 0; i < n; ++i) ARBOR_RETURN_IF_ERROR(ex->QuoteAroundFair(static_cast<int>(i), 0));
+  for (size_t k = 0; k < ex->kalshi_engines_.size(); ++k) {
+    ARBOR_RETURN_IF_ERROR(ex->QuoteKalshiAroundFair(static_cast<int>(k), 0));
+  }
   return ex;
 }
 
 int Exchange::MarketOfToken(std::string_view token) const {
   auto it = token_market_.find(ToAbsl(token));
   return it == token_market_.end() ? -1 : it->second;
+}
+
+int Exchange::KalshiTwinOfTicker(std::string_view ticker) const {
+  auto it = kalshi_ticker_.find(ToAbsl(ticker));
+  return it == kalshi_ticker_.end() ? -1 : it->second;
+}
+
+absl::Status Exchange::QuoteKalshi(int twin, Price yes_bid, Price yes_ask, int64_t now_ms) {
+  MarketEngine& e = kalshi_engine(twin);
+  std::vector<uint64_t>& orders = kalshi_maker_orders_[static_cast<size_t>(twin)];
+  for (uint64_t id : orders) {
+    const Order* o = e.Find(id);
+    if (o != nullptr && o->state == OrderState::kLive)
+      ARBOR_RETURN_IF_ERROR(e.Cancel(kMakerAccount, id));
+  }
+  orders.clear();
+  // Kalshi shows one book of bids: a YES bid, and a NO bid at 1 - ask (= the YES ask).
+  for (const auto& [outcome, price] : {std::pair{0, yes_bid}, std::pair{1, Complement(yes_ask)}}) {
+    OrderRequest r;
+    r.account = std::string(kMakerAccount);
+    r.outcome = outcome;
+    r.side = Side::kBuy;
+    r.price = price;
+    r.size = dynamics_.quote_size;
+    ARBOR_ASSIGN_OR_RETURN(PlaceResult placed, e.Place(r, now_ms));
+    if (placed.state == OrderState::kLive) orders.push_back(placed.order_id);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Exchange::QuoteKalshiAroundFair(int twin, int64_t now_ms) {
+  const Price f = fair(universe_.kalshi[static_cast<size_t>(twin)].polymarket_market);
+  const int64_t t = kKalshiTick.micros();
+  const int64_t h = std::max(dynamics_.half_spread.micros(), t);
+  const Price bid = Clamp(FloorTo(f.micros() - h, t), kKalshiTick);
+  Price ask = Clamp(CeilTo(f.micros() + h, t), kKalshiTick);
+  if (ask <= bid) ask = Price::FromMicros(bid.micros() + t);
+  return QuoteKalshi(twin, bid, ask, now_ms);
+}
+
+bool Exchange::KalshiMispriced(int twin) const {
+  for (const ActiveMispricing& a : active_) {
+    if (a.spec.kind == MispricingKind::kCrossVenueGap && a.spec.target == twin) return true;
+  }
+  return false;
 }
 
 Price Exchange::fair(int market) const {
@@ -182,6 +253,7 @@ absl::Status Exchange::QuoteAroundFair(int market, int64_t now_ms) {
 
 bool Exchange::Mispriced(int market) const {
   for (const ActiveMispricing& a : active_) {
+    if (a.spec.kind == MispricingKind::kCrossVenueGap) continue;  // only the Kalshi side moves
     if (std::find(a.markets.begin(), a.markets.end(), market) != a.markets.end()) return true;
   }
   return false;
@@ -194,6 +266,9 @@ absl::Status Exchange::StartMispricing(const MispricingSpec& spec, int64_t now_m
   const int64_t e = spec.edge.micros();
   const int64_t h = dynamics_.half_spread.micros();
   switch (spec.kind) {
+    case MispricingKind::kCrossVenueGap:
+      ARBOR_RETURN_IF_ERROR(StartCrossVenueGap(spec, &a, now_ms));
+      break;
     case MispricingKind::kBinaryUnderpriced:
     case MispricingKind::kBinaryOverpriced: {
       const int market = spec.target;
@@ -245,9 +320,33 @@ absl::Status Exchange::StartMispricing(const MispricingSpec& spec, int64_t now_m
       break;
     }
   }
+  if (a.markets.empty()) {
+    ++skipped_mispricings_;
+    return absl::OkStatus();
+  }
   history_.push_back(a);
   active_.push_back(std::move(a));
   return absl::OkStatus();
+}
+
+absl::Status Exchange::StartCrossVenueGap(const MispricingSpec& spec, ActiveMispricing* a,
+                                          int64_t now_ms) {
+  const KalshiTwin& twin = universe_.kalshi[static_cast<size_t>(spec.target)];
+  a->markets = {twin.polymarket_market};
+  // The Kalshi YES ask goes at least `edge` below the Polymarket maker's YES bid.
+  const auto pm_bids = engine(twin.polymarket_market).Levels(0, Side::kBuy);
+  const Price pm_bid = pm_bids.empty() ? fair(twin.polymarket_market) : pm_bids.front().first;
+  const int64_t t = kKalshiTick.micros();
+  const Price ask = Clamp(FloorTo(pm_bid.micros() - spec.edge.micros(), t), kKalshiTick);
+  const Price bid =
+      Clamp(ask.micros() - std::max<int64_t>(2 * dynamics_.half_spread.micros(), t), kKalshiTick);
+  if (bid >= ask) {
+    // The market sits too close to 0 for the gap to fit on Kalshi's grid: nothing is shown
+    // (and nothing recorded as ground truth), the simulation goes on.
+    a->markets.clear();
+    return absl::OkStatus();
+  }
+  return QuoteKalshi(spec.target, bid, ask, now_ms);
 }
 
 void Exchange::MoveFairValues() {
@@ -286,7 +385,9 @@ absl::Status Exchange::Step(int64_t now_ms) {
   // End expired mispricings (their markets return to normal quoting below).
   for (auto it = active_.begin(); it != active_.end();) {
     if (step_ >= it->started_step + it->spec.duration_steps) {
-      for (int i : it->markets) engine(i).set_cross_matching(true);
+      if (it->spec.kind != MispricingKind::kCrossVenueGap) {
+        for (int i : it->markets) engine(i).set_cross_matching(true);
+      }
       it = active_.erase(it);
     } else {
       ++it;
@@ -298,6 +399,11 @@ absl::Status Exchange::Step(int64_t now_ms) {
   for (size_t i = 0; i < engines_.size(); ++i) {
     if (!Mispriced(static_cast<int>(i))) {
       ARBOR_RETURN_IF_ERROR(QuoteAroundFair(static_cast<int>(i), now_ms));
+    }
+  }
+  for (size_t k = 0; k < kalshi_engines_.size(); ++k) {
+    if (!KalshiMispriced(static_cast<int>(k))) {
+      ARBOR_RETURN_IF_ERROR(QuoteKalshiAroundFair(static_cast<int>(k), now_ms));
     }
   }
   // Noise traders: marketable FAK orders a few ticks through the touch.

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "arbor/core/json_writer.h"
 
@@ -192,6 +193,8 @@ absl::StatusOr<Universe> GenerateUniverse(const UniverseSpec& spec) {
   if (spec.binary_markets < 0 || spec.negrisk_events < 0) {
     return absl::InvalidArgumentError("market and event counts must be >= 0");
   }
+  if (spec.kalshi_twin_every < 0)
+    return absl::InvalidArgumentError("kalshi_twin_every must be >= 0");
   if (spec.min_outcomes < 2 || spec.max_outcomes > 64 || spec.min_outcomes > spec.max_outcomes) {
     return absl::InvalidArgumentError("NegRisk outcome range must lie within [2, 64]");
   }
@@ -208,6 +211,14 @@ absl::StatusOr<Universe> GenerateUniverse(const UniverseSpec& spec) {
     m.slug = absl::StrCat("sim-binary-", i);
     m.fair_yes = OnGrid(g.Uniform(30'000, 970'000), m.tick);
     u.markets.push_back(std::move(m));
+    if (spec.kalshi_twin_every > 0 && i % spec.kalshi_twin_every == 0) {
+      KalshiTwin k;
+      k.ticker = absl::StrFormat("SIM-%05d", i);
+      k.event_ticker = absl::StrFormat("SIMEV-%05d", i);
+      k.market_id = g.Hex32().substr(2, 32);
+      k.polymarket_market = static_cast<int>(u.markets.size()) - 1;
+      u.kalshi.push_back(std::move(k));
+    }
   }
   for (int e = 0; e < spec.negrisk_events; ++e) {
     const Category& c = kCategories[g.Uniform(0, kCategoryCount - 1)];

@@ -13,6 +13,8 @@
 //   kBinaryOverpriced   YES bid + NO bid = 1 + edge (split a set, sell both)
 //   kNegRiskYesUnder    the YES asks of an event sum to 1 - edge
 //   kNegRiskNoUnder     the NO asks of an n-market event sum to n - 1 - edge
+//   kCrossVenueGap      a Kalshi twin's YES ask sits at least `edge` below the Polymarket
+//                       market's YES bid (buy on Kalshi, sell on Polymarket)
 // Everything is deterministic in the scenario's seed. Not thread-safe: the simulator's exchange
 // thread owns it. Model arithmetic (the random walk) uses double; every order the agents send
 // is fixed point on the market's tick grid.
@@ -45,14 +47,15 @@ enum class MispricingKind {
   kBinaryUnderpriced,
   kBinaryOverpriced,
   kNegRiskYesUnder,
-  kNegRiskNoUnder
+  kNegRiskNoUnder,
+  kCrossVenueGap,
 };
 const char* MispricingKindName(MispricingKind kind);
 
 struct MispricingSpec {
   MispricingKind kind = MispricingKind::kBinaryUnderpriced;
   int64_t at_step = 0;
-  int target = 0;  // market index (binary kinds) or event index (NegRisk kinds)
+  int target = 0;  // market index (binary), event index (NegRisk), Kalshi twin (cross-venue)
   Price edge = Price::FromMicros(20'000);
   int64_t duration_steps = 10;
 };
@@ -80,6 +83,13 @@ class Exchange {
   Ledger& ledger() { return ledger_; }
   const Ledger& ledger() const { return ledger_; }
   MarketEngine& engine(int market) { return *engines_[static_cast<size_t>(market)]; }
+  // The book of Kalshi twin `twin` (Universe::kalshi); its tokens are "<ticker>:yes" / ":no".
+  MarketEngine& kalshi_engine(int twin) { return *kalshi_engines_[static_cast<size_t>(twin)]; }
+  const MarketEngine& kalshi_engine(int twin) const {
+    return *kalshi_engines_[static_cast<size_t>(twin)];
+  }
+  // The twin index of a Kalshi market ticker, or -1.
+  int KalshiTwinOfTicker(std::string_view ticker) const;
   const MarketEngine& engine(int market) const { return *engines_[static_cast<size_t>(market)]; }
   // The market index of a token id, or -1.
   int MarketOfToken(std::string_view token) const;
@@ -89,6 +99,9 @@ class Exchange {
   // Every mispricing that has started so far, in order.
   const std::vector<ActiveMispricing>& mispricing_history() const { return history_; }
   uint64_t noise_trades() const { return noise_trades_; }
+  // Scheduled mispricings that could not be shown (a cross-venue gap on a market priced too
+  // close to 0 for Kalshi's grid); they are not in the history.
+  uint64_t skipped_mispricings() const { return skipped_mispricings_; }
 
   static constexpr std::string_view kMakerAccount = "sim-maker";
   static constexpr std::string_view kNoiseAccount = "sim-noise";
@@ -100,7 +113,11 @@ class Exchange {
   absl::Status QuoteLegs(int market, Price yes_bid, Price yes_ask, Price no_bid, Price no_ask,
                          int64_t now_ms);
   absl::Status QuoteAroundFair(int market, int64_t now_ms);
+  absl::Status QuoteKalshi(int twin, Price yes_bid, Price yes_ask, int64_t now_ms);
+  absl::Status QuoteKalshiAroundFair(int twin, int64_t now_ms);
+  bool KalshiMispriced(int twin) const;
   absl::Status StartMispricing(const MispricingSpec& spec, int64_t now_ms);
+  absl::Status StartCrossVenueGap(const MispricingSpec& spec, ActiveMispricing* a, int64_t now_ms);
   bool Mispriced(int market) const;
   void MoveFairValues();
 
@@ -112,11 +129,15 @@ class Exchange {
   std::vector<std::unique_ptr<MarketEngine>> engines_;
   std::vector<double> log_odds_;
   std::vector<std::vector<uint64_t>> maker_orders_;  // per market
+  std::vector<std::unique_ptr<MarketEngine>> kalshi_engines_;
+  std::vector<std::vector<uint64_t>> kalshi_maker_orders_;
+  absl::flat_hash_map<std::string, int> kalshi_ticker_;
   absl::flat_hash_map<std::string, int> token_market_;
   std::vector<ActiveMispricing> active_;
   std::vector<ActiveMispricing> history_;
   int64_t step_ = 0;
   uint64_t noise_trades_ = 0;
+  uint64_t skipped_mispricings_ = 0;
 };
 
 }  // namespace arbor::sim

@@ -5,7 +5,7 @@
 //
 //   {"name": "default", "seed": 20261122,
 //    "universe": {"binary_markets": 1600, "negrisk_events": 80, "min_outcomes": 3,
-//                 "max_outcomes": 8, "start_unix_s": 1790000000},
+//                 "max_outcomes": 8, "start_unix_s": 1790000000, "kalshi_twin_every": 10},
 //    "dynamics": {"log_odds_volatility": 0.02, "half_spread": "0.01", "quote_size": "200",
 //                 "noise_orders_per_market": 0.02, "noise_size": "10"},
 //    "mispricings": [{"kind": "negrisk_yes_under", "at_step": 30, "target": 3,

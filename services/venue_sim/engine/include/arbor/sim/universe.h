@@ -27,6 +27,17 @@ struct UniverseSpec {
   int min_outcomes = 3;  // markets per NegRisk event
   int max_outcomes = 8;
   int64_t start_unix_s = 1'790'000'000;  // end dates fall 1 hour to 120 days after this
+  // Every k-th binary market also trades on the simulated Kalshi (same question, same fair
+  // value, its own book): the cross-venue pairs. 0 = no Kalshi markets.
+  int kalshi_twin_every = 10;
+};
+
+// A Kalshi market that mirrors a Polymarket binary market.
+struct KalshiTwin {
+  std::string ticker;     // e.g. "SIM-0042"
+  std::string market_id;  // uuid-like
+  std::string event_ticker;
+  int polymarket_market = 0;  // index into Universe::markets
 };
 
 struct SimMarket {
@@ -62,6 +73,7 @@ struct SimEvent {
 struct Universe {
   std::vector<SimMarket> markets;
   std::vector<SimEvent> events;
+  std::vector<KalshiTwin> kalshi;
 };
 
 // Deterministic in `spec` (same spec, same universe, byte for byte). InvalidArgument for
