@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/install_deps.sh
+./scripts/install_npm_tools.sh
 
 if [ ! -d ../shared/protocols ]; then
   echo "test.sh: ../shared/protocols not found beside the checkout (conformance data)" >&2

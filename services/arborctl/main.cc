@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "book_replay.h"
+#include "sign_command.h"
 
 namespace {
 
@@ -16,6 +17,9 @@ constexpr char kUsage[] =
     "      Apply recorded venue frames (one raw frame per line; stdin when FILE is omitted)\n"
     "      and print the final books as JSON. Malformed lines are reported on stderr and\n"
     "      skipped; with --strict the first one stops the replay with exit code 2.\n"
+    "  sign --key-file FILE\n"
+    "      Sign Polymarket CLOB V2/V3 orders given as JSON lines on stdin; prints one\n"
+    "      {\"order\":...,\"hash\":...} or {\"error\":...,\"line\":N} line per request.\n"
     "  help\n";
 
 }  // namespace
@@ -28,6 +32,9 @@ int main(int argc, char** argv) {
   }
   if (args.size() >= 2 && args[0] == "book" && args[1] == "replay") {
     return arbor::arborctl::BookReplayMain(std::vector<std::string>(args.begin() + 2, args.end()));
+  }
+  if (args[0] == "sign") {
+    return arbor::arborctl::SignMain(std::vector<std::string>(args.begin() + 1, args.end()));
   }
   std::cerr << "arborctl: unknown command '" << args[0] << (args.size() > 1 ? " " + args[1] : "")
             << "'\n\n"
