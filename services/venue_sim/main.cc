@@ -1,10 +1,11 @@
 // arbor-venue-sim: a local Polymarket-compatible exchange on loopback, driven by a scenario.
 //
 //   arbor-venue-sim --scenario services/venue_sim/scenarios/default.json
-//       [--clob-port N] [--gamma-port N] [--step-ms N] [--steps N]
+//       [--clob-port N] [--gamma-port N] [--kalshi-port N] [--step-ms N] [--steps N]
 //
 // Prints one JSON line on stdout when both servers listen:
-//   {"clob_port":41235,"gamma_port":41236,"markets":2040,"events":80}
+//   {"clob_port":41235,"gamma_port":41236,"kalshi_port":41237,"markets":2044,"events":80,
+//    "kalshi_markets":160}
 // then steps the exchange every --step-ms milliseconds (agents trade, mispricings start and
 // end, the market WebSocket channel at /ws/market on the CLOB port publishes the changes) until
 // SIGINT/SIGTERM, or until --steps steps have run. Exit code 0 on a clean stop, 1 on
@@ -30,8 +31,8 @@
 namespace {
 
 constexpr char kUsage[] =
-    "usage: arbor-venue-sim --scenario FILE [--clob-port N] [--gamma-port N] [--step-ms N] "
-    "[--steps N]\n";
+    "usage: arbor-venue-sim --scenario FILE [--clob-port N] [--gamma-port N] [--kalshi-port N]\n"
+    "                       [--step-ms N] [--steps N]\n";
 
 bool ParseInt(const std::string& s, int64_t* out) {
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
@@ -42,6 +43,7 @@ struct Flags {
   std::string scenario;
   int64_t clob_port = 0;
   int64_t gamma_port = 0;
+  int64_t kalshi_port = 0;
   int64_t step_ms = 1000;
   int64_t steps = 0;  // 0 = until signalled
 };
@@ -57,6 +59,8 @@ bool ParseFlags(const std::vector<std::string>& args, Flags* f) {
       if (!ParseInt(v, &f->clob_port) || f->clob_port > 65535) return false;
     } else if (a == "--gamma-port") {
       if (!ParseInt(v, &f->gamma_port) || f->gamma_port > 65535) return false;
+    } else if (a == "--kalshi-port") {
+      if (!ParseInt(v, &f->kalshi_port) || f->kalshi_port > 65535) return false;
     } else if (a == "--step-ms") {
       if (!ParseInt(v, &f->step_ms) || f->step_ms == 0) return false;
     } else if (a == "--steps") {
@@ -93,9 +97,11 @@ int main(int argc, char** argv) {
   arbor::sim::HttpServer gamma(io, {.port = static_cast<uint16_t>(flags.gamma_port)});
   arbor::sim::AddPolymarketClobRoutes(clob, **exchange, clock);
   arbor::sim::AddGammaRoutes(gamma, **exchange);
+  arbor::sim::HttpServer kalshi(io, {.port = static_cast<uint16_t>(flags.kalshi_port)});
+  arbor::sim::AddKalshiRoutes(kalshi, **exchange);
   arbor::sim::PolymarketMarketChannel market_channel(exchange->get());
   market_channel.Attach(clob);  // ws://127.0.0.1:<clob_port>/ws/market
-  for (arbor::sim::HttpServer* s : {&clob, &gamma}) {
+  for (arbor::sim::HttpServer* s : {&clob, &gamma, &kalshi}) {
     if (absl::Status st = s->Start(); !st.ok()) {
       std::cerr << "arbor-venue-sim: " << st.message() << "\n";
       return 2;
@@ -110,6 +116,7 @@ int main(int argc, char** argv) {
     signals.cancel();
     clob.Stop();
     gamma.Stop();
+    kalshi.Stop();
   };
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (!ec) stop();
@@ -142,10 +149,14 @@ int main(int argc, char** argv) {
       .Uint(clob.port())
       .Key("gamma_port")
       .Uint(gamma.port())
+      .Key("kalshi_port")
+      .Uint(kalshi.port())
       .Key("markets")
       .Uint((*exchange)->universe().markets.size())
       .Key("events")
       .Uint((*exchange)->universe().events.size())
+      .Key("kalshi_markets")
+      .Uint((*exchange)->universe().kalshi.size())
       .EndObject();
   std::cout << ready.str() << std::endl;
   ARBOR_LOG(kInfo, "venue_sim", "listening")

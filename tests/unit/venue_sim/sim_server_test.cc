@@ -6,6 +6,7 @@
 
 #include "arbor/sim/http_server.h"
 #include "arbor/sim/polymarket_routes.h"
+#include "arbor/venue/kalshi/rest_orderbook.h"
 #include "arbor/venue/polymarket/book_hash.h"
 #include "arbor/venue/polymarket/gamma.h"
 #include "arbor/venue/polymarket/rest_parsers.h"
@@ -71,14 +72,18 @@ class SimServerTest : public ::testing::Test {
     gamma_ = std::make_unique<HttpServer>(io_, HttpServerOptions{});
     AddPolymarketClobRoutes(*clob_, *exchange_, clock_);
     AddGammaRoutes(*gamma_, *exchange_);
+    kalshi_ = std::make_unique<HttpServer>(io_, HttpServerOptions{});
+    AddKalshiRoutes(*kalshi_, *exchange_);
     ASSERT_TRUE(clob_->Start().ok());
     ASSERT_TRUE(gamma_->Start().ok());
+    ASSERT_TRUE(kalshi_->Start().ok());
     thread_ = std::thread([this] { io_.run(); });
   }
   void TearDown() override {
     boost::asio::post(io_, [this] {
       clob_->Stop();
       gamma_->Stop();
+      kalshi_->Stop();
     });
     io_.stop();
     if (thread_.joinable()) thread_.join();
@@ -89,6 +94,7 @@ class SimServerTest : public ::testing::Test {
   std::unique_ptr<Exchange> exchange_;
   std::unique_ptr<HttpServer> clob_;
   std::unique_ptr<HttpServer> gamma_;
+  std::unique_ptr<HttpServer> kalshi_;
   std::thread thread_;
 };
 
@@ -171,6 +177,23 @@ TEST_F(SimServerTest, GammaPagesParseWithTheProductionParser) {
   EXPECT_EQ(events->size(), 2u);
   r = client.Do(http::verb::get, "/markets?limit=abc");
   EXPECT_EQ(r.status, 400);
+}
+
+TEST_F(SimServerTest, KalshiOrderbookOfATwinParsesWithTheProductionParser) {
+  const KalshiTwin& twin = exchange_->universe().kalshi[1];
+  Client client(kalshi_->port());
+  Response r = client.Do(http::verb::get, "/trade-api/v2/markets/" + twin.ticker + "/orderbook");
+  ASSERT_EQ(r.status, 200) << r.body;
+  absl::StatusOr<venue::kalshi::RestOrderbook> book = venue::kalshi::ParseRestOrderbook(r.body);
+  ASSERT_TRUE(book.ok()) << book.status() << "\n" << r.body;
+  ASSERT_FALSE(book->yes.empty());
+  ASSERT_FALSE(book->no.empty());
+  const MarketEngine& e = exchange_->kalshi_engine(1);
+  EXPECT_EQ(book->yes.front().price, e.Levels(0, Side::kBuy).front().first);  // best YES bid
+  EXPECT_EQ(book->no.front().price, e.Levels(1, Side::kBuy).front().first);   // best NO bid
+  r = client.Do(http::verb::get, "/trade-api/v2/markets/NOPE/orderbook");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.body, R"({"error":{"code":"not_found","message":"market NOPE not found"}})");
 }
 
 TEST(UrlDecodeTest, DecodesPercentAndPlus) {

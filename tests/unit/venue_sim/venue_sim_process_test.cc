@@ -97,6 +97,11 @@ TEST(VenueSimProcessTest, ServesTheDefaultScenarioAndStopsCleanlyOnSigterm) {
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_FALSE(parsed->bids.empty());
   EXPECT_FALSE(parsed->asks.empty());
+  const int kalshi = Field(ready, "kalshi_port");
+  ASSERT_GT(kalshi, 0) << ready;
+  EXPECT_EQ(Field(ready, "kalshi_markets"), 160) << ready;
+  Get(static_cast<uint16_t>(kalshi), "/trade-api/v2/markets/SIM-00000/orderbook", &status);
+  EXPECT_EQ(status, 200);
 
   kill(child.pid, SIGTERM);
   EXPECT_EQ(Wait(child.pid), 0);

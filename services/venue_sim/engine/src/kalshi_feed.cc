@@ -14,7 +14,35 @@ std::pair<int, Price> KalshiLevel(int outcome, Side side, Price price) {
   return {1 - outcome, Complement(price)};
 }
 
+// Kalshi's two bid ladders of an engine: YES bids + NO asks at 1 - p, and NO bids + YES asks.
+void Ladders(const MarketEngine& e, std::map<Price, Quantity> out[2]) {
+  for (int ladder : {0, 1}) {
+    for (const auto& [p, q] : e.Levels(ladder, Side::kBuy)) out[ladder][p] += q;
+    for (const auto& [p, q] : e.Levels(1 - ladder, Side::kSell)) out[ladder][Complement(p)] += q;
+  }
+}
+
 }  // namespace
+
+std::string KalshiRestOrderbookJson(const MarketEngine& engine) {
+  std::map<Price, Quantity> ladders[2];
+  Ladders(engine, ladders);
+  JsonWriter w;
+  w.BeginObject().Key("orderbook_fp").BeginObject();
+  const char* keys[2] = {"yes_dollars", "no_dollars"};
+  for (int ladder : {0, 1}) {
+    w.Key(keys[ladder]).BeginArray();
+    for (auto it = ladders[ladder].rbegin(); it != ladders[ladder].rend(); ++it) {
+      w.BeginArray()
+          .String(it->first.ToFixedString(4))
+          .String(it->second.ToFixedString(2))
+          .EndArray();
+    }
+    w.EndArray();
+  }
+  w.EndObject().EndObject();
+  return w.Take();
+}
 
 KalshiFeedRenderer::KalshiFeedRenderer(const MarketEngine* engine, std::string market_ticker,
                                        std::string market_id)
@@ -33,13 +61,8 @@ Quantity KalshiFeedRenderer::Total(int ladder, Price price) const {
 }
 
 void KalshiFeedRenderer::Rebuild() {
-  for (int ladder : {0, 1}) {
-    published_[ladder].clear();
-    for (const auto& [p, q] : engine_->Levels(ladder, Side::kBuy)) published_[ladder][p] += q;
-    for (const auto& [p, q] : engine_->Levels(1 - ladder, Side::kSell)) {
-      published_[ladder][Complement(p)] += q;
-    }
-  }
+  for (int ladder : {0, 1}) published_[ladder].clear();
+  Ladders(*engine_, published_);
 }
 
 std::string KalshiFeedRenderer::Snapshot(uint64_t sid, uint64_t seq, uint64_t reply_id) {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "arbor/core/json_writer.h"
 #include "arbor/core/strings.h"
+#include "arbor/sim/kalshi_feed.h"
 #include "arbor/sim/polymarket_feed.h"
 #include "simdjson.h"
 
@@ -156,6 +157,35 @@ void AddGammaRoutes(HttpServer& server, const Exchange& exchange) {
     }
     out += "]";
     return HttpReply::Json(200, std::move(out));
+  });
+}
+
+void AddKalshiRoutes(HttpServer& server, const Exchange& exchange) {
+  server.Fallback([&exchange](const HttpRequest& r) {
+    constexpr std::string_view kPrefix = "/trade-api/v2/markets/";
+    constexpr std::string_view kSuffix = "/orderbook";
+    const std::string_view path = r.path;
+    if (r.method == "GET" && path.rfind(kPrefix, 0) == 0 &&
+        path.size() > kPrefix.size() + kSuffix.size() &&
+        path.substr(path.size() - kSuffix.size()) == kSuffix) {
+      const std::string_view ticker =
+          path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size());
+      const int twin = exchange.KalshiTwinOfTicker(ticker);
+      if (twin >= 0)
+        return HttpReply::Json(200, KalshiRestOrderbookJson(exchange.kalshi_engine(twin)));
+      JsonWriter w;
+      w.BeginObject()
+          .Key("error")
+          .BeginObject()
+          .Key("code")
+          .String("not_found")
+          .Key("message")
+          .String(absl::StrCat("market ", ToAbsl(ticker), " not found"))
+          .EndObject()
+          .EndObject();
+      return HttpReply::Json(404, w.Take());
+    }
+    return HttpReply::Error(404, "not found");
   });
 }
 

@@ -21,6 +21,10 @@
 
 namespace arbor::sim {
 
+// The REST `GET /markets/{ticker}/orderbook` body for `engine` in the current fixed-point shape
+// {"orderbook_fp":{"yes_dollars":[[price,count],...],"no_dollars":[...]}}, levels best first.
+std::string KalshiRestOrderbookJson(const MarketEngine& engine);
+
 class KalshiFeedRenderer {
  public:
   // `engine` must outlive the renderer; `market_ticker` / `market_id` name it on the wire.

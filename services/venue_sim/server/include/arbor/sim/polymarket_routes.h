@@ -20,6 +20,10 @@ namespace arbor::sim {
 // `exchange` and `clock` must outlive the server.
 void AddPolymarketClobRoutes(HttpServer& server, Exchange& exchange, const Clock& clock);
 void AddGammaRoutes(HttpServer& server, const Exchange& exchange);
+// Kalshi (its own host at the venue): GET /trade-api/v2/markets/{ticker}/orderbook for the
+// Kalshi twins; unknown tickers get 404 {"error":{"code":"not_found","message":...}} (the
+// nested error shape of Kalshi's API).
+void AddKalshiRoutes(HttpServer& server, const Exchange& exchange);
 
 // POST /books accepts at most this many token ids ("Payload exceeds the limit" beyond).
 inline constexpr size_t kMaxBooksPerRequest = 500;
