@@ -196,6 +196,31 @@ TEST_F(MarketEngineTest, SelfTradeCancelsTheRestingOrderAndKeepsMatching) {
   EXPECT_EQ(ledger_.LockedPosition("alice", "YES"), Quantity::Zero());
 }
 
+TEST_F(MarketEngineTest, ListenersSeeEveryTradeAndEveryOrderThatEnds) {
+  std::vector<uint64_t> trades;
+  std::vector<std::pair<uint64_t, OrderState>> done;
+  engine_.AddTradeListener([&](const MarketEngine& e, const Trade& t) {
+    EXPECT_EQ(&e, &engine_);
+    trades.push_back(t.trade_id);
+  });
+  engine_.AddOrderDoneListener(
+      [&](const MarketEngine&, const Order& o) { done.emplace_back(o.id, o.state); });
+  ledger_.GrantPosition("alice", "YES", Q("100"));
+  const PlaceResult ask1 = Place("alice", kYes, Side::kSell, "0.40", "10");
+  const PlaceResult ask2 = Place("alice", kYes, Side::kSell, "0.41", "10");
+  const PlaceResult buy = Place("bob", kYes, Side::kBuy, "0.41", "15", TimeInForce::kFak);
+  ASSERT_EQ(buy.trades.size(), 2u);
+  EXPECT_THAT(trades, ElementsAre(buy.trades[0].trade_id, buy.trades[1].trade_id));
+  // Ids are unique across orders and trades of the ledger.
+  EXPECT_NE(buy.trades[0].trade_id, ask1.order_id);
+  EXPECT_NE(buy.trades[0].trade_id, buy.order_id);
+  // ask1 filled by the taker, then the taker itself filled (15 = 10 + 5).
+  EXPECT_THAT(done, ElementsAre(Pair(ask1.order_id, OrderState::kFilled),
+                                Pair(buy.order_id, OrderState::kFilled)));
+  ASSERT_TRUE(engine_.Cancel("alice", ask2.order_id).ok());
+  EXPECT_EQ(done.back(), std::make_pair(ask2.order_id, OrderState::kCanceled));
+}
+
 TEST(MarketEngineSelfTradeTest, SkipPolicyLeavesOwnOrderResting) {
   Ledger ledger;
   ledger.Deposit("alice", Money::FromUnits(100));

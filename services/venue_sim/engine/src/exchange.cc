@@ -428,4 +428,14 @@ absl::Status Exchange::Step(int64_t now_ms) {
   return absl::OkStatus();
 }
 
+void Exchange::AddTradeListener(const TradeListener& listener) {
+  for (auto& e : engines_) e->AddTradeListener(listener);
+  for (auto& e : kalshi_engines_) e->AddTradeListener(listener);
+}
+
+void Exchange::AddOrderDoneListener(const OrderDoneListener& listener) {
+  for (auto& e : engines_) e->AddOrderDoneListener(listener);
+  for (auto& e : kalshi_engines_) e->AddOrderDoneListener(listener);
+}
+
 }  // namespace arbor::sim

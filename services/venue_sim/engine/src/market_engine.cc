@@ -99,7 +99,7 @@ absl::StatusOr<PlaceResult> MarketEngine::Place(const OrderRequest& request, int
     }
   }
 
-  const uint64_t id = next_order_id_++;
+  const uint64_t id = ledger_->NextId();
   Order& order = orders_[id];
   order.id = id;
   order.request = request;
@@ -249,7 +249,7 @@ void MarketEngine::Execute(Order& taker, Order& maker, const Candidate& c, Quant
   const bool taker_buys = taker.request.side == Side::kBuy;
 
   Trade trade;
-  trade.trade_id = next_trade_id_++;
+  trade.trade_id = ledger_->NextId();
   trade.taker_order_id = taker.id;
   trade.maker_order_id = maker.id;
   trade.taker_account = ta;
@@ -312,6 +312,7 @@ void MarketEngine::Execute(Order& taker, Order& maker, const Candidate& c, Quant
   taker.filled += qty;
   maker.filled += qty;
   Touch(maker.request.outcome, maker.request.side, maker.request.price);
+  for (const TradeListener& listener : trade_listeners_) listener(*this, trade);
   if (!maker.remaining().IsPositive()) Finish(maker, OrderState::kFilled);
   out->trades.push_back(std::move(trade));
 }
@@ -353,6 +354,7 @@ void MarketEngine::Finish(Order& order, OrderState state) {
     ledger_->UnlockPosition(order.request.account, token(order.request.outcome), order.remaining());
   }
   order.state = state;
+  for (const OrderDoneListener& listener : order_done_listeners_) listener(*this, order);
 }
 
 absl::Status MarketEngine::Cancel(std::string_view account, uint64_t order_id) {

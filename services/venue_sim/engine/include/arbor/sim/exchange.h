@@ -99,6 +99,13 @@ class Exchange {
   // Every mispricing that has started so far, in order.
   const std::vector<ActiveMispricing>& mispricing_history() const { return history_; }
   uint64_t noise_trades() const { return noise_trades_; }
+  // Registers a listener on every engine, Polymarket markets and Kalshi twins alike (tell them
+  // apart with MarketEngine::config().condition_id or the token names).
+  void AddTradeListener(const TradeListener& listener);
+  void AddOrderDoneListener(const OrderDoneListener& listener);
+  // Number of Polymarket markets / Kalshi twins (engine index ranges).
+  int markets() const { return static_cast<int>(engines_.size()); }
+  int kalshi_twins() const { return static_cast<int>(kalshi_engines_.size()); }
   // Scheduled mispricings that could not be shown (a cross-venue gap on a market priced too
   // close to 0 for Kalshi's grid); they are not in the history.
   uint64_t skipped_mispricings() const { return skipped_mispricings_; }

@@ -7,6 +7,7 @@
 // Not thread-safe: owned by the simulator's exchange thread.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,10 @@ class Ledger {
                                             const std::vector<std::string>& no_tokens,
                                             const std::vector<int>& converted, Quantity amount);
 
+  // Ids for orders and trades, unique across every engine sharing this ledger (so a venue-wide
+  // order id or trade id never collides between markets). Starts at 1.
+  uint64_t NextId() { return next_id_++; }
+
   // Sum of cash over all accounts (conservation checks).
   Money TotalCash() const;
   // Sum of one token's positions over all accounts.
@@ -77,6 +82,7 @@ class Ledger {
   const Account* Find(std::string_view account) const;
 
   absl::flat_hash_map<std::string, Account> accounts_;
+  uint64_t next_id_ = 1;
 };
 
 }  // namespace arbor::sim

@@ -81,7 +81,7 @@ struct Trade {
 };
 
 struct Order {
-  uint64_t id = 0;
+  uint64_t id = 0;  // unique across the engines sharing a Ledger (Ledger::NextId)
   OrderRequest request;
   Quantity filled;
   OrderState state = OrderState::kLive;
@@ -121,6 +121,16 @@ struct MarketConfig {
   bool cross_matching = true;
 };
 
+class MarketEngine;
+
+// Observers of an engine, called synchronously on the exchange thread: every trade as it
+// executes (after settlement), and every order that stops being live (filled, canceled,
+// expired), whoever caused it (the account itself, another account's taker, self-trade
+// prevention, expiry). Venue front-ends hang user feeds, trade history and ground truth on
+// these. A listener must not call back into the engine.
+using TradeListener = std::function<void(const MarketEngine&, const Trade&)>;
+using OrderDoneListener = std::function<void(const MarketEngine&, const Order&)>;
+
 class MarketEngine {
  public:
   // `ledger` must outlive the engine; several engines may share one ledger.
@@ -152,6 +162,11 @@ class MarketEngine {
   // The levels touched since the last call (each once, in first-touch order) with their
   // current totals: what a market-data feed publishes as `price_change`.
   std::vector<LevelChange> TakeLevelChanges();
+
+  void AddTradeListener(TradeListener listener) { trade_listeners_.push_back(std::move(listener)); }
+  void AddOrderDoneListener(OrderDoneListener listener) {
+    order_done_listeners_.push_back(std::move(listener));
+  }
 
   const MarketConfig& config() const { return config_; }
   void set_cross_matching(bool on) { config_.cross_matching = on; }
@@ -190,9 +205,9 @@ class MarketEngine {
   BidLadder bids_[2];
   AskLadder asks_[2];
   absl::flat_hash_map<uint64_t, Order> orders_;
-  uint64_t next_order_id_ = 1;
   uint64_t next_sequence_ = 1;
-  uint64_t next_trade_id_ = 1;
+  std::vector<TradeListener> trade_listeners_;
+  std::vector<OrderDoneListener> order_done_listeners_;
   Money fees_collected_;
   std::vector<LevelChange> touched_;  // sizes filled in by TakeLevelChanges
 };
