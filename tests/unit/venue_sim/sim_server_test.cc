@@ -196,6 +196,29 @@ TEST_F(SimServerTest, KalshiOrderbookOfATwinParsesWithTheProductionParser) {
   EXPECT_EQ(r.body, R"({"error":{"code":"not_found","message":"market NOPE not found"}})");
 }
 
+TEST(HttpServerRoutingTest, ExactRoutesBeatPrefixesAndTheLongestPrefixWins) {
+  boost::asio::io_context io;
+  HttpServer server(io, HttpServerOptions{});
+  auto answer = [](std::string body) {
+    return [body](const HttpRequest& r) { return HttpReply::Json(200, body + " " + r.path); };
+  };
+  server.Route("GET", "/data/orders", answer("exact"));
+  server.RoutePrefix("GET", "/data/", answer("short"));
+  server.RoutePrefix("GET", "/data/order/", answer("long"));
+  server.RoutePrefix("DELETE", "/data/order/", answer("delete"));
+  ASSERT_TRUE(server.Start().ok());
+  std::thread thread([&io] { io.run(); });
+  Client client(server.port());
+  EXPECT_EQ(client.Do(http::verb::get, "/data/orders").body, "exact /data/orders");
+  EXPECT_EQ(client.Do(http::verb::get, "/data/order/0xab?x=1").body, "long /data/order/0xab");
+  EXPECT_EQ(client.Do(http::verb::get, "/data/trades").body, "short /data/trades");
+  EXPECT_EQ(client.Do(http::verb::delete_, "/data/order/1").body, "delete /data/order/1");
+  EXPECT_EQ(client.Do(http::verb::post, "/data/order/1").status, 404);
+  boost::asio::post(io, [&server] { server.Stop(); });
+  io.stop();
+  thread.join();
+}
+
 TEST(UrlDecodeTest, DecodesPercentAndPlus) {
   EXPECT_EQ(UrlDecode("a%20b+c"), "a b c");
   EXPECT_EQ(UrlDecode("%zz%4"), "%zz%4");  // invalid escapes kept literally

@@ -183,6 +183,13 @@ void HttpServer::WsRoute(std::string path, WsUpgradeHandler handler) {
   ws_routes_[path] = std::move(handler);
 }
 
+void HttpServer::RoutePrefix(std::string method, std::string prefix, HttpHandler handler) {
+  prefix_routes_.push_back({std::move(method), std::move(prefix), std::move(handler)});
+  std::stable_sort(
+      prefix_routes_.begin(), prefix_routes_.end(),
+      [](const PrefixRoute& a, const PrefixRoute& b) { return a.prefix.size() > b.prefix.size(); });
+}
+
 void HttpServer::Fallback(HttpHandler handler) { fallback_ = std::move(handler); }
 
 absl::Status HttpServer::Start() {
@@ -234,6 +241,11 @@ void HttpServer::Accept() {
 HttpReply HttpServer::Dispatch(const HttpRequest& request) {
   auto it = routes_.find(absl::StrCat(request.method, " ", request.path));
   if (it != routes_.end()) return it->second(request);
+  for (const PrefixRoute& route : prefix_routes_) {
+    if (route.method == request.method && request.path.rfind(route.prefix, 0) == 0) {
+      return route.handler(request);
+    }
+  }
   if (fallback_) return fallback_(request);
   return HttpReply::Error(404, "not found");
 }

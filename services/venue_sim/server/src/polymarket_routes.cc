@@ -101,35 +101,31 @@ void AddPolymarketClobRoutes(HttpServer& server, Exchange& exchange, const Clock
     const bool neg_risk = exchange.universe().markets[static_cast<size_t>(market)].event_index >= 0;
     return HttpReply::Json(200, absl::StrCat(R"({"neg_risk":)", neg_risk ? "true" : "false", "}"));
   });
-  server.Fallback([&exchange](const HttpRequest& r) {
-    constexpr std::string_view kClobMarkets = "/clob-markets/";
-    if (r.method == "GET" && r.path.rfind(kClobMarkets, 0) == 0) {
-      const std::string condition = r.path.substr(kClobMarkets.size());
-      for (size_t i = 0; i < exchange.universe().markets.size(); ++i) {
-        const SimMarket& m = exchange.universe().markets[i];
-        if (m.condition_id != condition) continue;
-        JsonWriter w;
-        w.BeginObject().Key("t").BeginArray();
-        w.BeginObject().Key("t").String(m.yes_token).Key("o").String("Yes").EndObject();
-        w.BeginObject().Key("t").String(m.no_token).Key("o").String("No").EndObject();
-        w.EndArray()
-            .Key("mts")
-            .Raw(m.tick.ToString())
-            .Key("nr")
-            .Bool(m.event_index >= 0)
-            .Key("fd")
-            .BeginObject()
-            .Key("r")
-            .Raw(Price::FromMicros(m.fees.rate_micros).ToString())
-            .Key("e")
-            .Int(m.fees.exponent)
-            .EndObject()
-            .EndObject();
-        return HttpReply::Json(200, w.Take());
-      }
-      return HttpReply::Error(404, "market not found");
+  server.RoutePrefix("GET", "/clob-markets/", [&exchange](const HttpRequest& r) {
+    const std::string condition = r.path.substr(std::string_view("/clob-markets/").size());
+    for (size_t i = 0; i < exchange.universe().markets.size(); ++i) {
+      const SimMarket& m = exchange.universe().markets[i];
+      if (m.condition_id != condition) continue;
+      JsonWriter w;
+      w.BeginObject().Key("t").BeginArray();
+      w.BeginObject().Key("t").String(m.yes_token).Key("o").String("Yes").EndObject();
+      w.BeginObject().Key("t").String(m.no_token).Key("o").String("No").EndObject();
+      w.EndArray()
+          .Key("mts")
+          .Raw(m.tick.ToString())
+          .Key("nr")
+          .Bool(m.event_index >= 0)
+          .Key("fd")
+          .BeginObject()
+          .Key("r")
+          .Raw(Price::FromMicros(m.fees.rate_micros).ToString())
+          .Key("e")
+          .Int(m.fees.exponent)
+          .EndObject()
+          .EndObject();
+      return HttpReply::Json(200, w.Take());
     }
-    return HttpReply::Error(404, "not found");
+    return HttpReply::Error(404, "market not found");
   });
 }
 
@@ -161,7 +157,7 @@ void AddGammaRoutes(HttpServer& server, const Exchange& exchange) {
 }
 
 void AddKalshiRoutes(HttpServer& server, const Exchange& exchange) {
-  server.Fallback([&exchange](const HttpRequest& r) {
+  server.RoutePrefix("GET", "/trade-api/v2/markets/", [&exchange](const HttpRequest& r) {
     constexpr std::string_view kPrefix = "/trade-api/v2/markets/";
     constexpr std::string_view kSuffix = "/orderbook";
     const std::string_view path = r.path;

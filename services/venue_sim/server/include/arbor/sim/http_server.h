@@ -78,6 +78,11 @@ class HttpServer {
 
   // Registers the handler for an exact method and path. Call before Start().
   void Route(std::string method, std::string path, HttpHandler handler);
+  // Registers the handler for `method` and every path starting with `prefix` (e.g.
+  // "/data/order/" or "/trade-api/v2/markets/"); the handler parses the rest of the path and
+  // answers 404 itself for shapes it does not serve. Exact routes win over prefixes; among
+  // prefixes the longest match wins. Call before Start().
+  void RoutePrefix(std::string method, std::string prefix, HttpHandler handler);
   // Registers a WebSocket endpoint: upgrade requests for `path` are handed to `handler`.
   void WsRoute(std::string path, WsUpgradeHandler handler);
   // Handler for everything unrouted (default: 404 {"error":"not found"}).
@@ -102,6 +107,12 @@ class HttpServer {
   HttpServerOptions options_;
   boost::asio::ip::tcp::acceptor acceptor_;
   absl::flat_hash_map<std::string, HttpHandler> routes_;  // key: "METHOD path"
+  struct PrefixRoute {
+    std::string method;
+    std::string prefix;
+    HttpHandler handler;
+  };
+  std::vector<PrefixRoute> prefix_routes_;  // longest prefix first
   absl::flat_hash_map<std::string, WsUpgradeHandler> ws_routes_;
   HttpHandler fallback_;
   std::vector<std::weak_ptr<Session>> sessions_;
