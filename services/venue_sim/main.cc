@@ -2,27 +2,40 @@
 //
 //   arbor-venue-sim --scenario services/venue_sim/scenarios/default.json
 //       [--clob-port N] [--gamma-port N] [--kalshi-port N] [--step-ms N] [--steps N]
+//       [--admin-port N] [--faults FILE] [--initial-balance PUSD]
+//       [--kalshi-key KEY_ID=PUBLIC_KEY_PEM_FILE]...
 //
 // Prints one JSON line on stdout when both servers listen:
 //   {"clob_port":41235,"gamma_port":41236,"kalshi_port":41237,"markets":2044,"events":80,
-//    "kalshi_markets":160}
+//    "kalshi_markets":160,"admin_port":41238}
 // then steps the exchange every --step-ms milliseconds (agents trade, mispricings start and
-// end, the market WebSocket channel at /ws/market on the CLOB port publishes the changes) until
+// end, the market WebSocket channel at /ws/market on the CLOB port publishes the changes;
+// authenticated trading and /ws/user are served on the CLOB port too) until
 // SIGINT/SIGTERM, or until --steps steps have run. Exit code 0 on a clean stop, 1 on
 // bad arguments or a scenario error, 2 if a server cannot listen.
 // Everything (servers and exchange) runs on one io thread, so no state is shared across threads.
 #include <charconv>
+#include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "arbor/core/clock.h"
 #include "arbor/core/json_writer.h"
 #include "arbor/core/log.h"
+#include "arbor/core/status_macros.h"
+#include "arbor/sim/admin_routes.h"
+#include "arbor/sim/faults.h"
 #include "arbor/sim/http_server.h"
+#include "arbor/sim/kalshi_trading.h"
+#include "arbor/sim/kalshi_ws_channel.h"
 #include "arbor/sim/polymarket_market_channel.h"
 #include "arbor/sim/polymarket_routes.h"
+#include "arbor/sim/polymarket_trading.h"
+#include "arbor/sim/polymarket_user_channel.h"
 #include "arbor/sim/scenario.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/signal_set.hpp"
@@ -32,7 +45,9 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: arbor-venue-sim --scenario FILE [--clob-port N] [--gamma-port N] [--kalshi-port N]\n"
-    "                       [--step-ms N] [--steps N]\n";
+    "                       [--step-ms N] [--steps N] [--kalshi-key "
+    "KEY_ID=PUBLIC_KEY_PEM_FILE]...\n"
+    "                       [--admin-port N] [--faults FILE] [--initial-balance PUSD]\n";
 
 bool ParseInt(const std::string& s, int64_t* out) {
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
@@ -45,7 +60,12 @@ struct Flags {
   int64_t gamma_port = 0;
   int64_t kalshi_port = 0;
   int64_t step_ms = 1000;
-  int64_t steps = 0;  // 0 = until signalled
+  int64_t steps = 0;                 // 0 = until signalled
+  int64_t admin_port = 0;            // the admin API (plain HTTP); 0 = a free port
+  std::string faults;                // fault rules file (faults.h format); empty = none
+  int64_t initial_balance = 100000;  // pUSD deposited once per new Polymarket API-key address
+  // --kalshi-key KEY_ID=PUBLIC_KEY_PEM_FILE (repeatable): Kalshi API keys, one account each.
+  std::vector<std::pair<std::string, std::string>> kalshi_keys;
 };
 
 bool ParseFlags(const std::vector<std::string>& args, Flags* f) {
@@ -63,6 +83,16 @@ bool ParseFlags(const std::vector<std::string>& args, Flags* f) {
       if (!ParseInt(v, &f->kalshi_port) || f->kalshi_port > 65535) return false;
     } else if (a == "--step-ms") {
       if (!ParseInt(v, &f->step_ms) || f->step_ms == 0) return false;
+    } else if (a == "--kalshi-key") {
+      const size_t eq = v.find('=');
+      if (eq == 0 || eq == std::string::npos || eq + 1 == v.size()) return false;
+      f->kalshi_keys.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+    } else if (a == "--admin-port") {
+      if (!ParseInt(v, &f->admin_port) || f->admin_port > 65535) return false;
+    } else if (a == "--faults") {
+      f->faults = v;
+    } else if (a == "--initial-balance") {
+      if (!ParseInt(v, &f->initial_balance) || f->initial_balance > 1'000'000'000'000) return false;
     } else if (a == "--steps") {
       if (!ParseInt(v, &f->steps)) return false;
     } else {
@@ -92,15 +122,59 @@ int main(int argc, char** argv) {
     return 1;
   }
   const arbor::Clock& clock = arbor::SystemClock::Get();
+  arbor::sim::FaultInjector faults(scenario->seed, clock);
+  if (!flags.faults.empty()) {
+    absl::StatusOr<std::vector<arbor::sim::FaultRule>> rules =
+        arbor::sim::LoadFaultFile(flags.faults);
+    absl::Status st = rules.status();
+    for (size_t i = 0; st.ok() && i < rules->size(); ++i) st = faults.AddRule((*rules)[i]);
+    if (!st.ok()) {
+      std::cerr << "arbor-venue-sim: " << st.message() << "\n";
+      return 1;
+    }
+  }
   boost::asio::io_context io;
   arbor::sim::HttpServer clob(io, {.port = static_cast<uint16_t>(flags.clob_port)});
   arbor::sim::HttpServer gamma(io, {.port = static_cast<uint16_t>(flags.gamma_port)});
   arbor::sim::AddPolymarketClobRoutes(clob, **exchange, clock);
   arbor::sim::AddGammaRoutes(gamma, **exchange);
   arbor::sim::HttpServer kalshi(io, {.port = static_cast<uint16_t>(flags.kalshi_port)});
-  arbor::sim::AddKalshiRoutes(kalshi, **exchange);
+  arbor::sim::KalshiTrading kalshi_trading(**exchange, clock, {});
+  for (const auto& [key_id, pem_file] : flags.kalshi_keys) {
+    std::ifstream in(pem_file);
+    std::stringstream pem;
+    pem << in.rdbuf();
+    absl::Status st = in ? kalshi_trading.RegisterKey(key_id, pem.str())
+                         : absl::NotFoundError("cannot read " + pem_file);
+    if (!st.ok()) {
+      std::cerr << "arbor-venue-sim: --kalshi-key " << key_id << ": " << st.message() << "\n";
+      return 1;
+    }
+  }
+  kalshi_trading.Attach(kalshi);  // /trade-api/v2 on the Kalshi port
+  // /trade-api/ws/v2 on the Kalshi port, authenticated with the keys registered above. The
+  // channel's order_ref is not set: fill messages name orders by their engine id.
+  arbor::sim::KalshiWsChannel kalshi_ws(
+      exchange->get(), [&](std::string_view key_id, std::string_view ts, std::string_view sig,
+                           std::string_view method, std::string_view path) {
+        return kalshi_trading.Authenticate(key_id, ts, sig, method, path,
+                                           absl::ToUnixMillis(clock.Now()));
+      });
+  kalshi_ws.Attach(kalshi);
   arbor::sim::PolymarketMarketChannel market_channel(exchange->get());
   market_channel.Attach(clob);  // ws://127.0.0.1:<clob_port>/ws/market
+  // Authenticated Polymarket trading (L1/L2 auth, orders, cancels, heartbeats) and /ws/user.
+  arbor::sim::PolymarketTradingOptions pm_options;
+  pm_options.initial_balance = arbor::Money::FromUnits(flags.initial_balance);
+  arbor::sim::PolymarketTrading pm_trading(**exchange, clock, pm_options);
+  pm_trading.Attach(clob);
+  arbor::sim::PolymarketUserChannel user_channel(&pm_trading);
+  user_channel.Attach(clob);  // ws://127.0.0.1:<clob_port>/ws/user
+  clob.SetFaults(&faults, "clob");
+  gamma.SetFaults(&faults, "gamma");
+  kalshi.SetFaults(&faults, "kalshi");
+  arbor::sim::HttpServer admin(io, {.port = static_cast<uint16_t>(flags.admin_port)});
+  arbor::sim::TradeRecorder trades(exchange->get(), 100'000);
   for (arbor::sim::HttpServer* s : {&clob, &gamma, &kalshi}) {
     if (absl::Status st = s->Start(); !st.ok()) {
       std::cerr << "arbor-venue-sim: " << st.message() << "\n";
@@ -117,18 +191,43 @@ int main(int argc, char** argv) {
     clob.Stop();
     gamma.Stop();
     kalshi.Stop();
+    admin.Stop();
   };
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (!ec) stop();
   });
+  // Everything that runs after an exchange step, in order: channels publish what the step
+  // changed. Register per-step work here (each hook gets the step's now_ms); StepOnce() is used
+  // by the step timer and by POST /admin/step alike.
+  std::vector<std::function<absl::Status(int64_t)>> after_step;
+  after_step.push_back([&](int64_t now_ms) { return market_channel.Publish(now_ms); });
+  after_step.push_back([&](int64_t) {
+    faults.Tick();  // WebSocket disconnects and stalls fire on step boundaries
+    return absl::OkStatus();
+  });
+  after_step.push_back([&](int64_t now_ms) { return kalshi_ws.Publish(now_ms); });
+  after_step.push_back([&](int64_t now_ms) {
+    pm_trading.Tick(now_ms);  // lapsed Polymarket heartbeats cancel their orders
+    return absl::OkStatus();
+  });
+  auto step_once = [&]() -> absl::Status {
+    const int64_t now_ms = absl::ToUnixMillis(clock.Now());
+    ARBOR_RETURN_IF_ERROR((*exchange)->Step(now_ms));
+    for (const auto& hook : after_step) ARBOR_RETURN_IF_ERROR(hook(now_ms));
+    return absl::OkStatus();
+  };
+  arbor::sim::AddAdminRoutes(
+      admin,
+      {.exchange = exchange->get(), .faults = &faults, .trades = &trades, .step_once = step_once});
+  if (absl::Status st = admin.Start(); !st.ok()) {
+    std::cerr << "arbor-venue-sim: admin: " << st.message() << "\n";
+    return 2;
+  }
   std::function<void()> schedule = [&] {
     timer.expires_after(std::chrono::milliseconds(flags.step_ms));
     timer.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
-      const int64_t now_ms = absl::ToUnixMillis(clock.Now());
-      absl::Status st = (*exchange)->Step(now_ms);
-      if (st.ok()) st = market_channel.Publish(now_ms);
-      if (!st.ok()) {
+      if (absl::Status st = step_once(); !st.ok()) {
         ARBOR_LOG(kError, "venue_sim", "step failed").Field("error", std::string(st.message()));
         exit_code = 3;
         stop();
@@ -157,6 +256,8 @@ int main(int argc, char** argv) {
       .Uint((*exchange)->universe().events.size())
       .Key("kalshi_markets")
       .Uint((*exchange)->universe().kalshi.size())
+      .Key("admin_port")
+      .Uint(admin.port())
       .EndObject();
   std::cout << ready.str() << std::endl;
   ARBOR_LOG(kInfo, "venue_sim", "listening")

@@ -1,6 +1,7 @@
 #include "arbor/sim/exchange.h"
 
 #include <memory>
+#include <tuple>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -178,6 +179,130 @@ TEST(ExchangeTest, RejectsImpossibleMispricings) {
   ASSERT_FALSE(fine.ok());
   EXPECT_NE(std::string(fine.status().message()).find("not a multiple of the tick size"),
             std::string::npos);
+}
+
+TEST(ExchangeTest, FairValuesAndQuotesRespectTheRelationsAtEveryStep) {
+  DynamicsSpec dynamics;
+  dynamics.log_odds_volatility = 0.5;  // large moves: the relations are pushed hard
+  absl::StatusOr<std::unique_ptr<Exchange>> ex =
+      Exchange::Create(SmallUniverse(), dynamics, {}, 11);
+  ASSERT_TRUE(ex.ok()) << ex.status();
+  const std::vector<Relation>& relations = (*ex)->universe().relations;
+  ASSERT_EQ(relations.size(), 2u);
+  for (int step = 1; step <= 60; ++step) {
+    ASSERT_TRUE((*ex)->Step(step * 1000).ok());
+    for (const Relation& r : relations) {
+      ASSERT_TRUE(RelationHolds(r.kind, (*ex)->fair(r.a), (*ex)->fair(r.b)))
+          << RelationKindName(r.kind) << " step " << step << ": " << (*ex)->fair(r.a).ToString()
+          << " vs " << (*ex)->fair(r.b).ToString();
+      const MarketEngine& a = (*ex)->engine(r.a);
+      const MarketEngine& b = (*ex)->engine(r.b);
+      if (r.kind == RelationKind::kImplies) {
+        ASSERT_LE(BestBid(a, 0), BestAsk(b, 0)) << "step " << step;
+      } else {
+        ASSERT_LE(BestBid(a, 0) + BestBid(b, 0), kPriceOne) << "step " << step;
+      }
+    }
+  }
+}
+
+TEST(ExchangeTest, RelationViolationsShowExactlyTheEdgeThenHeal) {
+  const Price edge = Price::FromMicros(20'000);
+  std::unique_ptr<Exchange> ex = Make({{MispricingKind::kImpliesViolation, 3, 0, edge, 4},
+                                       {MispricingKind::kExcludesViolation, 4, 1, edge, 3}});
+  ASSERT_NE(ex, nullptr);
+  const Relation implies = ex->universe().relations[0];
+  const Relation excludes = ex->universe().relations[1];
+  ASSERT_EQ(implies.kind, RelationKind::kImplies);
+  ASSERT_EQ(excludes.kind, RelationKind::kExcludes);
+  for (int step = 1; step <= 10; ++step) {
+    ASSERT_TRUE(ex->Step(step * 1000).ok());
+    const Price gap = BestBid(ex->engine(implies.a), 0) - BestAsk(ex->engine(implies.b), 0);
+    const Price bids = BestBid(ex->engine(excludes.a), 0) + BestBid(ex->engine(excludes.b), 0);
+    if (step >= 3 && step < 7) {
+      EXPECT_EQ(gap, edge) << "step " << step;
+    } else {
+      EXPECT_LE(gap, Price::Zero()) << "step " << step;
+    }
+    if (step >= 4 && step < 7) {
+      EXPECT_EQ(bids, kPriceOne + edge) << "step " << step;
+    } else {
+      EXPECT_LE(bids, kPriceOne) << "step " << step;
+    }
+  }
+  ASSERT_EQ(ex->mispricing_history().size(), 2u);
+  EXPECT_EQ(ex->mispricing_history()[0].markets, (std::vector<int>{implies.a, implies.b}));
+  EXPECT_EQ(ex->mispricing_history()[1].spec.kind, MispricingKind::kExcludesViolation);
+  EXPECT_STREQ(MispricingKindName(MispricingKind::kImpliesViolation), "implies_violation");
+}
+
+TEST(ExchangeTest, RelationViolationTargetsMustBeRelationsOfTheirKind) {
+  const Price edge = Price::FromMicros(20'000);
+  // Relation 0 is an implication, relation 1 an exclusion; there is no relation 2.
+  EXPECT_FALSE(Exchange::Create(SmallUniverse(), DynamicsSpec{},
+                                {{MispricingKind::kExcludesViolation, 1, 0, edge, 1}}, 1)
+                   .ok());
+  EXPECT_FALSE(Exchange::Create(SmallUniverse(), DynamicsSpec{},
+                                {{MispricingKind::kImpliesViolation, 1, 2, edge, 1}}, 1)
+                   .ok());
+  EXPECT_FALSE(
+      Exchange::Create(SmallUniverse(), DynamicsSpec{},
+                       {{MispricingKind::kImpliesViolation, 1, 0, Price::FromMicros(500), 1}}, 1)
+          .ok());
+}
+
+TEST(ExchangeTest, TickRuleRefinesNearTheBoundsAndNotifies) {
+  Universe u = SmallUniverse();
+  SimMarket& m = u.markets[1];  // standalone, in no relation
+  m.tick = Exchange::kCoarseTick;
+  m.fair_yes = Price::FromMicros(20'000);  // quoted 0.01 / 0.03: the ask is below 0.04
+  DynamicsSpec dynamics;
+  dynamics.log_odds_volatility = 0;
+  absl::StatusOr<std::unique_ptr<Exchange>> ex = Exchange::Create(std::move(u), dynamics, {}, 2);
+  ASSERT_TRUE(ex.ok()) << ex.status();
+  std::vector<std::tuple<int, Price, Price>> heard;
+  (*ex)->AddTickChangeListener(
+      [&](int market, Price from, Price to) { heard.emplace_back(market, from, to); });
+  ASSERT_TRUE((*ex)->Step(1000).ok());
+  const std::tuple<int, Price, Price> want{1, Exchange::kCoarseTick, Exchange::kFineTick};
+  ASSERT_FALSE(heard.empty());
+  EXPECT_EQ(heard.front(), want);
+  EXPECT_EQ((*ex)->engine(1).config().tick, Exchange::kFineTick);
+  EXPECT_EQ((*ex)->universe().markets[1].tick, Exchange::kFineTick);  // what the routes read
+  // Orders on the finer grid are now accepted.
+  (*ex)->ledger().Deposit("user", Money::FromUnits(10));
+  OrderRequest r;
+  r.account = "user";
+  r.price = Price::FromMicros(5'000);
+  r.size = Quantity::FromUnits(1);
+  EXPECT_TRUE((*ex)->engine(1).Place(r, 1000).ok());
+}
+
+TEST(ExchangeTest, TickRuleGoesBothWaysUnderLargeMoves) {
+  DynamicsSpec dynamics;
+  dynamics.log_odds_volatility = 1.0;
+  absl::StatusOr<std::unique_ptr<Exchange>> ex =
+      Exchange::Create(SmallUniverse(), dynamics, {}, 17);
+  ASSERT_TRUE(ex.ok()) << ex.status();
+  int refined = 0;
+  int coarsened = 0;
+  (*ex)->AddTickChangeListener(
+      [&](int, Price, Price to) { (to == Exchange::kFineTick ? refined : coarsened)++; });
+  for (int step = 1; step <= 80; ++step) ASSERT_TRUE((*ex)->Step(step * 1000).ok());
+  EXPECT_GT(refined, 0);
+  EXPECT_GT(coarsened, 0);
+  EXPECT_EQ((*ex)->tick_changes(), static_cast<uint64_t>(refined + coarsened));
+  for (int i = 0; i < (*ex)->markets(); ++i) {
+    const MarketEngine& e = (*ex)->engine(i);
+    EXPECT_EQ(e.config().tick, (*ex)->universe().markets[static_cast<size_t>(i)].tick);
+    for (int outcome : {0, 1}) {
+      for (Side side : {Side::kBuy, Side::kSell}) {
+        for (const auto& [price, size] : e.Levels(outcome, side)) {
+          EXPECT_EQ(price.micros() % e.config().tick.micros(), 0) << "market " << i;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "arbor/sim/market_engine.h"
 
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -365,6 +366,62 @@ TEST(MarketEnginePropertyTest, ConservationUnderRandomFlow) {
     EXPECT_EQ(ledger.LockedPosition(a, "Y"), Quantity::Zero()) << a;
     EXPECT_EQ(ledger.LockedPosition(a, "N"), Quantity::Zero()) << a;
   }
+}
+
+TEST(MarketEngineTickTest, ChangeTickCancelsOnlyWhatLeavesTheGrid) {
+  Ledger ledger;
+  ledger.Deposit("alice", Money::FromUnits(1000));
+  MarketConfig c;
+  c.condition_id = "0xc1";
+  c.yes_token = "YES";
+  c.no_token = "NO";
+  c.tick = P("0.001");
+  MarketEngine engine(c, &ledger);
+  std::vector<uint64_t> done;
+  engine.AddOrderDoneListener([&](const MarketEngine&, const Order& o) { done.push_back(o.id); });
+  auto place = [&](const char* price) {
+    OrderRequest r;
+    r.account = "alice";
+    r.side = Side::kBuy;
+    r.price = P(price);
+    r.size = Q("10");
+    absl::StatusOr<PlaceResult> placed = engine.Place(r, 0);
+    EXPECT_TRUE(placed.ok()) << placed.status();
+    return placed.ok() ? placed->order_id : 0;
+  };
+  const uint64_t off = place("0.015");
+  const uint64_t on = place("0.02");
+  (void)engine.TakeLevelChanges();
+  EXPECT_EQ(engine.BestPrice(kYes, Side::kBuy), P("0.02"));
+  EXPECT_EQ(engine.BestPrice(kYes, Side::kSell), std::nullopt);
+
+  absl::StatusOr<std::vector<uint64_t>> refined = engine.ChangeTick(P("0.0005"));
+  ASSERT_TRUE(refined.ok()) << refined.status();
+  EXPECT_TRUE(refined->empty()) << "a finer grid keeps every order";
+
+  absl::StatusOr<std::vector<uint64_t>> coarse = engine.ChangeTick(P("0.01"));
+  ASSERT_TRUE(coarse.ok()) << coarse.status();
+  EXPECT_THAT(*coarse, ElementsAre(off));
+  EXPECT_THAT(done, ElementsAre(off));
+  EXPECT_EQ(engine.Find(off)->state, OrderState::kCanceled);
+  EXPECT_EQ(engine.Find(on)->state, OrderState::kLive);
+  EXPECT_EQ(engine.config().tick, P("0.01"));
+  EXPECT_THAT(engine.Levels(kYes, Side::kBuy), ElementsAre(Pair(P("0.02"), Q("10"))));
+  const std::vector<LevelChange> changes = engine.TakeLevelChanges();
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].price, P("0.015"));
+  EXPECT_EQ(changes[0].size, Quantity::Zero());
+  // New orders follow the new grid.
+  OrderRequest r;
+  r.account = "alice";
+  r.price = P("0.025");
+  r.size = Q("1");
+  EXPECT_FALSE(engine.Place(r, 0).ok());
+  for (const char* bad : {"0", "0.003", "0.2"}) {
+    const absl::StatusOr<std::vector<uint64_t>> st = engine.ChangeTick(P(bad));
+    EXPECT_FALSE(st.ok()) << bad;
+  }
+  EXPECT_EQ(engine.config().tick, P("0.01"));
 }
 
 }  // namespace

@@ -130,5 +130,78 @@ TEST(PolymarketFeedTest, RestBookBodyParsesBackAndItsHashVerifies) {
   EXPECT_EQ(*rehash, parsed->hash);
 }
 
+TEST(PolymarketFeedTest, TradeTickAndTouchEventsDecodeWithTheProductionDecoder) {
+  Ledger ledger;
+  ledger.Deposit("maker", Money::FromUnits(1000));
+  ledger.Deposit("taker", Money::FromUnits(1000));
+  MarketConfig config;
+  config.condition_id = "0xdd22472e552920b8438158ea7238bfadfa4f736aa4cee91a6b86c39ead110917";
+  config.yes_token =
+      "71321045679252212594626385532706912750332728571942532289631379312455583992563";
+  config.no_token = "21742633143463906290569050155826241533067272736897614950488156847949938836455";
+  config.fees.rate_micros = 72'000;
+  config.fees.exponent = 1;
+  MarketEngine engine(config, &ledger);
+  ledger.GrantPosition("maker", config.yes_token, Quantity::FromUnits(100));
+  OrderRequest ask;
+  ask.account = "maker";
+  ask.side = Side::kSell;
+  ask.price = Price::FromMicros(510'000);
+  ask.size = Quantity::FromUnits(100);
+  ASSERT_TRUE(engine.Place(ask, 0).ok());
+  OrderRequest bid = ask;
+  bid.account = "maker";
+  bid.side = Side::kBuy;
+  bid.price = Price::FromMicros(470'000);
+  ASSERT_TRUE(engine.Place(bid, 0).ok());
+  OrderRequest take;
+  take.account = "taker";
+  take.side = Side::kBuy;
+  take.price = Price::FromMicros(520'000);
+  take.size = Quantity::FromMicros(25'500'000);
+  absl::StatusOr<PlaceResult> placed = engine.Place(take, 0);
+  ASSERT_TRUE(placed.ok()) << placed.status();
+  ASSERT_EQ(placed->trades.size(), 1u);
+
+  pm::MarketFrameDecoder decoder;
+  absl::StatusOr<const pm::MarketFrame*> frame =
+      decoder.Decode(PolymarketWsLastTradeEvent(engine, placed->trades[0], 1703875202000));
+  ASSERT_TRUE(frame.ok()) << frame.status();
+  ASSERT_EQ((*frame)->last_trade_prices().size(), 1u);
+  const pm::LastTradePriceEvent& lt = (*frame)->last_trade_prices()[0];
+  EXPECT_EQ(lt.asset_id, config.yes_token);
+  EXPECT_EQ(lt.market, config.condition_id);
+  EXPECT_EQ(lt.price, Price::FromMicros(510'000));
+  EXPECT_EQ(lt.size, Quantity::FromMicros(25'500'000));
+  EXPECT_EQ(lt.side, pm::Side::kBuy);
+  EXPECT_EQ(lt.fee_rate_bps, 720);
+  EXPECT_EQ(lt.timestamp_ms, 1703875202000);
+
+  frame = decoder.Decode(PolymarketWsTickSizeChangeEvent(engine, 1, Price::FromMicros(10'000),
+                                                         Price::FromMicros(1'000), 1739068041853));
+  ASSERT_TRUE(frame.ok()) << frame.status();
+  ASSERT_EQ((*frame)->tick_size_changes().size(), 1u);
+  const pm::TickSizeChangeEvent& tc = (*frame)->tick_size_changes()[0];
+  EXPECT_EQ(tc.asset_id, config.no_token);
+  EXPECT_EQ(tc.old_tick_size, Price::FromMicros(10'000));
+  EXPECT_EQ(tc.new_tick_size, Price::FromMicros(1'000));
+  EXPECT_EQ(tc.timestamp_ms, 1739068041853);
+
+  frame = decoder.Decode(PolymarketWsBestBidAskEvent(engine, 0, 1766789469958));
+  ASSERT_TRUE(frame.ok()) << frame.status();
+  ASSERT_EQ((*frame)->best_bid_asks().size(), 1u);
+  const pm::BestBidAskEvent& bba = (*frame)->best_bid_asks()[0];
+  EXPECT_EQ(bba.asset_id, config.yes_token);
+  EXPECT_EQ(bba.best_bid, Price::FromMicros(470'000));
+  EXPECT_EQ(bba.best_ask, Price::FromMicros(510'000));
+  EXPECT_EQ(bba.spread, Price::FromMicros(40'000));
+  // The NO book is empty: both sides and the spread are omitted, and it still decodes.
+  frame = decoder.Decode(PolymarketWsBestBidAskEvent(engine, 1, 1));
+  ASSERT_TRUE(frame.ok()) << frame.status();
+  ASSERT_EQ((*frame)->best_bid_asks().size(), 1u);
+  EXPECT_FALSE((*frame)->best_bid_asks()[0].best_bid.has_value());
+  EXPECT_FALSE((*frame)->best_bid_asks()[0].spread.has_value());
+}
+
 }  // namespace
 }  // namespace arbor::sim

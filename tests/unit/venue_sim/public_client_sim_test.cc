@@ -98,6 +98,49 @@ TEST_F(PublicClientSimTest, VenueErrorsBecomeStatusesWithTheVenueMessage) {
   EXPECT_EQ(client_->GetBooks({"1"}, 0).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(PublicClientSimTest, ClobMarketsPagesFeeRateAndOneMarket) {
+  const Universe& u = exchange_->universe();
+  std::vector<pm::ClobMarket> all;
+  std::string cursor = "MA==";
+  int pages = 0;
+  while (true) {
+    absl::StatusOr<pm::ClobMarketsPage> page = client_->GetMarketsPage(cursor);
+    ASSERT_TRUE(page.ok()) << page.status();
+    ++pages;
+    EXPECT_EQ(page->count, static_cast<int64_t>(page->data.size()));
+    for (pm::ClobMarket& m : page->data) all.push_back(std::move(m));
+    if (page->IsLastPage()) break;
+    cursor = page->next_cursor;
+    ASSERT_LT(pages, 10);
+  }
+  ASSERT_EQ(all.size(), u.markets.size());
+  EXPECT_EQ(pages,
+            static_cast<int>((u.markets.size() + kClobMarketsPageSize - 1) / kClobMarketsPageSize));
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].condition_id, u.markets[i].condition_id);
+    EXPECT_EQ(all[i].minimum_tick_size, u.markets[i].tick);
+    ASSERT_EQ(all[i].tokens.size(), 2u);
+    EXPECT_EQ(all[i].tokens[0].token_id, u.markets[i].yes_token);
+    EXPECT_EQ(all[i].tokens[1].token_id, u.markets[i].no_token);
+    EXPECT_EQ(all[i].taker_base_fee_bps, u.markets[i].fees.rate_micros / 100);
+  }
+  EXPECT_EQ(client_->GetMarketsPage("LTE=").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(client_->GetMarketsPage("a b").status().code(), absl::StatusCode::kInvalidArgument);
+
+  const SimMarket& member = u.markets[125];  // a NegRisk member
+  absl::StatusOr<pm::ClobMarket> one = client_->GetClobMarket(member.condition_id);
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(one->question_id, member.question_id);
+  EXPECT_TRUE(one->neg_risk);
+  EXPECT_EQ(client_->GetClobMarket("0x00").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(client_->GetClobMarket("nothex").status().code(), absl::StatusCode::kInvalidArgument);
+
+  absl::StatusOr<int64_t> fee = client_->GetFeeRate(member.no_token);
+  ASSERT_TRUE(fee.ok()) << fee.status();
+  EXPECT_EQ(*fee, member.fees.rate_micros / 100);
+  EXPECT_EQ(client_->GetFeeRate("12345").status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST(PublicClientTest, UnreachableHostIsUnavailableNotAnOutcome) {
   absl::StatusOr<std::unique_ptr<net::HttpClient>> http = net::HttpClient::Create({});
   ASSERT_TRUE(http.ok());

@@ -17,7 +17,9 @@ TEST(ScenarioTest, DefaultScenarioBuildsTwoThousandMarketsAndInjectsItsMispricin
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->name, "default");
   EXPECT_EQ(s->dynamics.half_spread, Price::FromMicros(10'000));
-  ASSERT_EQ(s->mispricings.size(), 6u);
+  ASSERT_EQ(s->mispricings.size(), 8u);
+  EXPECT_EQ(s->mispricings[6].kind, MispricingKind::kImpliesViolation);
+  EXPECT_EQ(s->mispricings[7].kind, MispricingKind::kExcludesViolation);
   EXPECT_EQ(s->mispricings[2].edge, Price::FromMicros(20'000));
   absl::StatusOr<std::unique_ptr<Exchange>> ex = BuildExchange(*s);
   ASSERT_TRUE(ex.ok()) << ex.status();
@@ -26,7 +28,8 @@ TEST(ScenarioTest, DefaultScenarioBuildsTwoThousandMarketsAndInjectsItsMispricin
     const absl::Status st = (*ex)->Step(step * 1000);
     ASSERT_TRUE(st.ok()) << "step " << step << ": " << st;
   }
-  EXPECT_EQ((*ex)->mispricing_history().size(), 6u);
+  EXPECT_EQ((*ex)->mispricing_history().size(), 8u);
+  EXPECT_EQ((*ex)->universe().relations.size(), 128u);
   EXPECT_EQ((*ex)->universe().kalshi.size(), 160u);
 }
 
@@ -62,6 +65,23 @@ TEST(ScenarioTest, AbsentSectionsKeepDefaults) {
   EXPECT_EQ(s->seed, 4u);
   EXPECT_EQ(s->universe.binary_markets, UniverseSpec{}.binary_markets);
   EXPECT_TRUE(s->mispricings.empty());
+}
+
+TEST(ScenarioTest, ParsesRelationViolationsAndTheRelationSpacing) {
+  absl::StatusOr<Scenario> s = ParseScenario(
+      R"({"universe":{"relation_every":30},"mispricings":[)"
+      R"({"kind":"implies_violation","at_step":2,"target":0,"edge":"0.03","duration_steps":4},)"
+      R"({"kind":"excludes_violation","at_step":3,"target":1,"edge":"0.02"}]})");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->universe.relation_every, 30);
+  ASSERT_EQ(s->mispricings.size(), 2u);
+  EXPECT_EQ(s->mispricings[0].kind, MispricingKind::kImpliesViolation);
+  EXPECT_EQ(s->mispricings[0].edge, Price::FromMicros(30'000));
+  EXPECT_EQ(s->mispricings[1].kind, MispricingKind::kExcludesViolation);
+  EXPECT_EQ(s->mispricings[1].target, 1);
+  const absl::StatusOr<Scenario> bad = ParseScenario(R"({"universe":{"relation_every":"x"}})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("universe.relation_every"));
 }
 
 }  // namespace

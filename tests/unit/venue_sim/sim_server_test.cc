@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "arbor/sim/http_server.h"
+#include "arbor/sim/kalshi_trading.h"
 #include "arbor/sim/polymarket_routes.h"
 #include "arbor/venue/kalshi/rest_orderbook.h"
 #include "arbor/venue/polymarket/book_hash.h"
@@ -73,7 +74,8 @@ class SimServerTest : public ::testing::Test {
     AddPolymarketClobRoutes(*clob_, *exchange_, clock_);
     AddGammaRoutes(*gamma_, *exchange_);
     kalshi_ = std::make_unique<HttpServer>(io_, HttpServerOptions{});
-    AddKalshiRoutes(*kalshi_, *exchange_);
+    kalshi_trading_ = std::make_unique<KalshiTrading>(*exchange_, clock_, KalshiTradingOptions{});
+    kalshi_trading_->Attach(*kalshi_);
     ASSERT_TRUE(clob_->Start().ok());
     ASSERT_TRUE(gamma_->Start().ok());
     ASSERT_TRUE(kalshi_->Start().ok());
@@ -94,6 +96,7 @@ class SimServerTest : public ::testing::Test {
   std::unique_ptr<Exchange> exchange_;
   std::unique_ptr<HttpServer> clob_;
   std::unique_ptr<HttpServer> gamma_;
+  std::unique_ptr<KalshiTrading> kalshi_trading_;
   std::unique_ptr<HttpServer> kalshi_;
   std::thread thread_;
 };

@@ -105,5 +105,47 @@ TEST(UniverseTest, GammaRenderingParsesBackWithTheProductionParser) {
   }
 }
 
+TEST(UniverseTest, RelationsLinkStandaloneMarketsWhoseFairValuesRespectThem) {
+  absl::StatusOr<Universe> u = GenerateUniverse(UniverseSpec{});
+  ASSERT_TRUE(u.ok()) << u.status();
+  ASSERT_EQ(u->relations.size(), 128u);  // 64 blocks of 25 binary markets, two per block
+  int implies = 0;
+  for (const Relation& r : u->relations) {
+    const SimMarket& a = u->markets[static_cast<size_t>(r.a)];
+    const SimMarket& b = u->markets[static_cast<size_t>(r.b)];
+    EXPECT_EQ(a.event_index, -1);
+    EXPECT_EQ(b.event_index, -1);
+    EXPECT_EQ(a.tick, b.tick);
+    EXPECT_TRUE(RelationHolds(r.kind, a.fair_yes, b.fair_yes))
+        << RelationKindName(r.kind) << " " << r.a << " " << r.b;
+    if (r.kind == RelationKind::kImplies) {
+      ++implies;
+      EXPECT_LT(a.end_unix_s, b.end_unix_s) << "A has the earlier deadline";
+    }
+  }
+  EXPECT_EQ(implies, 64);
+  EXPECT_FALSE(RelationHolds(RelationKind::kImplies, Price::FromMicros(500'001),
+                             Price::FromMicros(500'000)));
+  EXPECT_FALSE(RelationHolds(RelationKind::kExcludes, Price::FromMicros(500'001),
+                             Price::FromMicros(500'000)));
+  EXPECT_TRUE(RelationHolds(RelationKind::kExcludes, Price::FromMicros(500'000),
+                            Price::FromMicros(500'000)));
+
+  const std::string json = RelationsJson(*u);
+  const Relation& first = u->relations[0];
+  const std::string want =
+      "{\"index\":0,\"kind\":\"implies\",\"a\":{\"market\":" + std::to_string(first.a) +
+      ",\"condition_id\":\"" + u->markets[static_cast<size_t>(first.a)].condition_id + "\"";
+  EXPECT_EQ(json.rfind("[" + want, 0), 0u) << json.substr(0, 300);
+  EXPECT_NE(json.find("\"kind\":\"excludes\""), std::string::npos);
+
+  UniverseSpec none;
+  none.relation_every = 0;
+  EXPECT_TRUE(GenerateUniverse(none)->relations.empty());
+  UniverseSpec tight;
+  tight.relation_every = 10;
+  EXPECT_FALSE(GenerateUniverse(tight).ok());
+}
+
 }  // namespace
 }  // namespace arbor::sim

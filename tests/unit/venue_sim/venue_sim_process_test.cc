@@ -65,6 +65,23 @@ std::string Get(uint16_t port, const std::string& target, int* status) {
   return res.body();
 }
 
+std::string Post(uint16_t port, const std::string& target, const std::string& body, int* status) {
+  boost::asio::io_context io;
+  beast::tcp_stream stream(io);
+  tcp::resolver resolver(io);
+  stream.connect(resolver.resolve("127.0.0.1", std::to_string(port)));
+  http::request<http::string_body> req{http::verb::post, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.body() = body;
+  req.prepare_payload();
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  *status = static_cast<int>(res.result_int());
+  return res.body();
+}
+
 int Field(const std::string& json, const std::string& key) {
   const size_t at = json.find("\"" + key + "\":");
   return at == std::string::npos ? -1 : std::stoi(json.substr(at + key.size() + 3));
@@ -108,11 +125,52 @@ TEST(VenueSimProcessTest, ServesTheDefaultScenarioAndStopsCleanlyOnSigterm) {
   std::fclose(child.out);
 }
 
+TEST(VenueSimProcessTest, AdminApiStepsReportsTruthAndInjectsFaults) {
+  // A step period far beyond the test: only POST /admin/step advances the exchange.
+  Child child = Spawn({ARBOR_VENUE_SIM_BINARY, "--scenario",
+                       std::string(ARBOR_SCENARIO_DIR) + "/default.json", "--step-ms", "3600000",
+                       "--admin-port", "0"});
+  ASSERT_GT(child.pid, 0);
+  char line[512] = {};
+  ASSERT_NE(std::fgets(line, sizeof(line), child.out), nullptr) << "no ready line";
+  const std::string ready(line);
+  const int admin = Field(ready, "admin_port");
+  const int clob = Field(ready, "clob_port");
+  ASSERT_GT(admin, 0) << ready;
+  int status = 0;
+  EXPECT_EQ(Post(static_cast<uint16_t>(admin), "/admin/step", "", &status), "{\"step\":1}");
+  EXPECT_EQ(status, 200);
+  const std::string truth = Get(static_cast<uint16_t>(admin), "/admin/truth", &status);
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(Field(truth, "step"), 1) << truth.substr(0, 200);
+  EXPECT_NE(truth.find("\"faults\":{\"status\":0,\"rate_limit\":0"), std::string::npos);
+
+  Post(static_cast<uint16_t>(admin), "/admin/faults",
+       R"({"rules":[{"kind":"rate_limit","server":"clob","path_prefix":"/ok","count":1}]})",
+       &status);
+  EXPECT_EQ(status, 200);
+  Get(static_cast<uint16_t>(clob), "/ok", &status);
+  EXPECT_EQ(status, 429);
+  Get(static_cast<uint16_t>(clob), "/ok", &status);
+  EXPECT_EQ(status, 200);  // count spent
+  EXPECT_NE(Get(static_cast<uint16_t>(admin), "/admin/truth", &status).find("\"rate_limit\":1"),
+            std::string::npos);
+
+  kill(child.pid, SIGTERM);
+  EXPECT_EQ(Wait(child.pid), 0);
+  std::fclose(child.out);
+}
+
 TEST(VenueSimProcessTest, BadArgumentsAndScenariosExitWithOne) {
   Child child = Spawn({ARBOR_VENUE_SIM_BINARY, "--scenario", "/nonexistent.json"});
   EXPECT_EQ(Wait(child.pid), 1);
   std::fclose(child.out);
   child = Spawn({ARBOR_VENUE_SIM_BINARY, "--step-ms", "0"});
+  EXPECT_EQ(Wait(child.pid), 1);
+  std::fclose(child.out);
+  child = Spawn({ARBOR_VENUE_SIM_BINARY, "--scenario",
+                 std::string(ARBOR_SCENARIO_DIR) + "/default.json", "--faults",
+                 std::string(ARBOR_SCENARIO_DIR) + "/default.json"});  // not a rules document
   EXPECT_EQ(Wait(child.pid), 1);
   std::fclose(child.out);
 }

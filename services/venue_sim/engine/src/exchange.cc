@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -47,6 +48,10 @@ const char* MispricingKindName(MispricingKind kind) {
       return "negrisk_no_under";
     case MispricingKind::kCrossVenueGap:
       return "cross_venue_gap";
+    case MispricingKind::kImpliesViolation:
+      return "implies_violation";
+    case MispricingKind::kExcludesViolation:
+      return "excludes_violation";
   }
   return "?";
 }
@@ -68,12 +73,25 @@ absl::StatusOr<std::unique_ptr<Exchange>> Exchange::Create(Universe universe, Dy
     const bool binary =
         m.kind == MispricingKind::kBinaryUnderpriced || m.kind == MispricingKind::kBinaryOverpriced;
     const bool cross = m.kind == MispricingKind::kCrossVenueGap;
-    const size_t limit = cross    ? universe.kalshi.size()
-                         : binary ? universe.markets.size()
-                                  : universe.events.size();
+    const bool relation =
+        m.kind == MispricingKind::kImpliesViolation || m.kind == MispricingKind::kExcludesViolation;
+    const size_t limit = cross      ? universe.kalshi.size()
+                         : binary   ? universe.markets.size()
+                         : relation ? universe.relations.size()
+                                    : universe.events.size();
     if (m.target < 0 || static_cast<size_t>(m.target) >= limit) {
       return absl::InvalidArgumentError(
           absl::StrCat(MispricingKindName(m.kind), " target ", m.target, " does not exist"));
+    }
+    if (relation) {
+      const RelationKind want = m.kind == MispricingKind::kImpliesViolation
+                                    ? RelationKind::kImplies
+                                    : RelationKind::kExcludes;
+      if (universe.relations[static_cast<size_t>(m.target)].kind != want) {
+        return absl::InvalidArgumentError(absl::StrCat(MispricingKindName(m.kind), " target ",
+                                                       m.target, " is not an \"",
+                                                       RelationKindName(want), "\" relation"));
+      }
     }
     if (binary && universe.markets[static_cast<size_t>(m.target)].event_index >= 0) {
       return absl::InvalidArgumentError(
@@ -84,7 +102,12 @@ absl::StatusOr<std::unique_ptr<Exchange>> Exchange::Create(Universe universe, Dy
     }
     // The edge must be representable on every affected book, or the quotes cannot show it.
     std::vector<int> affected = {m.target};
-    if (!binary && !cross) affected = universe.events[static_cast<size_t>(m.target)].markets;
+    if (relation) {
+      const Relation& r = universe.relations[static_cast<size_t>(m.target)];
+      affected = {r.a, r.b};
+    } else if (!binary && !cross) {
+      affected = universe.events[static_cast<size_t>(m.target)].markets;
+    }
     for (int i : affected) {
       const Price tick = cross ? kKalshiTick : universe.markets[static_cast<size_t>(i)].tick;
       if (m.edge.micros() % tick.micros() != 0) {
@@ -111,6 +134,7 @@ absl::StatusOr<std::unique_ptr<Exchange>> Exchange::Create(Universe universe, Dy
     c.tick = m.tick;
     c.fees = m.fees;
     ex->engines_.push_back(std::make_unique<MarketEngine>(c, &ex->ledger_));
+    ex->listed_tick_.push_back(m.tick);
     ex->token_market_[m.yes_token] = static_cast<int>(i);
     ex->token_market_[m.no_token] = static_cast<int>(i);
     ex->log_odds_.push_back(Logit(static_cast<double>(m.fair_yes.micros()) / kFixedScale));
@@ -269,6 +293,10 @@ absl::Status Exchange::StartMispricing(const MispricingSpec& spec, int64_t now_m
     case MispricingKind::kCrossVenueGap:
       ARBOR_RETURN_IF_ERROR(StartCrossVenueGap(spec, &a, now_ms));
       break;
+    case MispricingKind::kImpliesViolation:
+    case MispricingKind::kExcludesViolation:
+      ARBOR_RETURN_IF_ERROR(StartRelationViolation(spec, &a, now_ms));
+      break;
     case MispricingKind::kBinaryUnderpriced:
     case MispricingKind::kBinaryOverpriced: {
       const int market = spec.target;
@@ -349,10 +377,89 @@ absl::Status Exchange::StartCrossVenueGap(const MispricingSpec& spec, ActiveMisp
   return QuoteKalshi(spec.target, bid, ask, now_ms);
 }
 
+absl::Status Exchange::StartRelationViolation(const MispricingSpec& spec, ActiveMispricing* a,
+                                              int64_t now_ms) {
+  const Relation& r = universe_.relations[static_cast<size_t>(spec.target)];
+  const SimMarket& ma = universe_.markets[static_cast<size_t>(r.a)];
+  const SimMarket& mb = universe_.markets[static_cast<size_t>(r.b)];
+  // Both books quote on the coarser of the two current grids (ticks here divide each other) so
+  // that a price and its complement or its sum with the edge land on both.
+  const int64_t t = std::max(ma.tick.micros(), mb.tick.micros());
+  const int64_t w = CeilTo(2 * std::max(dynamics_.half_spread.micros(), t), t);
+  const int64_t e = spec.edge.micros();
+  // The quote of the leg that anchors the violation, kept where both legs fit inside
+  // [t, 1 - t] with their spread.
+  const int64_t lo = spec.kind == MispricingKind::kImpliesViolation ? w + t : e + t + w;
+  const int64_t hi = spec.kind == MispricingKind::kImpliesViolation ? kFixedScale - t - w - e
+                                                                    : kFixedScale - t - w;
+  if (lo > hi) return absl::OkStatus();  // does not fit: skipped, a->markets stays empty
+  a->markets = {r.a, r.b};
+  if (spec.kind == MispricingKind::kImpliesViolation) {
+    // A's YES bid = B's YES ask + edge: sell A, buy B.
+    const int64_t b_ask = std::clamp(CeilTo(mb.fair_yes.micros(), t), lo, hi);
+    ARBOR_RETURN_IF_ERROR(
+        Quote(r.b, Price::FromMicros(b_ask - w), Price::FromMicros(b_ask), now_ms));
+    ARBOR_RETURN_IF_ERROR(
+        Quote(r.a, Price::FromMicros(b_ask + e), Price::FromMicros(b_ask + e + w), now_ms));
+  } else {
+    // YES bids of A and B sum to 1 + edge: sell both (at most one pays out).
+    const int64_t a_bid = std::clamp(FloorTo(ma.fair_yes.micros(), t), lo, hi);
+    const int64_t b_bid = kFixedScale + e - a_bid;
+    ARBOR_RETURN_IF_ERROR(
+        Quote(r.a, Price::FromMicros(a_bid), Price::FromMicros(a_bid + w), now_ms));
+    ARBOR_RETURN_IF_ERROR(
+        Quote(r.b, Price::FromMicros(b_bid), Price::FromMicros(b_bid + w), now_ms));
+  }
+  return absl::OkStatus();
+}
+
+void Exchange::EnforceRelations() {
+  // Fixed-point repair after rounding to the markets' grids (which may differ after a tick
+  // change): A is lowered onto its own grid until the relation holds. Fair values never go
+  // below 2 %, so the result stays >= the tick.
+  for (const Relation& r : universe_.relations) {
+    SimMarket& a = universe_.markets[static_cast<size_t>(r.a)];
+    const SimMarket& b = universe_.markets[static_cast<size_t>(r.b)];
+    if (RelationHolds(r.kind, a.fair_yes, b.fair_yes)) continue;
+    const int64_t cap =
+        r.kind == RelationKind::kImplies ? b.fair_yes.micros() : kFixedScale - b.fair_yes.micros();
+    a.fair_yes = Clamp(FloorTo(cap, a.tick.micros()), a.tick);
+  }
+}
+
+absl::Status Exchange::ApplyTickRule() {
+  for (size_t i = 0; i < engines_.size(); ++i) {
+    SimMarket& m = universe_.markets[i];
+    // Only standalone markets listed at 0.01: a NegRisk event's fair values must sum to exactly
+    // one on a single grid, so its members keep their listing tick.
+    if (m.event_index >= 0 || listed_tick_[i] != kCoarseTick) continue;
+    if (Mispriced(static_cast<int>(i))) continue;  // the injected quotes stay as scheduled
+    MarketEngine& e = *engines_[i];
+    const std::optional<Price> bid = e.BestPrice(0, Side::kBuy);
+    const std::optional<Price> ask = e.BestPrice(0, Side::kSell);
+    const bool extreme = (bid && *bid > kFineHigh) || (ask && *ask < kFineLow);
+    const Price want = extreme ? kFineTick : kCoarseTick;
+    const Price old = e.config().tick;
+    if (want == old) continue;
+    ARBOR_ASSIGN_OR_RETURN(std::vector<uint64_t> canceled, e.ChangeTick(want));
+    (void)canceled;  // the maker re-quotes on the new grid this step; OrderDone listeners saw them
+    m.tick = want;
+    ++tick_changes_;
+    for (const TickChangeListener& l : tick_listeners_) l(static_cast<int>(i), old, want);
+  }
+  return absl::OkStatus();
+}
+
 void Exchange::MoveFairValues() {
   std::normal_distribution<double> step(0.0, dynamics_.log_odds_volatility);
   for (size_t i = 0; i < log_odds_.size(); ++i) {
     log_odds_[i] = std::clamp(log_odds_[i] + step(rng_), Logit(kMinFair), Logit(kMaxFair));
+  }
+  // Keep the walk itself consistent with the relations (logit(1 - p) = -logit(p)).
+  for (const Relation& r : universe_.relations) {
+    double& a = log_odds_[static_cast<size_t>(r.a)];
+    const double b = log_odds_[static_cast<size_t>(r.b)];
+    a = std::min(a, r.kind == RelationKind::kImplies ? b : -b);
   }
   auto on_grid = [](double p, Price tick) {
     const int64_t micros = static_cast<int64_t>(std::llround(p * kFixedScale));
@@ -362,6 +469,7 @@ void Exchange::MoveFairValues() {
     SimMarket& m = universe_.markets[i];
     if (m.event_index < 0) m.fair_yes = on_grid(Sigmoid(log_odds_[i]), m.tick);
   }
+  EnforceRelations();
   // NegRisk events: the members' odds are renormalised so their probabilities sum to one.
   for (SimEvent& ev : universe_.events) {
     double total = 0;
@@ -381,6 +489,8 @@ void Exchange::MoveFairValues() {
 
 absl::Status Exchange::Step(int64_t now_ms) {
   ++step_;
+  // The tick rule reads the books as the last step left them, before the maker re-quotes.
+  ARBOR_RETURN_IF_ERROR(ApplyTickRule());
   MoveFairValues();
   // End expired mispricings (their markets return to normal quoting below).
   for (auto it = active_.begin(); it != active_.end();) {

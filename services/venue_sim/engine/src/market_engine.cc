@@ -417,6 +417,40 @@ std::vector<LevelChange> MarketEngine::TakeLevelChanges() {
   return out;
 }
 
+std::optional<Price> MarketEngine::BestPrice(int outcome, Side side) const {
+  if (side == Side::kBuy) {
+    if (bids_[outcome].empty()) return std::nullopt;
+    return bids_[outcome].begin()->first;
+  }
+  if (asks_[outcome].empty()) return std::nullopt;
+  return asks_[outcome].begin()->first;
+}
+
+absl::StatusOr<std::vector<uint64_t>> MarketEngine::ChangeTick(Price new_tick) {
+  const int64_t t = new_tick.micros();
+  if (t <= 0 || t > kFixedScale / 10 || kFixedScale % t != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tick size ", new_tick.ToString(), " must divide 1 and lie in (0, 0.1]"));
+  }
+  std::vector<uint64_t> off_grid;
+  auto collect = [&](const auto& ladder) {
+    for (const auto& [price, q] : ladder) {
+      if (price.micros() % t == 0 && price.micros() >= t && price.micros() <= kFixedScale - t) {
+        continue;
+      }
+      off_grid.insert(off_grid.end(), q.begin(), q.end());
+    }
+  };
+  for (int outcome = 0; outcome < 2; ++outcome) {
+    collect(bids_[outcome]);
+    collect(asks_[outcome]);
+  }
+  std::sort(off_grid.begin(), off_grid.end());
+  for (uint64_t id : off_grid) Finish(orders_.at(id), OrderState::kCanceled);
+  config_.tick = new_tick;
+  return off_grid;
+}
+
 const Order* MarketEngine::Find(uint64_t order_id) const {
   auto it = orders_.find(order_id);
   return it == orders_.end() ? nullptr : &it->second;

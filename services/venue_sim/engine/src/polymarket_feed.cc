@@ -1,6 +1,7 @@
 #include "arbor/sim/polymarket_feed.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -150,6 +151,69 @@ absl::StatusOr<std::string> PolymarketWsPriceChangeEvent(const MarketEngine& eng
         .EndObject();
   }
   w.EndArray().Key("timestamp").String(absl::StrCat(timestamp_ms)).EndObject();
+  return w.Take();
+}
+
+std::string PolymarketWsLastTradeEvent(const MarketEngine& engine, const Trade& trade,
+                                       int64_t timestamp_ms) {
+  JsonWriter w;
+  w.BeginObject()
+      .Key("asset_id")
+      .String(engine.token(trade.taker_outcome))
+      .Key("event_type")
+      .String("last_trade_price")
+      .Key("fee_rate_bps")
+      .String(absl::StrCat(engine.config().fees.rate_micros / 100))
+      .Key("market")
+      .String(engine.config().condition_id)
+      .Key("price")
+      .String(trade.taker_price.ToString())
+      .Key("side")
+      .String(SideName(trade.taker_side))
+      .Key("size")
+      .String(trade.size.ToString())
+      .Key("timestamp")
+      .String(absl::StrCat(timestamp_ms))
+      .EndObject();
+  return w.Take();
+}
+
+std::string PolymarketWsTickSizeChangeEvent(const MarketEngine& engine, int outcome, Price old_tick,
+                                            Price new_tick, int64_t timestamp_ms) {
+  JsonWriter w;
+  w.BeginObject()
+      .Key("asset_id")
+      .String(engine.token(outcome))
+      .Key("event_type")
+      .String("tick_size_change")
+      .Key("market")
+      .String(engine.config().condition_id)
+      .Key("new_tick_size")
+      .String(new_tick.ToString())
+      .Key("old_tick_size")
+      .String(old_tick.ToString())
+      .Key("timestamp")
+      .String(absl::StrCat(timestamp_ms))
+      .EndObject();
+  return w.Take();
+}
+
+std::string PolymarketWsBestBidAskEvent(const MarketEngine& engine, int outcome,
+                                        int64_t timestamp_ms) {
+  const std::optional<Price> bid = engine.BestPrice(outcome, Side::kBuy);
+  const std::optional<Price> ask = engine.BestPrice(outcome, Side::kSell);
+  JsonWriter w;
+  w.BeginObject()
+      .Key("event_type")
+      .String("best_bid_ask")
+      .Key("market")
+      .String(engine.config().condition_id)
+      .Key("asset_id")
+      .String(engine.token(outcome));
+  if (bid) w.Key("best_bid").String(bid->ToString());
+  if (ask) w.Key("best_ask").String(ask->ToString());
+  if (bid && ask) w.Key("spread").String((*ask - *bid).ToString());
+  w.Key("timestamp").String(absl::StrCat(timestamp_ms)).EndObject();
   return w.Take();
 }
 

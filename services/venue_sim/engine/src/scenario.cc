@@ -54,7 +54,8 @@ absl::StatusOr<std::string> String(od::value v, std::string_view field) {
 absl::StatusOr<MispricingKind> Kind(std::string_view name) {
   for (MispricingKind k : {MispricingKind::kBinaryUnderpriced, MispricingKind::kBinaryOverpriced,
                            MispricingKind::kNegRiskYesUnder, MispricingKind::kNegRiskNoUnder,
-                           MispricingKind::kCrossVenueGap}) {
+                           MispricingKind::kCrossVenueGap, MispricingKind::kImpliesViolation,
+                           MispricingKind::kExcludesViolation}) {
     if (name == MispricingKindName(k)) return k;
   }
   return FieldError("mispricings[].kind", absl::StrCat("unknown kind \"", ToAbsl(name), "\""));
@@ -119,6 +120,9 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view json) {
                                 } else if (k == "kalshi_twin_every") {
                                   ARBOR_ASSIGN_OR_RETURN(int64_t n, Int(x, f));
                                   u.kalshi_twin_every = static_cast<int>(n);
+                                } else if (k == "relation_every") {
+                                  ARBOR_ASSIGN_OR_RETURN(int64_t n, Int(x, f));
+                                  u.relation_every = static_cast<int>(n);
                                 } else {
                                   return Unknown("universe", k);
                                 }

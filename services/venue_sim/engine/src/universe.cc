@@ -1,6 +1,8 @@
 #include "arbor/sim/universe.h"
 
+#include <algorithm>
 #include <random>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -183,7 +185,83 @@ void WriteMarket(JsonWriter& w, const Universe& u, const SimMarket& m) {
   w.EndObject();
 }
 
+// Turns some standalone binary markets into related pairs (see UniverseSpec::relation_every).
+// The sibling A takes B's category, fees and tick (one question family) and a fair value that
+// satisfies the relation on that shared grid. Uses no randomness, so every other market keeps
+// the values the seed gave it.
+void AddRelations(const UniverseSpec& spec, Universe& u) {
+  for (int base = 0; base + 16 < spec.binary_markets; base += spec.relation_every) {
+    for (const auto& [kind, bi] : {std::pair{RelationKind::kImplies, base + 5},
+                                   std::pair{RelationKind::kExcludes, base + 15}}) {
+      const SimMarket& b = u.markets[static_cast<size_t>(bi)];
+      SimMarket& a = u.markets[static_cast<size_t>(bi + 1)];
+      a.category = b.category;
+      a.fee_type = b.fee_type;
+      a.fees = b.fees;
+      a.tick = b.tick;
+      const int64_t t = a.tick.micros();
+      int64_t fa = a.fair_yes.micros() / t * t;
+      if (kind == RelationKind::kImplies) {
+        // The earlier deadline: half-way between the start and B's end date.
+        a.end_unix_s = spec.start_unix_s + (b.end_unix_s - spec.start_unix_s) / 2;
+        a.question = absl::StrCat("Will it happen by ", IsoTime(a.end_unix_s).substr(0, 10),
+                                  "? (earlier deadline of #", bi, ", #", bi + 1, ")");
+        fa = std::min(fa, b.fair_yes.micros());
+      } else {
+        a.end_unix_s = b.end_unix_s;
+        a.question =
+            absl::StrCat("Will the other finalist win? (rival of #", bi, ", #", bi + 1, ")");
+        fa = std::min(fa, kFixedScale - b.fair_yes.micros());
+      }
+      a.fair_yes = Price::FromMicros(std::max(fa, t));
+      u.relations.push_back(Relation{kind, bi + 1, bi});
+    }
+  }
+}
+
+void WriteRelationSide(JsonWriter& w, const Universe& u, int market) {
+  const SimMarket& m = u.markets[static_cast<size_t>(market)];
+  w.BeginObject()
+      .Key("market")
+      .Int(market)
+      .Key("condition_id")
+      .String(m.condition_id)
+      .Key("question")
+      .String(m.question)
+      .Key("fair_yes")
+      .String(m.fair_yes.ToString())
+      .EndObject();
+}
+
 }  // namespace
+
+const char* RelationKindName(RelationKind kind) {
+  return kind == RelationKind::kImplies ? "implies" : "excludes";
+}
+
+bool RelationHolds(RelationKind kind, Price a, Price b) {
+  return kind == RelationKind::kImplies ? a <= b : a.micros() + b.micros() <= kFixedScale;
+}
+
+std::string RelationsJson(const Universe& universe) {
+  JsonWriter w;
+  w.BeginArray();
+  for (size_t i = 0; i < universe.relations.size(); ++i) {
+    const Relation& r = universe.relations[i];
+    w.BeginObject()
+        .Key("index")
+        .Int(static_cast<int64_t>(i))
+        .Key("kind")
+        .String(RelationKindName(r.kind))
+        .Key("a");
+    WriteRelationSide(w, universe, r.a);
+    w.Key("b");
+    WriteRelationSide(w, universe, r.b);
+    w.EndObject();
+  }
+  w.EndArray();
+  return w.Take();
+}
 
 std::string IsoTime(int64_t unix_s) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(unix_s), absl::UTCTimeZone());
@@ -195,6 +273,9 @@ absl::StatusOr<Universe> GenerateUniverse(const UniverseSpec& spec) {
   }
   if (spec.kalshi_twin_every < 0)
     return absl::InvalidArgumentError("kalshi_twin_every must be >= 0");
+  if (spec.relation_every < 0 || (spec.relation_every > 0 && spec.relation_every < 20)) {
+    return absl::InvalidArgumentError("relation_every must be 0 or >= 20");
+  }
   if (spec.min_outcomes < 2 || spec.max_outcomes > 64 || spec.min_outcomes > spec.max_outcomes) {
     return absl::InvalidArgumentError("NegRisk outcome range must lie within [2, 64]");
   }
@@ -220,6 +301,7 @@ absl::StatusOr<Universe> GenerateUniverse(const UniverseSpec& spec) {
       u.kalshi.push_back(std::move(k));
     }
   }
+  if (spec.relation_every > 0) AddRelations(spec, u);
   for (int e = 0; e < spec.negrisk_events; ++e) {
     const Category& c = kCategories[g.Uniform(0, kCategoryCount - 1)];
     SimEvent ev;

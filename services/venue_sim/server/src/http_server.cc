@@ -7,7 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "arbor/core/json_writer.h"
 #include "arbor/core/strings.h"
+#include "arbor/sim/faults.h"
 #include "boost/asio/ip/address.hpp"
+#include "boost/asio/steady_timer.hpp"
 #include "boost/asio/strand.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
@@ -89,13 +91,15 @@ HttpReply HttpReply::Error(int status, std::string_view message) {
 // One keep-alive connection: read a request, dispatch, write the reply, repeat.
 class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Session> {
  public:
-  Session(HttpServer* server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {}
+  Session(HttpServer* server, tcp::socket socket)
+      : server_(server), stream_(std::move(socket)), delay_(stream_.get_executor()) {}
 
   void Start() { Read(); }
   void Close() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.socket().close(ec);
+    delay_.cancel();
   }
 
  private:
@@ -121,7 +125,7 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
       auto ws = server_->ws_routes_.find(path);
       if (ws != server_->ws_routes_.end()) {
         ++server_->requests_;
-        ws->second(stream_.release_socket(), parser_->release());
+        ws->second(WsSocket{stream_.release_socket(), server_->ws_registry_}, parser_->release());
         return;  // the WebSocket owns the connection now
       }
     }
@@ -138,7 +142,16 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
                                    std::string(field.value()));
     }
     ++server_->requests_;
-    const HttpReply reply = server_->Dispatch(request);
+    HttpFault fault;
+    if (server_->faults_ != nullptr) {
+      fault = server_->faults_->OnRequest(server_->name_, request.method, request.path);
+    }
+    if (fault.action == HttpFault::Action::kDrop) {
+      Close();  // read but never answered: the client cannot know the outcome
+      return;
+    }
+    const HttpReply reply = fault.action == HttpFault::Action::kReply ? std::move(fault.reply)
+                                                                      : server_->Dispatch(request);
 
     auto res = std::make_shared<http::response<http::string_body>>();
     res->version(req.version());
@@ -149,6 +162,20 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
     res->keep_alive(req.keep_alive());
     res->body() = reply.body;
     res->prepare_payload();
+    if (fault.action == HttpFault::Action::kDelay) {
+      // The handler already ran (an order is placed now); only the answer is late. The io
+      // thread never sleeps: a timer resumes the write.
+      delay_.expires_after(std::chrono::milliseconds(fault.delay_ms));
+      delay_.async_wait([self = shared_from_this(), res](beast::error_code tec) {
+        if (tec) return;  // connection closed meanwhile
+        self->Write(res);
+      });
+      return;
+    }
+    Write(res);
+  }
+
+  void Write(const std::shared_ptr<http::response<http::string_body>>& res) {
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code wec, size_t) {
                         if (wec) {
@@ -168,6 +195,7 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  boost::asio::steady_timer delay_;  // latency faults
 };
 
 HttpServer::HttpServer(boost::asio::io_context& io, HttpServerOptions options)
@@ -191,6 +219,12 @@ void HttpServer::RoutePrefix(std::string method, std::string prefix, HttpHandler
 }
 
 void HttpServer::Fallback(HttpHandler handler) { fallback_ = std::move(handler); }
+
+void HttpServer::SetFaults(FaultInjector* faults, std::string name) {
+  faults_ = faults;
+  name_ = std::move(name);
+  if (faults_ != nullptr) faults_->AttachWs(name_, ws_registry_);
+}
 
 absl::Status HttpServer::Start() {
   beast::error_code ec;

@@ -13,11 +13,48 @@ constexpr char kInvalidOperation[] = "INVALID OPERATION";
 
 }  // namespace
 
-PolymarketMarketChannel::PolymarketMarketChannel(Exchange* exchange) : exchange_(exchange) {}
+PolymarketMarketChannel::PolymarketMarketChannel(Exchange* exchange) : exchange_(exchange) {
+  const int n = exchange_->markets();
+  touch_.resize(static_cast<size_t>(2 * n));
+  for (int i = 0; i < n; ++i) {
+    for (int outcome = 0; outcome < 2; ++outcome) {
+      touch_[static_cast<size_t>(2 * i + outcome)] = CurrentTouch(i, outcome);
+    }
+  }
+  exchange_->AddTradeListener([this](const MarketEngine& engine, const Trade& trade) {
+    if (sessions_.empty()) return;  // nobody to tell; do not queue
+    const int market = exchange_->MarketOfToken(engine.config().yes_token);
+    if (market >= 0) trades_.push_back(PendingTrade{market, trade});  // Kalshi twins: -1
+  });
+  exchange_->AddTickChangeListener([this](int market, Price old_tick, Price new_tick) {
+    auto [it, inserted] = tick_changes_.try_emplace(market, TickChange{old_tick, new_tick});
+    if (!inserted) it->second.new_tick = new_tick;
+  });
+}
+
+PolymarketMarketChannel::Touch PolymarketMarketChannel::CurrentTouch(int market,
+                                                                     int outcome) const {
+  const MarketEngine& e = exchange_->engine(market);
+  return Touch{e.BestPrice(outcome, Side::kBuy), e.BestPrice(outcome, Side::kSell)};
+}
+
+void PolymarketMarketChannel::PublishTickChange(int market, const TickChange& change,
+                                                int64_t now_ms) {
+  const MarketEngine& e = exchange_->engine(market);
+  for (auto& [ptr, sub] : sessions_) {
+    std::vector<std::string> assets;
+    for (int outcome = 0; outcome < 2; ++outcome) {
+      if (!sub.assets.contains(e.token(outcome))) continue;
+      Send(sub,
+           PolymarketWsTickSizeChangeEvent(e, outcome, change.old_tick, change.new_tick, now_ms));
+      assets.push_back(e.token(outcome));
+    }
+    if (!assets.empty()) SendSnapshots(sub, assets, now_ms);
+  }
+}
 
 void PolymarketMarketChannel::Attach(HttpServer& server, const std::string& path) {
-  server.WsRoute(path, [this](boost::asio::ip::tcp::socket socket,
-                              boost::beast::http::request<boost::beast::http::string_body> req) {
+  server.WsRoute(path, [this](auto socket, auto req) {
     auto session = std::make_shared<WsSession>(
         std::move(socket), [this](WsSession& s, const std::string& text) { OnMessage(s, text); },
         [this](WsSession& s) { sessions_.erase(&s); });
@@ -71,6 +108,7 @@ void PolymarketMarketChannel::OnMessage(WsSession& session, const std::string& t
   std::vector<std::string> assets;
   std::string type;
   std::string operation;
+  std::optional<bool> custom;
   for (auto field : obj) {
     std::string_view key;
     if (field.unescaped_key().get(key) != simdjson::SUCCESS) {
@@ -87,6 +125,13 @@ void PolymarketMarketChannel::OnMessage(WsSession& session, const std::string& t
         std::string_view id;
         if (item.get_string().get(id) == simdjson::SUCCESS) assets.emplace_back(id);
       }
+    } else if (key == "custom_feature_enabled") {
+      bool on = false;
+      if (field.value().get_bool().get(on) != simdjson::SUCCESS) {
+        Send(sub, kInvalidOperation);
+        return;
+      }
+      custom = on;
     } else if (key == "type" || key == "operation") {
       std::string_view v;
       if (field.value().get_string().get(v) == simdjson::SUCCESS) {
@@ -101,9 +146,12 @@ void PolymarketMarketChannel::OnMessage(WsSession& session, const std::string& t
       return;
     }
     sub.initialized = true;
+    if (custom) sub.custom_features = *custom;
     for (const std::string& a : assets) sub.assets.insert(a);
     SendSnapshots(sub, assets, now_ms);
   } else if (operation == "subscribe") {
+    // The venue applies custom_feature_enabled before looking at the assets.
+    if (custom) sub.custom_features = *custom;
     std::vector<std::string> added;
     for (const std::string& a : assets) {
       if (sub.assets.insert(a).second) added.push_back(a);
@@ -122,6 +170,11 @@ absl::Status PolymarketMarketChannel::Publish(int64_t now_ms) {
   for (int i = 0; i < n; ++i) {
     MarketEngine& e = exchange_->engine(i);
     std::vector<LevelChange> changes = e.TakeLevelChanges();
+    if (auto tc = tick_changes_.find(i); tc != tick_changes_.end()) {
+      // The snapshots that follow the tick change carry this step's levels.
+      PublishTickChange(i, tc->second, now_ms);
+      changes.clear();
+    }
     if (changes.empty() || sessions_.empty()) continue;
     // Rendered at most once per subset of tokens: both, YES only, NO only.
     std::string rendered[3];
@@ -141,7 +194,32 @@ absl::Status PolymarketMarketChannel::Publish(int64_t now_ms) {
       }
       if (!rendered[variant].empty()) Send(sub, rendered[variant]);
     }
+    // Touches after the level changes that made them (custom-feature connections only).
+    for (int outcome = 0; outcome < 2; ++outcome) {
+      Touch& last = touch_[static_cast<size_t>(2 * i + outcome)];
+      const Touch now = CurrentTouch(i, outcome);
+      if (now == last) continue;
+      last = now;
+      std::string event;
+      for (auto& [ptr, sub] : sessions_) {
+        if (!sub.custom_features || !sub.assets.contains(e.token(outcome))) continue;
+        if (event.empty()) event = PolymarketWsBestBidAskEvent(e, outcome, now_ms);
+        Send(sub, event);
+      }
+    }
   }
+  tick_changes_.clear();
+  for (const PendingTrade& p : trades_) {
+    const MarketEngine& e = exchange_->engine(p.market);
+    const std::string& token = e.token(p.trade.taker_outcome);
+    std::string event;
+    for (auto& [ptr, sub] : sessions_) {
+      if (!sub.assets.contains(token)) continue;
+      if (event.empty()) event = PolymarketWsLastTradeEvent(e, p.trade, now_ms);
+      Send(sub, event);
+    }
+  }
+  trades_.clear();
   return absl::OkStatus();
 }
 

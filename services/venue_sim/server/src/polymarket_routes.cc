@@ -1,13 +1,15 @@
 #include "arbor/sim/polymarket_routes.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "arbor/core/json_writer.h"
 #include "arbor/core/strings.h"
-#include "arbor/sim/kalshi_feed.h"
 #include "arbor/sim/polymarket_feed.h"
 #include "simdjson.h"
 
@@ -17,6 +19,29 @@ namespace {
 constexpr char kNoBook[] = "No orderbook exists for the requested token id";
 
 int64_t NowMs(const Clock& clock) { return absl::ToUnixMillis(clock.Now()); }
+
+// The market's taker fee rate in basis points (rate 0.03 -> 300), as GET /fee-rate reports it.
+int64_t FeeRateBps(const SimMarket& m) { return m.fees.rate_micros / 100; }
+
+// GET /markets cursors: base64 of the decimal offset ("MA==" = 0), "LTE=" past the end.
+std::string OffsetCursor(size_t offset) {
+  std::string out;
+  absl::Base64Escape(absl::StrCat(offset), &out);
+  return out;
+}
+bool ParseOffsetCursor(std::string_view cursor, size_t* offset) {
+  if (cursor.empty()) {
+    *offset = 0;
+    return true;
+  }
+  std::string decoded;
+  uint64_t v = 0;
+  if (!absl::Base64Unescape(ToAbsl(cursor), &decoded) || !absl::SimpleAtoi(decoded, &v)) {
+    return false;
+  }
+  *offset = v;
+  return true;
+}
 
 // Parses limit/offset (Gamma paging). Defaults: limit 100 (max 500), offset 0.
 bool Paging(const HttpRequest& r, size_t* limit, size_t* offset) {
@@ -32,6 +57,70 @@ bool Paging(const HttpRequest& r, size_t* limit, size_t* offset) {
     *offset = v;
   }
   return true;
+}
+
+// CLOB market object (GET /markets/{condition_id} and each element of a GET /markets page) in
+// the shape of samples/polymarket/clob_rest/nt_py_clob_market.json. Token prices are omitted:
+// the simulator keeps no last-trade price per market (and must not leak fair values).
+std::string ClobMarketJson(const Universe& u, const SimMarket& m) {
+  const bool neg_risk = m.event_index >= 0 && u.events[static_cast<size_t>(m.event_index)].neg_risk;
+  JsonWriter w;
+  w.BeginObject()
+      .Key("enable_order_book")
+      .Bool(true)
+      .Key("active")
+      .Bool(true)
+      .Key("closed")
+      .Bool(false)
+      .Key("archived")
+      .Bool(false)
+      .Key("accepting_orders")
+      .Bool(true)
+      .Key("accepting_order_timestamp")
+      .Raw("null")
+      .Key("minimum_order_size")
+      .Int(5)
+      .Key("minimum_tick_size")
+      .Raw(m.tick.ToString())
+      .Key("condition_id")
+      .String(m.condition_id)
+      .Key("question_id")
+      .String(m.question_id)
+      .Key("question")
+      .String(m.question)
+      .Key("description")
+      .String("")
+      .Key("market_slug")
+      .String(m.slug)
+      .Key("end_date_iso")
+      .String(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(m.end_unix_s),
+                               absl::UTCTimeZone()))
+      .Key("game_start_time")
+      .Raw("null")
+      .Key("seconds_delay")
+      .Int(0)
+      .Key("fpmm")
+      .String("")
+      .Key("maker_base_fee")
+      .Int(0)
+      .Key("taker_base_fee")
+      .Int(FeeRateBps(m))
+      .Key("neg_risk")
+      .Bool(neg_risk)
+      .Key("neg_risk_market_id")
+      .String(neg_risk ? u.events[static_cast<size_t>(m.event_index)].neg_risk_market_id : "")
+      .Key("neg_risk_request_id")
+      .String("")
+      .Key("is_50_50_outcome")
+      .Bool(false)
+      .Key("tokens")
+      .BeginArray();
+  w.BeginObject().Key("token_id").String(m.yes_token).Key("outcome").String("Yes");
+  w.Key("winner").Bool(false).EndObject();
+  w.BeginObject().Key("token_id").String(m.no_token).Key("outcome").String("No");
+  w.Key("winner").Bool(false).EndObject();
+  w.EndArray().Key("tags").BeginArray().String(m.category).EndArray().EndObject();
+  return w.Take();
 }
 
 }  // namespace
@@ -101,6 +190,42 @@ void AddPolymarketClobRoutes(HttpServer& server, Exchange& exchange, const Clock
     const bool neg_risk = exchange.universe().markets[static_cast<size_t>(market)].event_index >= 0;
     return HttpReply::Json(200, absl::StrCat(R"({"neg_risk":)", neg_risk ? "true" : "false", "}"));
   });
+  server.Route("GET", "/fee-rate", [&exchange](const HttpRequest& r) {
+    const int market = exchange.MarketOfToken(r.Query("token_id"));
+    if (market < 0) return HttpReply::Error(404, "market not found");
+    return HttpReply::Json(
+        200,
+        absl::StrCat(R"({"base_fee":)",
+                     FeeRateBps(exchange.universe().markets[static_cast<size_t>(market)]), "}"));
+  });
+  server.Route("GET", "/markets", [&exchange](const HttpRequest& r) {
+    size_t offset = 0;
+    const std::string_view cursor = r.Query("next_cursor");
+    if (cursor == "LTE=" || !ParseOffsetCursor(cursor, &offset)) {
+      return HttpReply::Error(400, "invalid next_cursor");
+    }
+    const Universe& u = exchange.universe();
+    const size_t end = std::min(u.markets.size(), offset + kClobMarketsPageSize);
+    std::string out = R"({"data":[)";
+    for (size_t i = offset; i < end; ++i) {
+      if (i > offset) out += ",";
+      out += ClobMarketJson(u, u.markets[i]);
+    }
+    absl::StrAppend(&out, R"(],"next_cursor":")",
+                    end >= u.markets.size() ? std::string("LTE=") : OffsetCursor(end),
+                    R"(","limit":)", kClobMarketsPageSize, R"(,"count":)",
+                    end > offset ? end - offset : 0, "}");
+    return HttpReply::Json(200, std::move(out));
+  });
+  server.RoutePrefix("GET", "/markets/", [&exchange](const HttpRequest& r) {
+    const std::string_view condition =
+        std::string_view(r.path).substr(std::string_view("/markets/").size());
+    const Universe& u = exchange.universe();
+    for (const SimMarket& m : u.markets) {
+      if (m.condition_id == condition) return HttpReply::Json(200, ClobMarketJson(u, m));
+    }
+    return HttpReply::Error(404, "market not found");
+  });
   server.RoutePrefix("GET", "/clob-markets/", [&exchange](const HttpRequest& r) {
     const std::string condition = r.path.substr(std::string_view("/clob-markets/").size());
     for (size_t i = 0; i < exchange.universe().markets.size(); ++i) {
@@ -153,35 +278,6 @@ void AddGammaRoutes(HttpServer& server, const Exchange& exchange) {
     }
     out += "]";
     return HttpReply::Json(200, std::move(out));
-  });
-}
-
-void AddKalshiRoutes(HttpServer& server, const Exchange& exchange) {
-  server.RoutePrefix("GET", "/trade-api/v2/markets/", [&exchange](const HttpRequest& r) {
-    constexpr std::string_view kPrefix = "/trade-api/v2/markets/";
-    constexpr std::string_view kSuffix = "/orderbook";
-    const std::string_view path = r.path;
-    if (r.method == "GET" && path.rfind(kPrefix, 0) == 0 &&
-        path.size() > kPrefix.size() + kSuffix.size() &&
-        path.substr(path.size() - kSuffix.size()) == kSuffix) {
-      const std::string_view ticker =
-          path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size());
-      const int twin = exchange.KalshiTwinOfTicker(ticker);
-      if (twin >= 0)
-        return HttpReply::Json(200, KalshiRestOrderbookJson(exchange.kalshi_engine(twin)));
-      JsonWriter w;
-      w.BeginObject()
-          .Key("error")
-          .BeginObject()
-          .Key("code")
-          .String("not_found")
-          .Key("message")
-          .String(absl::StrCat("market ", ToAbsl(ticker), " not found"))
-          .EndObject()
-          .EndObject();
-      return HttpReply::Json(404, w.Take());
-    }
-    return HttpReply::Error(404, "not found");
   });
 }
 

@@ -1,5 +1,7 @@
 #include "arbor/sim/ws_session.h"
 
+#include <algorithm>
+#include <chrono>
 #include <utility>
 
 namespace arbor::sim {
@@ -7,8 +9,49 @@ namespace arbor::sim {
 namespace beast = boost::beast;
 namespace websocket = boost::beast::websocket;
 
+namespace {
+
+// Polymarket's application-level heartbeat reply; it must pass a stall (see Stall()).
+constexpr char kHeartbeatReply[] = "PONG";
+
+}  // namespace
+
+void WsRegistry::Add(const std::shared_ptr<WsSession>& session) {
+  Prune();
+  sessions_.push_back(session);
+}
+
+void WsRegistry::ForEach(const std::function<void(WsSession&)>& fn) {
+  Prune();
+  // Copy first: `fn` may close sessions, whose callbacks may register or drop others.
+  std::vector<std::shared_ptr<WsSession>> live;
+  for (const std::weak_ptr<WsSession>& weak : sessions_) {
+    if (std::shared_ptr<WsSession> s = weak.lock(); s && s->open()) live.push_back(std::move(s));
+  }
+  for (const std::shared_ptr<WsSession>& s : live) fn(*s);
+}
+
+size_t WsRegistry::live() {
+  size_t n = 0;
+  ForEach([&n](WsSession&) { ++n; });
+  return n;
+}
+
+void WsRegistry::Prune() {
+  sessions_.erase(std::remove_if(sessions_.begin(), sessions_.end(),
+                                 [](const std::weak_ptr<WsSession>& w) { return w.expired(); }),
+                  sessions_.end());
+}
+
+WsSession::WsSession(WsSocket socket, MessageFn on_message, CloseFn on_close)
+    : ws_(std::move(socket.socket)),
+      registry_(std::move(socket.registry)),
+      on_message_(std::move(on_message)),
+      on_close_(std::move(on_close)),
+      stall_timer_(ws_.get_executor()) {}
+
 WsSession::WsSession(boost::asio::ip::tcp::socket socket, MessageFn on_message, CloseFn on_close)
-    : ws_(std::move(socket)), on_message_(std::move(on_message)), on_close_(std::move(on_close)) {}
+    : WsSession(WsSocket{std::move(socket), nullptr}, std::move(on_message), std::move(on_close)) {}
 
 void WsSession::Accept(beast::http::request<beast::http::string_body> request) {
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -17,17 +60,24 @@ void WsSession::Accept(beast::http::request<beast::http::string_body> request) {
   ws_.async_accept(*req, [self = shared_from_this(), req](beast::error_code ec) {
     if (ec) return;
     self->open_ = true;
+    if (self->registry_) self->registry_->Add(self);
     self->Read();
     self->Write();  // anything queued before the handshake finished
   });
 }
 
+void WsSession::FireClose() {
+  open_ = false;
+  if (close_fired_) return;
+  close_fired_ = true;
+  stall_timer_.cancel();
+  if (on_close_) on_close_(*this);
+}
+
 void WsSession::Read() {
   ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
     if (ec) {
-      const bool was_open = self->open_;
-      self->open_ = false;
-      if (was_open && self->on_close_) self->on_close_(*self);
+      self->FireClose();
       return;
     }
     const std::string text = beast::buffers_to_string(self->buffer_.data());
@@ -38,22 +88,34 @@ void WsSession::Read() {
 }
 
 void WsSession::Send(std::string text) {
-  queue_.push_back(std::move(text));
+  if (stalled_ && text == kHeartbeatReply) {
+    urgent_.push_back(std::move(text));
+  } else {
+    queue_.push_back(std::move(text));
+  }
   if (open_) Write();
 }
 
 void WsSession::Write() {
-  if (writing_ || queue_.empty() || !open_) return;
+  if (writing_ || !open_) return;
+  std::deque<std::string>* source = nullptr;
+  if (!urgent_.empty()) {
+    source = &urgent_;
+  } else if (!stalled_ && !queue_.empty()) {
+    source = &queue_;
+  } else {
+    return;
+  }
   writing_ = true;
   ws_.text(true);
-  ws_.async_write(boost::asio::buffer(queue_.front()),
-                  [self = shared_from_this()](beast::error_code ec, size_t) {
+  ws_.async_write(boost::asio::buffer(source->front()),
+                  [self = shared_from_this(), source](beast::error_code ec, size_t) {
                     self->writing_ = false;
                     if (ec) {
                       self->open_ = false;
                       return;
                     }
-                    self->queue_.pop_front();
+                    source->pop_front();
                     self->Write();
                   });
 }
@@ -63,6 +125,27 @@ void WsSession::Close(uint16_t code, std::string reason) {
   open_ = false;
   ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
                   [self = shared_from_this()](beast::error_code) {});
+}
+
+void WsSession::Abort() {
+  if (!open_) return;
+  open_ = false;
+  beast::error_code ec;
+  beast::get_lowest_layer(ws_).socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+  beast::get_lowest_layer(ws_).socket().close(ec);
+}
+
+void WsSession::Stall(int64_t ms) {
+  if (!open_) return;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  if (stalled_ && stall_timer_.expiry() >= until) return;
+  stalled_ = true;
+  stall_timer_.expires_at(until);
+  stall_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec) return;  // extended (re-armed) or the session closed
+    self->stalled_ = false;
+    self->Write();
+  });
 }
 
 }  // namespace arbor::sim

@@ -98,6 +98,46 @@ absl::StatusOr<int> PublicClient::GetVersion() {
   return static_cast<int>(version);
 }
 
+absl::StatusOr<int64_t> PublicClient::GetFeeRate(std::string_view token_id) {
+  ARBOR_RETURN_IF_ERROR(CheckTokenId(token_id));
+  ARBOR_ASSIGN_OR_RETURN(std::string body,
+                         Call(clob_, "GET", absl::StrCat("/fee-rate?token_id=", ToAbsl(token_id))));
+  return ParseFeeRateResponse(body);
+}
+
+absl::StatusOr<ClobMarket> PublicClient::GetClobMarket(std::string_view condition_id) {
+  if (condition_id.size() < 3 || condition_id.substr(0, 2) != "0x" ||
+      condition_id.find_first_not_of("0123456789abcdefABCDEF", 2) != std::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("condition id must be 0x-hex, got \"", Abbreviate(condition_id), "\""));
+  }
+  ARBOR_ASSIGN_OR_RETURN(std::string body,
+                         Call(clob_, "GET", absl::StrCat("/markets/", ToAbsl(condition_id))));
+  return ParseClobMarket(body);
+}
+
+absl::StatusOr<ClobMarketsPage> PublicClient::GetMarketsPage(std::string_view cursor) {
+  // Cursors are base64: only '+', '/' and '=' need escaping in a query.
+  std::string target = "/markets?next_cursor=";
+  for (const char c : cursor) {
+    if (c == '=') {
+      target += "%3D";
+    } else if (c == '+') {
+      target += "%2B";
+    } else if (c == '/') {
+      target += "%2F";
+    } else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_') {
+      target += c;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cursor must be base64, got \"", Abbreviate(cursor), "\""));
+    }
+  }
+  ARBOR_ASSIGN_OR_RETURN(std::string body, Call(clob_, "GET", std::move(target)));
+  return ParseClobMarketsPage(body);
+}
+
 absl::StatusOr<std::vector<GammaMarket>> PublicClient::GetGammaMarkets(size_t offset,
                                                                        size_t limit) {
   ARBOR_ASSIGN_OR_RETURN(

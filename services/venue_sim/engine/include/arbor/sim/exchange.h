@@ -15,12 +15,19 @@
 //   kNegRiskNoUnder     the NO asks of an n-market event sum to n - 1 - edge
 //   kCrossVenueGap      a Kalshi twin's YES ask sits at least `edge` below the Polymarket
 //                       market's YES bid (buy on Kalshi, sell on Polymarket)
+//   kImpliesViolation   for a relation A => B, A's YES bid exceeds B's YES ask by `edge`
+//                       (sell A, buy B)
+//   kExcludesViolation  for a relation "A excludes B", the YES bids sum to 1 + edge
+// Fair values respect the universe's relations at every step. The venue's tick rule runs every
+// step: a 0.01 market whose YES book goes past 0.96 / below 0.04 moves to 0.001, and back when
+// it leaves that zone (see MarketEngine::ChangeTick; tick-change listeners hear of it).
 // Everything is deterministic in the scenario's seed. Not thread-safe: the simulator's exchange
 // thread owns it. Model arithmetic (the random walk) uses double; every order the agents send
 // is fixed point on the market's tick grid.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -49,13 +56,17 @@ enum class MispricingKind {
   kNegRiskYesUnder,
   kNegRiskNoUnder,
   kCrossVenueGap,
+  kImpliesViolation,
+  kExcludesViolation,
 };
 const char* MispricingKindName(MispricingKind kind);
 
 struct MispricingSpec {
   MispricingKind kind = MispricingKind::kBinaryUnderpriced;
   int64_t at_step = 0;
-  int target = 0;  // market index (binary), event index (NegRisk), Kalshi twin (cross-venue)
+  // Market index (binary), event index (NegRisk), Kalshi twin (cross-venue), index into
+  // Universe::relations of the matching kind (implies / excludes violations).
+  int target = 0;
   Price edge = Price::FromMicros(20'000);
   int64_t duration_steps = 10;
 };
@@ -67,8 +78,19 @@ struct ActiveMispricing {
   int64_t started_step = 0;
 };
 
+// A market's tick size changed (MarketEngine::ChangeTick) during a step.
+using TickChangeListener = std::function<void(int market, Price old_tick, Price new_tick)>;
+
 class Exchange {
  public:
+  // The venue's tick rule for standalone markets listed at 0.01: when the YES book's best bid is
+  // above kFineHigh or its best ask below kFineLow the market moves to kFineTick, and back to
+  // kCoarseTick once neither holds.
+  static constexpr Price kCoarseTick = Price::FromMicros(10'000);
+  static constexpr Price kFineTick = Price::FromMicros(1'000);
+  static constexpr Price kFineLow = Price::FromMicros(40'000);
+  static constexpr Price kFineHigh = Price::FromMicros(960'000);
+
   // Funds the agents and places the initial quotes (step 0).
   static absl::StatusOr<std::unique_ptr<Exchange>> Create(Universe universe, DynamicsSpec dynamics,
                                                           std::vector<MispricingSpec> mispricings,
@@ -103,6 +125,13 @@ class Exchange {
   // apart with MarketEngine::config().condition_id or the token names).
   void AddTradeListener(const TradeListener& listener);
   void AddOrderDoneListener(const OrderDoneListener& listener);
+  // Called during Step, after the engine (and Universe::markets[market].tick, which the venue
+  // routes read) moved to the new tick and canceled what was off its grid.
+  void AddTickChangeListener(TickChangeListener listener) {
+    tick_listeners_.push_back(std::move(listener));
+  }
+  // Tick changes made so far.
+  uint64_t tick_changes() const { return tick_changes_; }
   // Number of Polymarket markets / Kalshi twins (engine index ranges).
   int markets() const { return static_cast<int>(engines_.size()); }
   int kalshi_twins() const { return static_cast<int>(kalshi_engines_.size()); }
@@ -126,7 +155,11 @@ class Exchange {
   absl::Status StartMispricing(const MispricingSpec& spec, int64_t now_ms);
   absl::Status StartCrossVenueGap(const MispricingSpec& spec, ActiveMispricing* a, int64_t now_ms);
   bool Mispriced(int market) const;
+  absl::Status StartRelationViolation(const MispricingSpec& spec, ActiveMispricing* a,
+                                      int64_t now_ms);
   void MoveFairValues();
+  void EnforceRelations();
+  absl::Status ApplyTickRule();
 
   Universe universe_;
   DynamicsSpec dynamics_;
@@ -145,6 +178,9 @@ class Exchange {
   int64_t step_ = 0;
   uint64_t noise_trades_ = 0;
   uint64_t skipped_mispricings_ = 0;
+  std::vector<Price> listed_tick_;  // per market, the tick at listing
+  std::vector<TickChangeListener> tick_listeners_;
+  uint64_t tick_changes_ = 0;
 };
 
 }  // namespace arbor::sim

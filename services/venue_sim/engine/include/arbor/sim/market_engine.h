@@ -159,6 +159,21 @@ class MarketEngine {
   // Aggregated levels of one token's book side, best first: (price, total size).
   std::vector<std::pair<Price, Quantity>> Levels(int outcome, Side side) const;
 
+  // The best price of one token's book side, or nullopt when that side is empty. Unlike
+  // Levels() it does not allocate.
+  std::optional<Price> BestPrice(int outcome, Side side) const;
+
+  // ChangeTick
+  //
+  // Moves the market to the tick size `new_tick` (the venue refines 0.01 to 0.001 when a book
+  // nears 0 or 1, and back). New orders are validated against it. Resting orders whose price is
+  // not on the new grid, or lies outside [new_tick, 1 - new_tick], cannot stay on a book the
+  // venue would publish on that grid: they are canceled (OrderDoneListeners see kCanceled, their
+  // levels are recorded for TakeLevelChanges) and their ids returned, ascending. Refining the
+  // tick therefore never cancels anything. InvalidArgument, with nothing changed, when
+  // `new_tick` is not positive, is above 0.1, or does not divide one dollar.
+  [[nodiscard]] absl::StatusOr<std::vector<uint64_t>> ChangeTick(Price new_tick);
+
   // The levels touched since the last call (each once, in first-touch order) with their
   // current totals: what a market-data feed publishes as `price_change`.
   std::vector<LevelChange> TakeLevelChanges();

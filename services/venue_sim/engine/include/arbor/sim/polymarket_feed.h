@@ -1,11 +1,12 @@
 // File: arbor/sim/polymarket_feed.h
 //
 // Renders a MarketEngine's books in Polymarket's wire shapes: the REST `GET /book` body and the
-// market-channel `book` and `price_change` (Sept-2025 schema) events. Levels are written in the
-// order real captures show (bids ascending, asks descending: best level LAST) so that clients
-// that assume an order are caught. The `hash` is the REST summary hash (TEST_VECTORS.md §8)
-// over the rendered summary; whether the live WS hash uses the same recipe is unverified, and
-// arbor never relies on it.
+// market-channel `book`, `price_change` (Sept-2025 schema), `last_trade_price`,
+// `tick_size_change` and `best_bid_ask` events (field order as in the real captures). Levels are
+// written in the order real captures show (bids ascending, asks descending: best level LAST) so
+// that clients that assume an order are caught. The `hash` is the REST summary hash
+// (TEST_VECTORS.md §8) over the rendered summary; whether the live WS hash uses the same recipe is
+// unverified, and arbor never relies on it.
 //
 // Pure functions; thread-compatible.
 #pragma once
@@ -35,5 +36,20 @@ std::string PolymarketWsBookEvent(const venue::polymarket::BookSummary& summary)
 // Returns "" when `changes` is empty.
 [[nodiscard]] absl::StatusOr<std::string> PolymarketWsPriceChangeEvent(
     const MarketEngine& engine, const std::vector<LevelChange>& changes, int64_t timestamp_ms);
+
+// `last_trade_price` for one trade, in the taker's token: its price and side (as the venue
+// reports the aggressor), the size, and the market's fee rate in basis points
+// (FeeSchedule::rate_micros / 100, e.g. "720" for crypto's 0.072).
+std::string PolymarketWsLastTradeEvent(const MarketEngine& engine, const Trade& trade,
+                                       int64_t timestamp_ms);
+
+// `tick_size_change` for one token of the engine's market.
+std::string PolymarketWsTickSizeChangeEvent(const MarketEngine& engine, int outcome, Price old_tick,
+                                            Price new_tick, int64_t timestamp_ms);
+
+// `best_bid_ask` (custom feature) for one token: its current touch and spread. A side with no
+// level is omitted, and so is the spread then.
+std::string PolymarketWsBestBidAskEvent(const MarketEngine& engine, int outcome,
+                                        int64_t timestamp_ms);
 
 }  // namespace arbor::sim

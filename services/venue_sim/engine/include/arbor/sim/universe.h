@@ -4,7 +4,9 @@
 // metadata (77-digit token ids, 0x condition ids, categories with their fee schedules, the tick
 // sizes in use including 0.005 / 0.0025, end dates), generated deterministically from a seed,
 // plus each market's ground-truth probability (`fair_yes`; NegRisk events' fair values sum to
-// exactly 1). Rendered as Gamma `/markets` and `/events` objects.
+// exactly 1), and logical relations between binary markets (an earlier deadline implies a later
+// one; two finalists of one match exclude each other) whose fair values respect them. Rendered
+// as Gamma `/markets` and `/events` objects; the relations as ground-truth JSON.
 //
 // Pure functions; thread-compatible.
 #pragma once
@@ -30,6 +32,24 @@ struct UniverseSpec {
   // Every k-th binary market also trades on the simulated Kalshi (same question, same fair
   // value, its own book): the cross-venue pairs. 0 = no Kalshi markets.
   int kalshi_twin_every = 10;
+  // Logical relations among the binary markets: in every block of `relation_every` markets,
+  // market 6 becomes the earlier-deadline sibling of market 5 (implies) and market 16 the rival
+  // finalist of market 15 (excludes); see Relation. 0 = no relations. Needs >= 20 to fit.
+  int relation_every = 25;
+};
+
+// How two binary markets are logically linked.
+enum class RelationKind {
+  kImplies,   // A => B: P(A) <= P(B) (A = "... by March", B = "... by June")
+  kExcludes,  // A and B cannot both happen: P(A) + P(B) <= 1 (two semi-final winners)
+};
+// "implies" / "excludes".
+const char* RelationKindName(RelationKind kind);
+
+struct Relation {
+  RelationKind kind = RelationKind::kImplies;
+  int a = 0;  // indexes into Universe::markets (standalone binary markets, same tick size)
+  int b = 0;
 };
 
 // A Kalshi market that mirrors a Polymarket binary market.
@@ -74,10 +94,14 @@ struct Universe {
   std::vector<SimMarket> markets;
   std::vector<SimEvent> events;
   std::vector<KalshiTwin> kalshi;
+  std::vector<Relation> relations;
 };
 
+// Whether fair values `a` and `b` satisfy a relation of `kind`.
+bool RelationHolds(RelationKind kind, Price a, Price b);
+
 // Deterministic in `spec` (same spec, same universe, byte for byte). InvalidArgument for
-// negative counts or an outcome range outside [2, 64].
+// negative counts, an outcome range outside [2, 64] or a relation_every in [1, 19].
 [[nodiscard]] absl::StatusOr<Universe> GenerateUniverse(const UniverseSpec& spec);
 
 // Gamma `/markets` object for one market (JSON-encoded string arrays, numbers and strings as
@@ -85,6 +109,12 @@ struct Universe {
 std::string GammaMarketJson(const Universe& universe, const SimMarket& market);
 // Gamma `/events` object with its markets nested.
 std::string GammaEventJson(const Universe& universe, const SimEvent& event);
+
+// Ground truth for the admin endpoint: a JSON array with one object per relation, in index
+// order: {"index":0,"kind":"implies","a":{"market":6,"condition_id":"0x..","question":"..",
+// "fair_yes":"0.41"},"b":{...}}, fair values as the universe holds them (pass the exchange's
+// universe for current values).
+std::string RelationsJson(const Universe& universe);
 
 // ISO-8601 UTC ("2026-11-22T01:02:03Z").
 std::string IsoTime(int64_t unix_s);

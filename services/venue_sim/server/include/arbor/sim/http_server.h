@@ -10,6 +10,8 @@
 //   io.run();
 //
 // Exceptions from Beast/Asio never escape: I/O errors close the connection and are counted.
+// With SetFaults() the server consults a FaultInjector before dispatching each request, and its
+// WebSocket sessions (registered through WsSocket) can be disconnected or stalled.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +24,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "arbor/sim/ws_session.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/beast/http.hpp"
@@ -58,10 +61,16 @@ struct HttpReply {
 using HttpHandler = std::function<HttpReply(const HttpRequest&)>;
 
 // Takes over a connection whose request asks to upgrade to WebSocket on a WebSocket route; the
-// callee owns the socket from then on (typically: WsSession + Accept(request)).
-using WsUpgradeHandler =
-    std::function<void(boost::asio::ip::tcp::socket socket,
-                       boost::beast::http::request<boost::beast::http::string_body> request)>;
+// callee owns the socket from then on. Write handlers as generic lambdas and hand the socket to
+// WsSession unchanged, so the session joins the server's registry:
+//   [](auto socket, auto request) {
+//     auto s = std::make_shared<WsSession>(std::move(socket), on_message, on_close);
+//     s->Accept(std::move(request));
+//   }
+using WsUpgradeHandler = std::function<void(
+    WsSocket socket, boost::beast::http::request<boost::beast::http::string_body> request)>;
+
+class FaultInjector;
 
 struct HttpServerOptions {
   std::string address = "127.0.0.1";
@@ -87,6 +96,10 @@ class HttpServer {
   void WsRoute(std::string path, WsUpgradeHandler handler);
   // Handler for everything unrouted (default: 404 {"error":"not found"}).
   void Fallback(HttpHandler handler);
+  // Consults `faults` (not owned; must outlive the server; nullptr = none) as server `name`
+  // ("clob", "gamma", "kalshi") before each dispatch, and attaches this server's WebSocket
+  // registry to it. Call before Start().
+  void SetFaults(FaultInjector* faults, std::string name);
 
   // Binds and starts accepting. Unavailable with the reason if the address cannot be bound.
   [[nodiscard]] absl::Status Start();
@@ -97,6 +110,8 @@ class HttpServer {
   uint64_t requests() const { return requests_; }
   uint64_t connections() const { return connections_; }
   uint64_t io_errors() const { return io_errors_; }
+  // The WebSocket sessions opened through this server's WsRoute handlers.
+  WsRegistry& ws_sessions() { return *ws_registry_; }
 
  private:
   class Session;
@@ -115,6 +130,9 @@ class HttpServer {
   std::vector<PrefixRoute> prefix_routes_;  // longest prefix first
   absl::flat_hash_map<std::string, WsUpgradeHandler> ws_routes_;
   HttpHandler fallback_;
+  FaultInjector* faults_ = nullptr;
+  std::string name_;
+  std::shared_ptr<WsRegistry> ws_registry_ = std::make_shared<WsRegistry>();
   std::vector<std::weak_ptr<Session>> sessions_;
   uint16_t port_ = 0;
   uint64_t requests_ = 0;

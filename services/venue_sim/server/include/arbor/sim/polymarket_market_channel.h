@@ -11,13 +11,22 @@
 //   - with more than 500 assets on one connection no snapshots are sent, only updates (the
 //     known venue limit);
 //   - after each exchange step, Publish() sends every touched book as a `price_change` event
-//     (Sept-2025 schema), entries filtered to the connection's subscribed assets.
-// Runs on the server's io thread with the exchange.
+//     (Sept-2025 schema), entries filtered to the connection's subscribed assets;
+//   - each trade as a `last_trade_price` event to the subscribers of the taker's token;
+//   - a tick change (Exchange's tick rule) as a `tick_size_change` event per subscribed token
+//     of the market, followed by a fresh `book` array frame for them instead of that step's
+//     `price_change` (clients drop the book on a tick change and wait for a snapshot);
+//   - with "custom_feature_enabled": true in the initial or a subscribe frame, a `best_bid_ask`
+//     event whenever a subscribed token's touch changed during the step.
+// Runs on the server's io thread with the exchange. The channel registers listeners on the
+// exchange: it must outlive every later Exchange::Step.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -50,7 +59,24 @@ class PolymarketMarketChannel {
     std::shared_ptr<WsSession> session;
     absl::flat_hash_set<std::string> assets;
     bool initialized = false;
+    bool custom_features = false;
   };
+  struct PendingTrade {
+    int market = 0;
+    Trade trade;
+  };
+  struct TickChange {
+    Price old_tick;
+    Price new_tick;
+  };
+  struct Touch {
+    std::optional<Price> bid;
+    std::optional<Price> ask;
+    bool operator==(const Touch&) const = default;
+  };
+  Touch CurrentTouch(int market, int outcome) const;
+  // Sends the step's tick change of `market` and fresh snapshots to its subscribers.
+  void PublishTickChange(int market, const TickChange& change, int64_t now_ms);
   void OnMessage(WsSession& session, const std::string& text);
   void SendSnapshots(Subscriber& sub, const std::vector<std::string>& assets, int64_t now_ms);
   void Send(Subscriber& sub, std::string frame);
@@ -59,6 +85,9 @@ class PolymarketMarketChannel {
   absl::flat_hash_map<WsSession*, Subscriber> sessions_;
   uint64_t frames_sent_ = 0;
   int64_t last_now_ms_ = 0;
+  std::vector<PendingTrade> trades_;  // since the last Publish
+  absl::flat_hash_map<int, TickChange> tick_changes_;
+  std::vector<Touch> touch_;  // last published touch, per market * 2 + outcome
 };
 
 }  // namespace arbor::sim

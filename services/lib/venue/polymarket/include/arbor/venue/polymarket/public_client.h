@@ -1,7 +1,8 @@
 // File: arbor/venue/polymarket/public_client.h
 //
 // PublicClient: Polymarket's public (unauthenticated) REST surface over arbor::net's HttpClient:
-// CLOB books, tick size, NegRisk flag, version, and Gamma market / event pages. Responses are
+// CLOB books, tick size, NegRisk flag, version, fee rate, CLOB markets (one or a cursor page),
+// and Gamma market / event pages. Responses are
 // parsed with this library's parsers; HTTP errors become statuses through net::StatusFromHttp
 // (404 NotFound, 429 ResourceExhausted, 5xx Unavailable, ...) with the venue's message.
 //
@@ -37,6 +38,14 @@ class PublicClient {
   [[nodiscard]] absl::StatusOr<bool> GetNegRisk(std::string_view token_id);
   // GET /version: the CLOB order version (2 or 3) that selects the EIP-712 domain.
   [[nodiscard]] absl::StatusOr<int> GetVersion();
+  // GET /fee-rate?token_id=: the token's base fee in basis points.
+  [[nodiscard]] absl::StatusOr<int64_t> GetFeeRate(std::string_view token_id);
+  // GET /markets/{condition_id}: one CLOB market (full shape, see ParseClobMarket).
+  // `condition_id` must be 0x-hex. Errors: NotFound for an unknown market (404).
+  [[nodiscard]] absl::StatusOr<ClobMarket> GetClobMarket(std::string_view condition_id);
+  // GET /markets?next_cursor=: one page of CLOB markets. Start with kClobFirstCursor ("MA==");
+  // the last page has next_cursor "LTE=" (ClobMarketsPage::IsLastPage).
+  [[nodiscard]] absl::StatusOr<ClobMarketsPage> GetMarketsPage(std::string_view cursor = "MA==");
 
   // GET /markets?limit=&offset= on Gamma (one page).
   [[nodiscard]] absl::StatusOr<std::vector<GammaMarket>> GetGammaMarkets(size_t offset,
