@@ -152,14 +152,23 @@ int main(int argc, char** argv) {
     }
   }
   kalshi_trading.Attach(kalshi);  // /trade-api/v2 on the Kalshi port
-  // /trade-api/ws/v2 on the Kalshi port, authenticated with the keys registered above. The
-  // channel's order_ref is not set: fill messages name orders by their engine id.
+  // /trade-api/ws/v2 on the Kalshi port, authenticated with the keys registered above; fill
+  // messages name orders by the ids the REST API handed out.
+  arbor::sim::KalshiWsOptions kalshi_ws_options;
+  kalshi_ws_options.order_ref = [&](uint64_t engine_order_id) {
+    std::optional<arbor::sim::KalshiTrading::ApiOrderNames> names =
+        kalshi_trading.NamesOfEngineOrder(engine_order_id);
+    return names ? arbor::sim::KalshiOrderRef{names->order_id, names->client_order_id}
+                 : arbor::sim::KalshiOrderRef{std::to_string(engine_order_id), ""};
+  };
   arbor::sim::KalshiWsChannel kalshi_ws(
-      exchange->get(), [&](std::string_view key_id, std::string_view ts, std::string_view sig,
-                           std::string_view method, std::string_view path) {
+      exchange->get(),
+      [&](std::string_view key_id, std::string_view ts, std::string_view sig,
+          std::string_view method, std::string_view path) {
         return kalshi_trading.Authenticate(key_id, ts, sig, method, path,
                                            absl::ToUnixMillis(clock.Now()));
-      });
+      },
+      kalshi_ws_options);
   kalshi_ws.Attach(kalshi);
   arbor::sim::PolymarketMarketChannel market_channel(exchange->get());
   market_channel.Attach(clob);  // ws://127.0.0.1:<clob_port>/ws/market

@@ -313,6 +313,15 @@ TEST_F(KalshiTradingTest, CancelFillOrKillAndDuplicateClientOrderId) {
   const Price p = Ladder(Engine(), 0)[0].price + P("0.01");
   absl::StatusOr<ks::RestOrder> rest = a_->CreateOrder(MakeOrder(ks::Side::kYes, p, 5, "a-2"));
   ASSERT_TRUE(rest.ok()) << rest.status();
+  // The engine order behind it is named by the API's ids (what WebSocket fills carry).
+  const std::vector<const Order*> open = Engine().OpenOrders(KalshiTrading::AccountOf("key-a"));
+  ASSERT_EQ(open.size(), 1u);
+  const std::optional<KalshiTrading::ApiOrderNames> names =
+      trading_->NamesOfEngineOrder(open[0]->id);
+  ASSERT_TRUE(names.has_value());
+  EXPECT_EQ(names->order_id, rest->order_id);
+  EXPECT_EQ(names->client_order_id, "a-2");
+  EXPECT_FALSE(trading_->NamesOfEngineOrder(open[0]->id + 1'000'000).has_value());
 
   absl::StatusOr<ks::RestOrder> dup = a_->CreateOrder(MakeOrder(ks::Side::kYes, p, 5, "a-2"));
   EXPECT_EQ(dup.status().code(), absl::StatusCode::kAlreadyExists) << dup.status();

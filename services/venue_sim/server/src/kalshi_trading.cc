@@ -874,4 +874,13 @@ HttpReply KalshiTrading::GetBalance(const HttpRequest& r) const {
   return HttpReply::Json(200, w.Take());
 }
 
+std::optional<KalshiTrading::ApiOrderNames> KalshiTrading::NamesOfEngineOrder(
+    uint64_t engine_order_id) const {
+  auto id = order_of_engine_id_.find(engine_order_id);
+  if (id == order_of_engine_id_.end()) return std::nullopt;
+  auto order = orders_.find(id->second);
+  if (order == orders_.end()) return std::nullopt;
+  return ApiOrderNames{order->second.order_id, order->second.client_order_id};
+}
+
 }  // namespace arbor::sim

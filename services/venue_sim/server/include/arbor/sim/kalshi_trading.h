@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +75,14 @@ class KalshiTrading {
 
   // The ledger account name used for `key_id` ("kalshi:<key_id>").
   static std::string AccountOf(std::string_view key_id);
+
+  // The API's names of an engine order placed through this API (so a WebSocket fill names the
+  // same order_id the REST API returned), or nullopt for other orders (the agents').
+  struct ApiOrderNames {
+    std::string order_id;
+    std::string client_order_id;
+  };
+  std::optional<ApiOrderNames> NamesOfEngineOrder(uint64_t engine_order_id) const;
 
  private:
   // One order placed through the API.
