@@ -3,11 +3,13 @@
 //   arbor-venue-sim --scenario services/venue_sim/scenarios/default.json
 //       [--clob-port N] [--gamma-port N] [--kalshi-port N] [--step-ms N] [--steps N]
 //       [--admin-port N] [--faults FILE] [--initial-balance PUSD]
-//       [--kalshi-key KEY_ID=PUBLIC_KEY_PEM_FILE]...
+//       [--kalshi-key KEY_ID=PUBLIC_KEY_PEM_FILE]... [--tls-cert FILE --tls-key FILE]
 //
 // Prints one JSON line on stdout when both servers listen:
 //   {"clob_port":41235,"gamma_port":41236,"kalshi_port":41237,"markets":2044,"events":80,
-//    "kalshi_markets":160,"admin_port":41238}
+//    "kalshi_markets":160,"admin_port":41238,"tls":false}
+// With --tls-cert/--tls-key (PEM files, both or neither) the CLOB, Gamma and Kalshi servers
+// speak https/wss only; the admin server stays plain HTTP.
 // then steps the exchange every --step-ms milliseconds (agents trade, mispricings start and
 // end, the market WebSocket channel at /ws/market on the CLOB port publishes the changes;
 // authenticated trading and /ws/user are served on the CLOB port too) until
@@ -47,7 +49,10 @@ constexpr char kUsage[] =
     "usage: arbor-venue-sim --scenario FILE [--clob-port N] [--gamma-port N] [--kalshi-port N]\n"
     "                       [--step-ms N] [--steps N] [--kalshi-key "
     "KEY_ID=PUBLIC_KEY_PEM_FILE]...\n"
-    "                       [--admin-port N] [--faults FILE] [--initial-balance PUSD]\n";
+    "                       [--admin-port N] [--faults FILE] [--initial-balance PUSD]\n"
+    "                       [--tls-cert CERT_PEM_FILE --tls-key KEY_PEM_FILE]\n"
+    "  --tls-cert/--tls-key (both or neither): the CLOB, Gamma and Kalshi servers speak TLS\n"
+    "  (https/wss) with this certificate chain and key; the admin server stays plain HTTP.\n";
 
 bool ParseInt(const std::string& s, int64_t* out) {
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
@@ -66,6 +71,8 @@ struct Flags {
   int64_t initial_balance = 100000;  // pUSD deposited once per new Polymarket API-key address
   // --kalshi-key KEY_ID=PUBLIC_KEY_PEM_FILE (repeatable): Kalshi API keys, one account each.
   std::vector<std::pair<std::string, std::string>> kalshi_keys;
+  std::string tls_cert;  // PEM certificate chain; with tls_key, the venue servers speak TLS
+  std::string tls_key;   // PEM private key
 };
 
 bool ParseFlags(const std::vector<std::string>& args, Flags* f) {
@@ -91,6 +98,10 @@ bool ParseFlags(const std::vector<std::string>& args, Flags* f) {
       if (!ParseInt(v, &f->admin_port) || f->admin_port > 65535) return false;
     } else if (a == "--faults") {
       f->faults = v;
+    } else if (a == "--tls-cert") {
+      f->tls_cert = v;
+    } else if (a == "--tls-key") {
+      f->tls_key = v;
     } else if (a == "--initial-balance") {
       if (!ParseInt(v, &f->initial_balance) || f->initial_balance > 1'000'000'000'000) return false;
     } else if (a == "--steps") {
@@ -99,7 +110,7 @@ bool ParseFlags(const std::vector<std::string>& args, Flags* f) {
       return false;
     }
   }
-  return !f->scenario.empty();
+  return !f->scenario.empty() && f->tls_cert.empty() == f->tls_key.empty();
 }
 
 }  // namespace
@@ -133,12 +144,22 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  std::shared_ptr<boost::asio::ssl::context> tls;  // null = plain HTTP / WebSocket
+  if (!flags.tls_cert.empty()) {
+    absl::StatusOr<std::shared_ptr<boost::asio::ssl::context>> ctx =
+        arbor::sim::MakeServerTlsContext(flags.tls_cert, flags.tls_key);
+    if (!ctx.ok()) {
+      std::cerr << "arbor-venue-sim: " << ctx.status().message() << "\n";
+      return 1;
+    }
+    tls = std::move(*ctx);
+  }
   boost::asio::io_context io;
-  arbor::sim::HttpServer clob(io, {.port = static_cast<uint16_t>(flags.clob_port)});
-  arbor::sim::HttpServer gamma(io, {.port = static_cast<uint16_t>(flags.gamma_port)});
+  arbor::sim::HttpServer clob(io, {.port = static_cast<uint16_t>(flags.clob_port), .tls = tls});
+  arbor::sim::HttpServer gamma(io, {.port = static_cast<uint16_t>(flags.gamma_port), .tls = tls});
   arbor::sim::AddPolymarketClobRoutes(clob, **exchange, clock);
   arbor::sim::AddGammaRoutes(gamma, **exchange);
-  arbor::sim::HttpServer kalshi(io, {.port = static_cast<uint16_t>(flags.kalshi_port)});
+  arbor::sim::HttpServer kalshi(io, {.port = static_cast<uint16_t>(flags.kalshi_port), .tls = tls});
   arbor::sim::KalshiTrading kalshi_trading(**exchange, clock, {});
   for (const auto& [key_id, pem_file] : flags.kalshi_keys) {
     std::ifstream in(pem_file);
@@ -267,6 +288,8 @@ int main(int argc, char** argv) {
       .Uint((*exchange)->universe().kalshi.size())
       .Key("admin_port")
       .Uint(admin.port())
+      .Key("tls")
+      .Bool(tls != nullptr)
       .EndObject();
   std::cout << ready.str() << std::endl;
   ARBOR_LOG(kInfo, "venue_sim", "listening")

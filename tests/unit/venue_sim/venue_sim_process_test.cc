@@ -5,14 +5,19 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "arbor/net/http_client.h"
 #include "arbor/venue/polymarket/gamma.h"
 #include "arbor/venue/polymarket/rest_parsers.h"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "gtest/gtest.h"
+#include "tls_test_cert.h"
 
 namespace arbor::sim {
 namespace {
@@ -99,6 +104,7 @@ TEST(VenueSimProcessTest, ServesTheDefaultScenarioAndStopsCleanlyOnSigterm) {
   ASSERT_GT(clob, 0) << ready;
   ASSERT_GT(gamma, 0) << ready;
   EXPECT_GE(Field(ready, "markets"), 2000) << ready;
+  EXPECT_NE(ready.find("\"tls\":false"), std::string::npos) << ready;
 
   int status = 0;
   EXPECT_EQ(Get(static_cast<uint16_t>(clob), "/ok", &status), "\"OK\"");
@@ -159,6 +165,53 @@ TEST(VenueSimProcessTest, AdminApiStepsReportsTruthAndInjectsFaults) {
   kill(child.pid, SIGTERM);
   EXPECT_EQ(Wait(child.pid), 0);
   std::fclose(child.out);
+}
+
+TEST(VenueSimProcessTest, TlsFlagsServeHttpsWhileAdminStaysPlain) {
+  absl::StatusOr<TestCertFiles> cert = WriteSelfSignedTlsCert(::testing::TempDir());
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  Child child = Spawn({ARBOR_VENUE_SIM_BINARY, "--scenario",
+                       std::string(ARBOR_SCENARIO_DIR) + "/default.json", "--step-ms", "3600000",
+                       "--tls-cert", cert->cert_file, "--tls-key", cert->key_file});
+  ASSERT_GT(child.pid, 0);
+  char line[512] = {};
+  ASSERT_NE(std::fgets(line, sizeof(line), child.out), nullptr) << "no ready line";
+  const std::string ready(line);
+  EXPECT_NE(ready.find("\"tls\":true"), std::string::npos) << ready;
+  const int clob = Field(ready, "clob_port");
+  const int admin = Field(ready, "admin_port");
+  ASSERT_GT(clob, 0) << ready;
+
+  net::HttpClientOptions options;
+  options.ca_file = cert->cert_file;  // verification on, trusting only the test certificate
+  absl::StatusOr<std::unique_ptr<net::HttpClient>> client = net::HttpClient::Create(options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  absl::StatusOr<net::HttpResponse> ok = (*client)->Send(
+      {.tls = true, .host = "127.0.0.1", .port = static_cast<uint16_t>(clob)}, {.target = "/ok"});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(ok->body, "\"OK\"");
+  int status = 0;
+  EXPECT_EQ(Post(static_cast<uint16_t>(admin), "/admin/step", "", &status), "{\"step\":1}");
+  EXPECT_EQ(status, 200);
+
+  kill(child.pid, SIGTERM);
+  EXPECT_EQ(Wait(child.pid), 0);
+  std::fclose(child.out);
+
+  // Half the pair, or an unreadable key: exit 1 before listening.
+  const std::string scenario = std::string(ARBOR_SCENARIO_DIR) + "/default.json";
+  for (const std::vector<std::string>& extra :
+       {std::vector<std::string>{"--tls-cert", cert->cert_file},
+        std::vector<std::string>{"--tls-cert", cert->cert_file, "--tls-key", cert->dir + "/no"}}) {
+    std::vector<std::string> args = {ARBOR_VENUE_SIM_BINARY, "--scenario", scenario};
+    args.insert(args.end(), extra.begin(), extra.end());
+    child = Spawn(args);
+    EXPECT_EQ(Wait(child.pid), 1);
+    std::fclose(child.out);
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(cert->dir, ec);
 }
 
 TEST(VenueSimProcessTest, BadArgumentsAndScenariosExitWithOne) {

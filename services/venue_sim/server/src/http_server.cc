@@ -1,14 +1,23 @@
 #include "arbor/sim/http_server.h"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <exception>
+#include <fstream>
 #include <optional>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "arbor/core/json_writer.h"
 #include "arbor/core/strings.h"
 #include "arbor/sim/faults.h"
 #include "boost/asio/ip/address.hpp"
+#include "boost/asio/ssl.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "boost/asio/strand.hpp"
 #include "boost/beast/core.hpp"
@@ -88,32 +97,90 @@ HttpReply HttpReply::Error(int status, std::string_view message) {
   return Json(status, w.Take());
 }
 
-// One keep-alive connection: read a request, dispatch, write the reply, repeat.
+// One keep-alive connection: (TLS handshake,) read a request, dispatch, write the reply, repeat.
 class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Session> {
+  // Declared first: the members below deduce their return types from Visit().
+  using Stream = std::variant<beast::tcp_stream, TlsStream>;
+
+  static Stream MakeStream(HttpServer& server, tcp::socket socket) {
+    if (server.options_.tls) {
+      return Stream(std::in_place_index<1>, std::move(socket), *server.options_.tls);
+    }
+    return Stream(std::in_place_index<0>, std::move(socket));
+  }
+
+  // Runs `fn(stream)` on whichever stream this connection uses.
+  template <typename Fn>
+  decltype(auto) Visit(Fn&& fn) {
+    return std::visit(std::forward<Fn>(fn), stream_);
+  }
+
  public:
   Session(HttpServer* server, tcp::socket socket)
-      : server_(server), stream_(std::move(socket)), delay_(stream_.get_executor()) {}
+      : server_(server),
+        stream_(MakeStream(*server, std::move(socket))),
+        delay_(Visit([](auto& s) { return s.get_executor(); })) {}
 
-  void Start() { Read(); }
+  void Start() {
+    auto* tls = std::get_if<TlsStream>(&stream_);
+    if (tls == nullptr) {
+      Read();
+      return;
+    }
+    // A peer that connects and never completes the handshake must not hold the slot forever.
+    beast::get_lowest_layer(*tls).expires_after(
+        std::chrono::milliseconds(server_->options_.tls_handshake_timeout_ms));
+    tls->async_handshake(
+        boost::asio::ssl::stream_base::server,
+        [self = shared_from_this()](beast::error_code ec) { self->OnHandshake(ec); });
+  }
+
   void Close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    if (released_) return;  // a WebSocket session owns the connection now
+    Visit([](auto& s) {
+      beast::error_code ec;
+      beast::get_lowest_layer(s).socket().shutdown(tcp::socket::shutdown_both, ec);
+      beast::get_lowest_layer(s).socket().close(ec);
+    });
     delay_.cancel();
   }
 
  private:
+  void OnHandshake(beast::error_code ec) {
+    if (ec) {
+      // Includes plain HTTP sent to a TLS port and handshake timeouts.
+      if (ec != boost::asio::error::operation_aborted) ++server_->io_errors_;
+      Close();
+      return;
+    }
+    beast::get_lowest_layer(std::get<TlsStream>(stream_)).expires_never();
+    Read();
+  }
+
+  // Hands the connection over for a WebSocket upgrade; the session is inert afterwards.
+  WsTransport Release() {
+    released_ = true;
+    if (auto* plain = std::get_if<beast::tcp_stream>(&stream_)) {
+      return WsTransport(std::in_place_index<0>, plain->release_socket());
+    }
+    return WsTransport(std::in_place_index<1>, std::move(std::get<TlsStream>(stream_)));
+  }
+
   void Read() {
     parser_.emplace();
     parser_->body_limit(server_->options_.max_body_bytes);
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    Visit([&](auto& s) {
+      http::async_read(
+          s, buffer_, *parser_,
+          [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    });
   }
 
   void OnRead(beast::error_code ec) {
     if (ec) {
-      if (ec != http::error::end_of_stream && ec != boost::asio::error::operation_aborted) {
+      // A TLS client that closes without close_notify (stream_truncated) is a normal goodbye.
+      if (ec != http::error::end_of_stream && ec != boost::asio::error::operation_aborted &&
+          ec != boost::asio::ssl::error::stream_truncated) {
         ++server_->io_errors_;
       }
       Close();
@@ -125,7 +192,7 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
       auto ws = server_->ws_routes_.find(path);
       if (ws != server_->ws_routes_.end()) {
         ++server_->requests_;
-        ws->second(WsSocket{stream_.release_socket(), server_->ws_registry_}, parser_->release());
+        ws->second(WsSocket{Release(), server_->ws_registry_}, parser_->release());
         return;  // the WebSocket owns the connection now
       }
     }
@@ -176,27 +243,74 @@ class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Sess
   }
 
   void Write(const std::shared_ptr<http::response<http::string_body>>& res) {
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code wec, size_t) {
-                        if (wec) {
-                          ++self->server_->io_errors_;
-                          self->Close();
-                          return;
-                        }
-                        if (!res->keep_alive()) {
-                          self->Close();
-                          return;
-                        }
-                        self->Read();
-                      });
+    Visit([&](auto& s) {
+      http::async_write(s, *res, [self = shared_from_this(), res](beast::error_code wec, size_t) {
+        if (wec) {
+          ++self->server_->io_errors_;
+          self->Close();
+          return;
+        }
+        if (!res->keep_alive()) {
+          self->Close();
+          return;
+        }
+        self->Read();
+      });
+    });
   }
 
   HttpServer* server_;
-  beast::tcp_stream stream_;
+  Stream stream_;
+  boost::asio::steady_timer delay_;  // latency faults
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  boost::asio::steady_timer delay_;  // latency faults
+  bool released_ = false;
 };
+
+absl::StatusOr<std::shared_ptr<boost::asio::ssl::context>> MakeServerTlsContext(
+    const std::string& cert_pem_file, const std::string& key_pem_file) {
+  namespace ssl = boost::asio::ssl;
+  for (const auto& [what, file] :
+       {std::pair<const char*, const std::string*>{"certificate", &cert_pem_file},
+        {"key", &key_pem_file}}) {
+    if (!std::ifstream(*file)) {
+      return absl::NotFoundError(absl::StrCat("cannot read TLS ", what, " file '", *file, "'"));
+    }
+  }
+  std::shared_ptr<ssl::context> ctx;
+  try {
+    ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("cannot create a TLS context: ", e.what()));
+  }
+  beast::error_code ec;
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
+                   ec);
+  if (ec) return absl::InternalError(absl::StrCat("TLS context options: ", ec.message()));
+  ctx->use_certificate_chain_file(cert_pem_file, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("TLS certificate file '", cert_pem_file,
+                     "' is not a usable PEM certificate chain: ", ec.message()));
+  }
+  ctx->use_private_key_file(key_pem_file, ssl::context::pem, ec);
+  const bool mismatch =
+      ec && ec.category() == boost::asio::error::get_ssl_category() &&
+      ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH;
+  // OpenSSL 3 refuses a key that does not match at load time; older versions drop the
+  // certificate instead, which SSL_CTX_check_private_key below catches.
+  if (mismatch || (!ec && SSL_CTX_check_private_key(ctx->native_handle()) != 1)) {
+    return absl::InvalidArgumentError(absl::StrCat("TLS key file '", key_pem_file,
+                                                   "' does not match the certificate in '",
+                                                   cert_pem_file, "'"));
+  }
+  if (ec) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "TLS key file '", key_pem_file, "' is not a usable PEM private key: ", ec.message()));
+  }
+  return ctx;
+}
 
 HttpServer::HttpServer(boost::asio::io_context& io, HttpServerOptions options)
     : io_(io), options_(std::move(options)), acceptor_(io) {}

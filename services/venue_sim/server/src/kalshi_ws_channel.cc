@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <utility>
+#include <variant>
 
 #include "arbor/core/json_writer.h"
 #include "boost/beast/http.hpp"
@@ -32,20 +33,28 @@ std::string_view HeaderOf(const http::request<http::string_body>& req, std::stri
   return std::string_view(v.data(), v.size());
 }
 
-// The stream under what a WsRoute handler receives (a socket, or a struct holding one in
-// `socket`, such as WsSocket).
 template <typename T>
-auto& StreamOf(T& s) {
+inline constexpr bool kIsVariant = false;
+template <typename... Ts>
+inline constexpr bool kIsVariant<std::variant<Ts...>> = true;
+
+// Calls `fn(stream)` on the stream under what a WsRoute handler receives: a socket, a variant of
+// streams (plain TCP or TLS), or a struct holding either in `socket`, such as WsSocket.
+template <typename T, typename Fn>
+void WithStream(T& s, Fn&& fn) {
   if constexpr (requires { s.socket; }) {
-    return StreamOf(s.socket);
+    WithStream(s.socket, std::forward<Fn>(fn));
+  } else if constexpr (kIsVariant<T>) {
+    std::visit(std::forward<Fn>(fn), s);
   } else {
-    return s;
+    fn(s);
   }
 }
 
-// Answers an upgrade request with an HTTP error instead of switching protocols; the connection
-// is closed when the write completes (the last owner of `conn` goes away). Generic over what
-// the route hands over, so the handler does not depend on the socket type.
+// Answers an upgrade request with an HTTP error instead of switching protocols, over TLS when
+// the connection is TLS; the connection is closed when the write completes (the last owner of
+// `conn` goes away). Generic over what the route hands over, so the handler does not depend on
+// the socket type.
 template <typename Conn>
 void RejectUpgrade(Conn conn, unsigned version, http::status status, std::string body) {
   auto held = std::make_shared<Conn>(std::move(conn));
@@ -54,7 +63,9 @@ void RejectUpgrade(Conn conn, unsigned version, http::status status, std::string
   res->keep_alive(false);
   res->body() = std::move(body);
   res->prepare_payload();
-  http::async_write(StreamOf(*held), *res, [held, res](boost::beast::error_code, size_t) {});
+  WithStream(*held, [&](auto& stream) {
+    http::async_write(stream, *res, [held, res](boost::beast::error_code, size_t) {});
+  });
 }
 
 // Kalshi's YES book side and outcome side of a trade's taker: buying YES or selling NO is a bid.

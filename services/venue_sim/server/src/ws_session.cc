@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <utility>
+#include <variant>
 
 namespace arbor::sim {
 
@@ -43,26 +44,36 @@ void WsRegistry::Prune() {
                   sessions_.end());
 }
 
+std::variant<WsSession::PlainWs, WsSession::TlsWs> WsSession::MakeWs(WsTransport transport) {
+  if (auto* socket = std::get_if<boost::asio::ip::tcp::socket>(&transport)) {
+    return std::variant<PlainWs, TlsWs>(std::in_place_index<0>, std::move(*socket));
+  }
+  return std::variant<PlainWs, TlsWs>(std::in_place_index<1>,
+                                      std::move(std::get<TlsStream>(transport)));
+}
+
 WsSession::WsSession(WsSocket socket, MessageFn on_message, CloseFn on_close)
-    : ws_(std::move(socket.socket)),
+    : ws_(MakeWs(std::move(socket.socket))),
       registry_(std::move(socket.registry)),
       on_message_(std::move(on_message)),
       on_close_(std::move(on_close)),
-      stall_timer_(ws_.get_executor()) {}
+      stall_timer_(Visit([](auto& ws) { return ws.get_executor(); })) {}
 
 WsSession::WsSession(boost::asio::ip::tcp::socket socket, MessageFn on_message, CloseFn on_close)
     : WsSession(WsSocket{std::move(socket), nullptr}, std::move(on_message), std::move(on_close)) {}
 
 void WsSession::Accept(beast::http::request<beast::http::string_body> request) {
-  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-  ws_.read_message_max(16 << 20);
   auto req = std::make_shared<beast::http::request<beast::http::string_body>>(std::move(request));
-  ws_.async_accept(*req, [self = shared_from_this(), req](beast::error_code ec) {
-    if (ec) return;
-    self->open_ = true;
-    if (self->registry_) self->registry_->Add(self);
-    self->Read();
-    self->Write();  // anything queued before the handshake finished
+  Visit([&](auto& ws) {
+    ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws.read_message_max(16 << 20);
+    ws.async_accept(*req, [self = shared_from_this(), req](beast::error_code ec) {
+      if (ec) return;
+      self->open_ = true;
+      if (self->registry_) self->registry_->Add(self);
+      self->Read();
+      self->Write();  // anything queued before the handshake finished
+    });
   });
 }
 
@@ -75,15 +86,17 @@ void WsSession::FireClose() {
 }
 
 void WsSession::Read() {
-  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
-    if (ec) {
-      self->FireClose();
-      return;
-    }
-    const std::string text = beast::buffers_to_string(self->buffer_.data());
-    self->buffer_.consume(self->buffer_.size());
-    if (self->on_message_) self->on_message_(*self, text);
-    self->Read();
+  Visit([&](auto& ws) {
+    ws.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) {
+        self->FireClose();
+        return;
+      }
+      const std::string text = beast::buffers_to_string(self->buffer_.data());
+      self->buffer_.consume(self->buffer_.size());
+      if (self->on_message_) self->on_message_(*self, text);
+      self->Read();
+    });
   });
 }
 
@@ -107,32 +120,39 @@ void WsSession::Write() {
     return;
   }
   writing_ = true;
-  ws_.text(true);
-  ws_.async_write(boost::asio::buffer(source->front()),
-                  [self = shared_from_this(), source](beast::error_code ec, size_t) {
-                    self->writing_ = false;
-                    if (ec) {
-                      self->open_ = false;
-                      return;
-                    }
-                    source->pop_front();
-                    self->Write();
-                  });
+  Visit([&](auto& ws) {
+    ws.text(true);
+    ws.async_write(boost::asio::buffer(source->front()),
+                   [self = shared_from_this(), source](beast::error_code ec, size_t) {
+                     self->writing_ = false;
+                     if (ec) {
+                       self->open_ = false;
+                       return;
+                     }
+                     source->pop_front();
+                     self->Write();
+                   });
+  });
 }
 
 void WsSession::Close(uint16_t code, std::string reason) {
   if (!open_) return;
   open_ = false;
-  ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
-                  [self = shared_from_this()](beast::error_code) {});
+  Visit([&](auto& ws) {
+    ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
+                   [self = shared_from_this()](beast::error_code) {});
+  });
 }
 
 void WsSession::Abort() {
   if (!open_) return;
   open_ = false;
-  beast::error_code ec;
-  beast::get_lowest_layer(ws_).socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
-  beast::get_lowest_layer(ws_).socket().close(ec);
+  Visit([](auto& ws) {
+    // Over TLS too: no close_notify, the peer sees the TCP connection drop.
+    beast::error_code ec;
+    beast::get_lowest_layer(ws).socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(ws).socket().close(ec);
+  });
 }
 
 void WsSession::Stall(int64_t ms) {

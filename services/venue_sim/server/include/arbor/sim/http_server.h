@@ -12,6 +12,8 @@
 // Exceptions from Beast/Asio never escape: I/O errors close the connection and are counted.
 // With SetFaults() the server consults a FaultInjector before dispatching each request, and its
 // WebSocket sessions (registered through WsSocket) can be disconnected or stalled.
+// With HttpServerOptions::tls set, every accepted connection completes a TLS handshake first
+// (https / wss); routes, faults and WebSocket sessions behave exactly as over plain TCP.
 #pragma once
 
 #include <cstdint>
@@ -24,9 +26,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "arbor/sim/ws_session.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/ssl/context.hpp"
 #include "boost/beast/http.hpp"
 
 namespace arbor::sim {
@@ -61,8 +65,9 @@ struct HttpReply {
 using HttpHandler = std::function<HttpReply(const HttpRequest&)>;
 
 // Takes over a connection whose request asks to upgrade to WebSocket on a WebSocket route; the
-// callee owns the socket from then on. Write handlers as generic lambdas and hand the socket to
-// WsSession unchanged, so the session joins the server's registry:
+// callee owns the connection (plain socket or TLS stream, see WsSocket) from then on. Write
+// handlers as generic lambdas and hand the socket to WsSession unchanged, so the session joins the
+// server's registry:
 //   [](auto socket, auto request) {
 //     auto s = std::make_shared<WsSession>(std::move(socket), on_message, on_close);
 //     s->Accept(std::move(request));
@@ -76,7 +81,21 @@ struct HttpServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;  // 0 = pick a free port
   size_t max_body_bytes = 4 << 20;
+  // Server TLS context (certificate + key, see MakeServerTlsContext); null = plain TCP. Shared so
+  // several servers can serve the same certificate.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  // A TLS client must finish its handshake within this time or the connection is closed.
+  int64_t tls_handshake_timeout_ms = 10'000;
 };
+
+// MakeServerTlsContext
+//
+// Builds a TLS server context (TLS 1.2 or newer) from a PEM certificate chain file (leaf first)
+// and a PEM private key file. Errors: kNotFound if a file cannot be read; kInvalidArgument if a
+// file is not a PEM certificate / key or the key does not match the certificate (the message
+// names the file and OpenSSL's reason); kInternal if OpenSSL cannot create a context.
+[[nodiscard]] absl::StatusOr<std::shared_ptr<boost::asio::ssl::context>> MakeServerTlsContext(
+    const std::string& cert_pem_file, const std::string& key_pem_file);
 
 class HttpServer {
  public:
@@ -107,6 +126,8 @@ class HttpServer {
   void Stop();
 
   uint16_t port() const { return port_; }
+  // True when connections are served over TLS (HttpServerOptions::tls set).
+  bool tls() const { return options_.tls != nullptr; }
   uint64_t requests() const { return requests_; }
   uint64_t connections() const { return connections_; }
   uint64_t io_errors() const { return io_errors_; }

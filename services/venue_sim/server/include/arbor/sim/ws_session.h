@@ -4,7 +4,9 @@
 // handler when a request upgrades. Text frames in are handed to a callback; Send() queues text
 // frames out (written one at a time, in order). Beast answers pings with pongs. Sessions built
 // from a WsSocket register in their server's WsRegistry, through which fault injection reaches
-// them (Abort, Close, Stall). Everything runs on the server's single io thread.
+// them (Abort, Close, Stall). A session runs over plain TCP or over TLS (when its server has a
+// TLS context), chosen by what the WsSocket carries; the behaviour is the same over both.
+// Everything runs on the server's single io thread.
 #pragma once
 
 #include <cstdint>
@@ -12,13 +14,17 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
+#include "boost/beast/ssl.hpp"
 #include "boost/beast/websocket.hpp"
+#include "boost/beast/websocket/ssl.hpp"
 
 namespace arbor::sim {
 
@@ -39,10 +45,17 @@ class WsRegistry {
   std::vector<std::weak_ptr<WsSession>> sessions_;
 };
 
-// What a WsRoute handler receives: the upgraded connection's socket and the registry of the
-// server it came from. Pass it on unchanged to WsSession's constructor.
+// A connection after the HTTP server is done with it: a plain TCP socket, or a TCP stream whose
+// TLS handshake has completed.
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+using WsTransport = std::variant<boost::asio::ip::tcp::socket, TlsStream>;
+
+// What a WsRoute handler receives: the upgraded connection (plain or TLS) and the registry of
+// the server it came from. Pass it on unchanged to WsSession's constructor. To answer on the
+// connection without upgrading (e.g. a 401), std::visit `socket`: both alternatives are
+// Beast-compatible streams.
 struct WsSocket {
-  boost::asio::ip::tcp::socket socket;
+  WsTransport socket;
   std::shared_ptr<WsRegistry> registry;
 };
 
@@ -75,11 +88,21 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   size_t queued() const { return queue_.size() + urgent_.size(); }
 
  private:
+  using PlainWs = boost::beast::websocket::stream<boost::beast::tcp_stream>;
+  using TlsWs = boost::beast::websocket::stream<TlsStream>;
+
+  static std::variant<PlainWs, TlsWs> MakeWs(WsTransport transport);
   void Read();
   void Write();
   void FireClose();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  // Runs `fn(ws)` on whichever stream this session holds.
+  template <typename Fn>
+  decltype(auto) Visit(Fn&& fn) {
+    return std::visit(std::forward<Fn>(fn), ws_);
+  }
+
+  std::variant<PlainWs, TlsWs> ws_;
   std::shared_ptr<WsRegistry> registry_;
   boost::beast::flat_buffer buffer_;
   std::deque<std::string> queue_;
