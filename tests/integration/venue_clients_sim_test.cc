@@ -89,7 +89,9 @@ class VenueClientsSimTest : public ::testing::Test {
     ready_ = new std::string(*ready);
   }
   static void TearDownTestSuite() {
-    if (sim_ != nullptr) EXPECT_EQ(sim_->Stop(SIGTERM), 0) << "the simulator must exit cleanly";
+    if (sim_ != nullptr) {
+      EXPECT_EQ(sim_->Stop(SIGTERM), 0) << "the simulator must exit cleanly";
+    }
     delete sim_;
     sim_ = nullptr;
     if (dir_ != nullptr) {
@@ -190,7 +192,9 @@ TEST_F(VenueClientsSimTest, PolymarketClientsCreateKeysReadBooksTradeListAndCanc
         std::make_unique<pm::TradingClient>(http_.get(), Port("clob_port"), t.key.get(), &clock_);
     absl::StatusOr<pm::ApiCredentials> creds = t.client->CreateOrDeriveApiKey();
     EXPECT_TRUE(creds.ok()) << creds.status();
-    if (creds.ok()) EXPECT_TRUE(t.client->SetCredentials(*creds).ok());
+    if (creds.ok()) {
+      EXPECT_TRUE(t.client->SetCredentials(*creds).ok());
+    }
     return t;
   };
   PmTrader a = make_trader(kKeyA);
