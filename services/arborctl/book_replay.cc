@@ -1,5 +1,7 @@
 #include "book_replay.h"
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -7,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "arbor/core/json_writer.h"
+#include "arbor/feed/capture.h"
 #include "venue_replayer.h"
 
 namespace arbor::arborctl {
@@ -39,8 +42,9 @@ void WriteBookLevels(const book::OrderBook& book, JsonWriter& out) {
   }
 }
 
-int RunBookReplay(const BookReplayOptions& options, std::istream& in, std::ostream& out,
-                  std::ostream& err, BookReplayStats* stats_out) {
+int RunBookReplayInputs(const BookReplayOptions& options, const std::vector<std::string>& names,
+                        const std::vector<std::istream*>& inputs, std::ostream& out,
+                        std::ostream& err, BookReplayStats* stats_out) {
   std::unique_ptr<VenueReplayer> replayer;
   if (options.venue == Venue::kPolymarket) {
     if (absl::Status s = MakePolymarketReplayer(options.tick_sizes, &replayer); !s.ok()) {
@@ -57,35 +61,86 @@ int RunBookReplay(const BookReplayOptions& options, std::istream& in, std::ostre
   }
 
   BookReplayStats stats;
+  bool any_capture = false;
   std::string line;
-  int line_number = 0;
-  while (std::getline(in, line)) {
-    ++line_number;
-    // Frames recorded with CRLF endings keep their content; only the terminator is dropped.
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    ++stats.lines;
-    const FrameResult result = replayer->ApplyFrame(line);
-    switch (result.outcome) {
-      case FrameOutcome::kApplied:
-        ++stats.applied;
-        continue;
-      case FrameOutcome::kMalformed:
-        ++stats.malformed;
-        break;
-      case FrameOutcome::kUnknown:
-        ++stats.unknown;
-        break;
-      case FrameOutcome::kRejected:
-        ++stats.rejected;
-        break;
+  // Reused across capture records so that replaying does not allocate per frame.
+  std::string frame_buffer;
+  feed::CaptureRecord record;
+  auto finish = [&](int code) {
+    if (stats_out != nullptr) *stats_out = stats;
+    return code;
+  };
+  for (size_t input = 0; input < inputs.size(); ++input) {
+    const std::string where = names[input].empty() ? "" : names[input] + ": ";
+    std::istream& in = *inputs[input];
+    int line_number = 0;
+    bool first = true;
+    bool capture = false;
+    while (std::getline(in, line)) {
+      ++line_number;
+      // Frames recorded with CRLF endings keep their content; only the terminator is dropped.
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.find_first_not_of(" \t") == std::string::npos) continue;
+      if (first) {
+        first = false;
+        capture = feed::LooksLikeCaptureHeader(line);
+        if (options.capture && !capture) {
+          err << "arborctl book replay: " << where << "line " << line_number
+              << ": not a capture file (no {\"arbor_capture\":...} header)\n";
+          return finish(kExitUsage);
+        }
+        any_capture = any_capture || capture;
+      }
+      std::string_view frame = line;
+      FrameResult result;
+      if (capture) {
+        if (feed::LooksLikeCaptureHeader(line)) {
+          if (absl::StatusOr<feed::CaptureHeader> h = feed::ParseCaptureHeaderLine(line); !h.ok()) {
+            err << "arborctl book replay: " << where << "line " << line_number << ": "
+                << h.status().message() << "\n";
+            return finish(kExitUsage);
+          }
+          continue;
+        }
+        if (absl::Status s = feed::ParseCaptureRecordLine(line, &record, &frame_buffer); !s.ok()) {
+          ++stats.lines;
+          result = FrameResult{FrameOutcome::kMalformed, std::move(s)};
+        } else if (record.venue != options.venue) {
+          ++stats.other_venue;
+          continue;
+        } else {
+          frame = record.frame;
+        }
+      }
+      if (result.status.ok()) {
+        ++stats.lines;
+        result = replayer->ApplyFrame(frame);
+      }
+      switch (result.outcome) {
+        case FrameOutcome::kApplied:
+          ++stats.applied;
+          continue;
+        case FrameOutcome::kMalformed:
+          ++stats.malformed;
+          break;
+        case FrameOutcome::kUnknown:
+          ++stats.unknown;
+          break;
+        case FrameOutcome::kRejected:
+          ++stats.rejected;
+          break;
+      }
+      err << where << "line " << line_number << ": " << OutcomeName(result.outcome) << ": "
+          << result.status.message() << "\n";
+      if (options.strict && result.outcome == FrameOutcome::kMalformed) {
+        err << "arborctl book replay: stopping at " << where << "line " << line_number
+            << " (--strict)\n";
+        return finish(kExitMalformedStrict);
+      }
     }
-    err << "line " << line_number << ": " << OutcomeName(result.outcome) << ": "
-        << result.status.message() << "\n";
-    if (options.strict && result.outcome == FrameOutcome::kMalformed) {
-      err << "arborctl book replay: stopping at line " << line_number << " (--strict)\n";
-      if (stats_out != nullptr) *stats_out = stats;
-      return kExitMalformedStrict;
+    if (options.capture && first) {
+      err << "arborctl book replay: " << where << "empty input, not a capture file\n";
+      return finish(kExitUsage);
     }
   }
 
@@ -94,9 +149,15 @@ int RunBookReplay(const BookReplayOptions& options, std::istream& in, std::ostre
   out << json.str() << "\n";
   err << "replayed " << stats.lines << " frames: " << stats.applied << " applied, "
       << stats.malformed << " malformed, " << stats.unknown << " unknown type, " << stats.rejected
-      << " rejected\n";
-  if (stats_out != nullptr) *stats_out = stats;
-  return kExitOk;
+      << " rejected";
+  if (any_capture) err << ", " << stats.other_venue << " capture records of other venues skipped";
+  err << "\n";
+  return finish(kExitOk);
+}
+
+int RunBookReplay(const BookReplayOptions& options, std::istream& in, std::ostream& out,
+                  std::ostream& err, BookReplayStats* stats_out) {
+  return RunBookReplayInputs(options, {""}, {&in}, out, err, stats_out);
 }
 
 int BookReplayMain(const std::vector<std::string>& args) {
@@ -124,6 +185,8 @@ int BookReplayMain(const std::vector<std::string>& args) {
       }
       options.venue = *venue;
       have_venue = true;
+    } else if (a == "--capture") {
+      options.capture = true;
     } else if (a == "--strict") {
       options.strict = true;
     } else if (a == "--tick-size") {
@@ -148,6 +211,27 @@ int BookReplayMain(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   if (path.empty() || path == "-") return RunBookReplay(options, std::cin, std::cout, std::cerr);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    absl::StatusOr<std::vector<std::string>> files = feed::ListCaptureFiles(path);
+    if (!files.ok() || files->empty()) {
+      std::cerr << "arborctl book replay: no capture-*.jsonl files in '" << path << "'"
+                << (files.ok() ? "" : ": ") << (files.ok() ? "" : files.status().message()) << "\n";
+      return kExitUsage;
+    }
+    options.capture = true;
+    std::vector<std::unique_ptr<std::ifstream>> streams;
+    std::vector<std::istream*> inputs;
+    for (const std::string& file : *files) {
+      streams.push_back(std::make_unique<std::ifstream>(file, std::ios::binary));
+      if (!*streams.back()) {
+        std::cerr << "arborctl book replay: cannot open '" << file << "'\n";
+        return kExitUsage;
+      }
+      inputs.push_back(streams.back().get());
+    }
+    return RunBookReplayInputs(options, *files, inputs, std::cout, std::cerr);
+  }
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     std::cerr << "arborctl book replay: cannot open '" << path << "'\n";

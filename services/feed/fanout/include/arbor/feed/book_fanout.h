@@ -1,0 +1,255 @@
+// File: arbor/feed/book_fanout.h
+//
+// BookFanout: the StreamBooks fan-out of a feed shard. It owns the latest L2 state of every book
+// (keyed by instrument id) and a set of subscribers, each with a filter and a bounded queue of
+// in-order deltas / status changes. A subscriber that falls behind is never allowed to grow its
+// queue: its backlog is COALESCED into "needs snapshot" flags, and its next pops deliver fresh
+// snapshots taken from the current state, followed by later deltas. Protobuf-free: the gRPC
+// layer converts FanoutUpdate into arbor.v1.BookUpdate.
+//
+// Thread-safety: every member is thread-safe. One std::mutex guards all state; each subscriber
+// has its own std::condition_variable, so the producer (feed thread) wakes only subscribers it
+// queued something for. Next() blocks only its caller; the producer never blocks on a consumer.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "arbor/book/level.h"
+#include "arbor/core/fixed_point.h"
+#include "arbor/core/ids.h"
+
+namespace arbor::feed {
+
+// Identity of one instrument's book and what filters may select it by.
+struct InstrumentKey {
+  Venue venue = Venue::kPolymarket;
+  InstrumentId instrument_id;
+  // Market (Polymarket condition id, Kalshi market ticker); may be empty.
+  std::string market_id;
+  EventId event_id;
+
+  friend bool operator==(const InstrumentKey&, const InstrumentKey&) = default;
+};
+
+// Which books a subscriber receives (mirrors arbor.v1.BookFilter). A book matches when its venue
+// is in `venues` (empty = every venue) AND, unless all three id lists are empty (= every
+// instrument), its instrument id, market id or event id is listed in the corresponding list.
+struct BookFilter {
+  std::vector<Venue> venues;
+  std::vector<InstrumentId> instrument_ids;
+  std::vector<std::string> market_ids;
+  std::vector<EventId> event_ids;
+
+  // The predicate above.
+  bool Matches(const InstrumentKey& key) const;
+};
+
+// Mirrors arbor.v1.BookStatus.
+enum class BookStatus { kLive, kStale, kQuarantined, kClosed };
+// Mirrors arbor.v1.SnapshotReason (the values the fan-out produces).
+enum class SnapshotReason { kInitial, kVenueResync, kCoalesced };
+
+const char* BookStatusName(BookStatus status);
+const char* SnapshotReasonName(SnapshotReason reason);
+
+// One level change with absolute semantics: `total` is the new size at `price` on `side`; zero
+// deletes the level. Each change consumes one per-book sequence number.
+struct LevelChange {
+  book::BookSide side = book::BookSide::kBid;
+  Price price;
+  Quantity total;
+
+  friend bool operator==(const LevelChange&, const LevelChange&) = default;
+};
+
+// What Next() delivers.
+enum class UpdateKind {
+  kSnapshot,           // full book: key, bids, asks, sequence, status, reason
+  kDeltas,             // one producer group: key, changes, sequence (of the last change)
+  kStatus,             // key, status, status_reason, sequence (unchanged book sequence)
+  kEndOfInitialBurst,  // every book matching at subscribe time has been sent (no other field)
+};
+
+// One popped update. Reuse one object across Next() calls: its vectors keep their capacity, so
+// steady-state popping does not allocate.
+struct FanoutUpdate {
+  UpdateKind kind = UpdateKind::kEndOfInitialBurst;
+  InstrumentKey key;
+  // kSnapshot / kDeltas / kStatus: the book sequence after this update. For kDeltas the first
+  // change has sequence - changes.size() + 1.
+  uint64_t sequence = 0;
+  std::vector<LevelChange> changes;                  // kDeltas, in application order
+  std::vector<book::Level> bids;                     // kSnapshot, best (highest) first
+  std::vector<book::Level> asks;                     // kSnapshot, best (lowest) first
+  BookStatus status = BookStatus::kLive;             // kSnapshot, kStatus
+  std::string status_reason;                         // kStatus
+  SnapshotReason reason = SnapshotReason::kInitial;  // kSnapshot
+};
+
+// A full copy of one book, as the producer sees it (tests, GetBook).
+struct BookState {
+  InstrumentKey key;
+  std::vector<book::Level> bids;  // best (highest) first
+  std::vector<book::Level> asks;  // best (lowest) first
+  uint64_t sequence = 0;
+  BookStatus status = BookStatus::kLive;
+
+  friend bool operator==(const BookState&, const BookState&) = default;
+};
+
+// Per-subscriber counters.
+struct SubscriberStats {
+  size_t queued = 0;             // items in the queue now (never above max_queue)
+  size_t pending_snapshots = 0;  // books flagged "needs snapshot" now
+  uint64_t coalesce_events = 0;  // times the queue overflowed and was coalesced
+  uint64_t delivered = 0;        // updates returned by Next()
+};
+
+using SubscriberId = uint64_t;
+
+class BookFanout {
+ public:
+  BookFanout() = default;
+  BookFanout(const BookFanout&) = delete;
+  BookFanout& operator=(const BookFanout&) = delete;
+
+  // ---- Producer side (feed thread) ----
+
+  // ApplySnapshot
+  //
+  // Replaces (or creates) the book of key.instrument_id with `bids` / `asks` (any order; sizes
+  // must be > 0) at book sequence `sequence` (any value: a resync may start a new numbering),
+  // with status `status`. A new book's key is stored; an existing book keeps its key. Every
+  // matching subscriber drops its queued items for this book and will receive a fresh snapshot
+  // (reason kVenueResync unless one was already pending). Errors (nothing changes):
+  // InvalidArgument for a price outside (0, 1), a size <= 0, or a price listed twice on a side.
+  [[nodiscard]] absl::Status ApplySnapshot(const InstrumentKey& key,
+                                           absl::Span<const book::Level> bids,
+                                           absl::Span<const book::Level> asks, uint64_t sequence,
+                                           BookStatus status = BookStatus::kLive);
+
+  // ApplyDelta
+  //
+  // Applies `changes` in order to the book of `instrument`; `sequence` is the book sequence
+  // after the last change and must equal current + changes.size(). Queued to every matching
+  // subscriber as one kDeltas update. Errors (nothing changes): NotFound for an unknown
+  // instrument; InvalidArgument for empty `changes`, a price outside (0, 1) or a negative total;
+  // FailedPrecondition for a sequence that does not follow on.
+  [[nodiscard]] absl::Status ApplyDelta(const InstrumentId& instrument,
+                                        absl::Span<const LevelChange> changes, uint64_t sequence);
+
+  // SetStatus
+  //
+  // Changes the book's status (levels and sequence unchanged) and queues a kStatus update with
+  // `reason` (stable CamelCase, e.g. "NoDataTimeout") to matching subscribers. Errors: NotFound
+  // for an unknown instrument.
+  [[nodiscard]] absl::Status SetStatus(const InstrumentId& instrument, BookStatus status,
+                                       std::string_view reason);
+
+  // A copy of the producer's current book. Errors: NotFound for an unknown instrument.
+  [[nodiscard]] absl::StatusOr<BookState> GetBook(const InstrumentId& instrument) const;
+
+  // ---- Subscriber management and consumer side (one thread per stream) ----
+
+  // Subscribe
+  //
+  // Adds a subscriber whose queue holds at most `max_queue` items (>= 1). Its first pops are a
+  // kInitial snapshot of every book matching `filter` (in book creation order), then one
+  // kEndOfInitialBurst. Books created later arrive as kVenueResync snapshots. Errors:
+  // InvalidArgument if max_queue == 0.
+  [[nodiscard]] absl::StatusOr<SubscriberId> Subscribe(BookFilter filter, size_t max_queue);
+
+  // Unsubscribe
+  //
+  // Removes the subscriber; a Next() blocked on it (now or later) returns Cancelled. Errors:
+  // NotFound for an unknown (or already removed) id.
+  [[nodiscard]] absl::Status Unsubscribe(SubscriberId id);
+
+  // Next
+  //
+  // Pops the subscriber's next update into *out, waiting up to `timeout` (absl::InfiniteDuration
+  // to wait forever; zero to poll). Pending snapshots are delivered before queued items; the
+  // end-of-initial-burst marker follows the initial snapshots. Per book, the updates received
+  // always reproduce the producer's book exactly: a snapshot, then deltas with contiguous
+  // sequences. Errors: DeadlineExceeded if nothing arrived in time; Cancelled if the subscriber
+  // was (or gets) unsubscribed; NotFound for an id never subscribed. Call from one thread per
+  // subscriber.
+  [[nodiscard]] absl::Status Next(SubscriberId id, absl::Duration timeout, FanoutUpdate* out);
+
+  // Counters of a subscriber. Errors: NotFound for an unknown id.
+  [[nodiscard]] absl::StatusOr<SubscriberStats> Stats(SubscriberId id) const;
+
+  // Whether a thread is currently blocked in Next() for `id` (false for unknown ids). For tests
+  // that must know a consumer is parked before acting.
+  bool IsWaiting(SubscriberId id) const;
+
+ private:
+  struct Book {
+    InstrumentKey key;
+    std::vector<book::Level> bids;  // descending price
+    std::vector<book::Level> asks;  // ascending price
+    uint64_t sequence = 0;
+    BookStatus status = BookStatus::kLive;
+  };
+  struct Item {
+    UpdateKind kind = UpdateKind::kDeltas;  // kDeltas or kStatus
+    size_t book = 0;
+    uint64_t sequence = 0;
+    std::vector<LevelChange> changes;
+    BookStatus status = BookStatus::kLive;
+    std::string status_reason;
+  };
+  struct Subscriber {
+    BookFilter filter;
+    size_t max_queue = 1;
+    std::vector<uint8_t> matches;                 // per book index
+    std::vector<uint8_t> needs_snapshot;          // per book index
+    std::vector<SnapshotReason> snapshot_reason;  // per book index, valid when flagged
+    std::vector<size_t> pending;                  // flagged book indexes, FIFO from pending_head
+    size_t pending_head = 0;
+    bool burst_marker_pending = true;
+    // Ring buffer of max_queue items; slots keep their vectors' capacity.
+    std::vector<Item> ring;
+    size_t head = 0;
+    size_t size = 0;
+    bool closed = false;
+    int waiters = 0;
+    uint64_t coalesce_events = 0;
+    uint64_t delivered = 0;
+    std::condition_variable cv;
+  };
+
+  // Flags `book` for a snapshot with `reason` (no-op if already flagged).
+  static void FlagSnapshot(Subscriber& sub, size_t book, SnapshotReason reason);
+  // Removes every queued item of `book` (all books if book == npos) and flags those books.
+  static void DropQueued(Subscriber& sub, size_t book, SnapshotReason reason);
+  // Reserves the next ring slot for an item of `book`, coalescing on overflow; nullptr when the
+  // book is (now) flagged and the item must not be queued.
+  static Item* ReserveSlot(Subscriber& sub, size_t book);
+  // Fills *out from the subscriber's next update; false if there is none. Requires mu_ held.
+  bool PopLocked(Subscriber& sub, FanoutUpdate* out);
+
+  // std::mutex rather than absl::Mutex: the system Abseil is not built with sanitizer
+  // annotations, so ThreadSanitizer only understands the pthread-based std primitives.
+  // Everything below, and every Subscriber, is guarded by mu_.
+  mutable std::mutex mu_;
+  std::vector<Book> books_;
+  absl::flat_hash_map<InstrumentId, size_t> book_index_;
+  absl::flat_hash_map<SubscriberId, std::shared_ptr<Subscriber>> subscribers_;
+  SubscriberId next_id_ = 1;
+};
+
+}  // namespace arbor::feed

@@ -1,0 +1,472 @@
+#include "arbor/feed/book_fanout.h"
+
+#include <cstdint>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace arbor::feed {
+namespace {
+
+using book::BookSide;
+using book::Level;
+
+Price P(int64_t cents) { return Price::FromMicros(cents * 10'000); }
+Quantity Q(int64_t units) { return Quantity::FromUnits(units); }
+
+InstrumentKey Key(std::string id, Venue venue = Venue::kPolymarket, std::string market = "",
+                  std::string event = "") {
+  return InstrumentKey{venue, InstrumentId(std::move(id)), std::move(market),
+                       EventId(std::move(event))};
+}
+
+// A consumer's reconstruction of the books from the updates it pops; checks per-book sequence
+// continuity as it goes.
+class ConsumerView {
+ public:
+  void Apply(const FanoutUpdate& u) {
+    switch (u.kind) {
+      case UpdateKind::kEndOfInitialBurst:
+        ++bursts_;
+        return;
+      case UpdateKind::kSnapshot: {
+        Book& b = books_[u.key.instrument_id.value()];
+        b.key = u.key;
+        b.bids.clear();
+        b.asks.clear();
+        for (const Level& l : u.bids) b.bids[l.price.micros()] = l.size.micros();
+        for (const Level& l : u.asks) b.asks[l.price.micros()] = l.size.micros();
+        b.sequence = u.sequence;
+        b.status = u.status;
+        b.has_snapshot = true;
+        ++snapshots_;
+        return;
+      }
+      case UpdateKind::kDeltas: {
+        Book& b = books_[u.key.instrument_id.value()];
+        ASSERT_TRUE(b.has_snapshot) << "delta before snapshot for " << u.key.instrument_id;
+        ASSERT_EQ(b.sequence + u.changes.size(), u.sequence) << u.key.instrument_id;
+        for (const LevelChange& c : u.changes) {
+          auto& side = c.side == BookSide::kBid ? b.bids : b.asks;
+          if (c.total.IsZero()) {
+            side.erase(c.price.micros());
+          } else {
+            side[c.price.micros()] = c.total.micros();
+          }
+        }
+        b.sequence = u.sequence;
+        return;
+      }
+      case UpdateKind::kStatus: {
+        Book& b = books_[u.key.instrument_id.value()];
+        ASSERT_TRUE(b.has_snapshot);
+        ASSERT_EQ(b.sequence, u.sequence);
+        b.status = u.status;
+        return;
+      }
+    }
+  }
+
+  // The view of one book in BookState form, or nullopt if never seen.
+  std::optional<BookState> Get(const std::string& id) const {
+    auto it = books_.find(id);
+    if (it == books_.end()) return std::nullopt;
+    const Book& b = it->second;
+    BookState s{b.key, {}, {}, b.sequence, b.status};
+    for (auto r = b.bids.rbegin(); r != b.bids.rend(); ++r) {
+      s.bids.push_back(Level{Price::FromMicros(r->first), Quantity::FromMicros(r->second)});
+    }
+    for (const auto& [p, q] : b.asks) {
+      s.asks.push_back(Level{Price::FromMicros(p), Quantity::FromMicros(q)});
+    }
+    return s;
+  }
+  size_t book_count() const { return books_.size(); }
+  int bursts() const { return bursts_; }
+  int snapshots() const { return snapshots_; }
+  uint64_t sequence(const std::string& id) const {
+    auto it = books_.find(id);
+    return it == books_.end() ? 0 : it->second.sequence;
+  }
+
+ private:
+  struct Book {
+    InstrumentKey key;
+    std::map<int64_t, int64_t> bids;
+    std::map<int64_t, int64_t> asks;
+    uint64_t sequence = 0;
+    BookStatus status = BookStatus::kLive;
+    bool has_snapshot = false;
+  };
+  std::map<std::string, Book> books_;
+  int bursts_ = 0;
+  int snapshots_ = 0;
+};
+
+// Pops until DeadlineExceeded (zero timeout), applying everything to `view`.
+int Drain(BookFanout& fanout, SubscriberId id, ConsumerView& view, FanoutUpdate& u) {
+  int n = 0;
+  while (true) {
+    absl::Status s = fanout.Next(id, absl::ZeroDuration(), &u);
+    if (absl::IsDeadlineExceeded(s)) return n;
+    EXPECT_TRUE(s.ok()) << s;
+    if (!s.ok()) return n;
+    view.Apply(u);
+    ++n;
+  }
+}
+
+TEST(BookFilterTest, MatchesVenueAndIdLists) {
+  const InstrumentKey k = Key("tok1", Venue::kKalshi, "mkt1", "ev1");
+  struct Case {
+    BookFilter filter;
+    bool want;
+  } cases[] = {
+      {BookFilter{}, true},
+      {BookFilter{{Venue::kKalshi}, {}, {}, {}}, true},
+      {BookFilter{{Venue::kPolymarket}, {}, {}, {}}, false},
+      {BookFilter{{}, {InstrumentId("tok1")}, {}, {}}, true},
+      {BookFilter{{}, {InstrumentId("tok2")}, {}, {}}, false},
+      {BookFilter{{}, {InstrumentId("tok2")}, {"mkt1"}, {}}, true},
+      {BookFilter{{}, {}, {}, {EventId("ev1")}}, true},
+      {BookFilter{{}, {}, {}, {EventId("ev2")}}, false},
+      {BookFilter{{Venue::kPolymarket}, {InstrumentId("tok1")}, {}, {}}, false},
+  };
+  for (size_t i = 0; i < std::size(cases); ++i) {
+    EXPECT_EQ(cases[i].filter.Matches(k), cases[i].want) << "case " << i;
+  }
+}
+
+TEST(BookFanoutTest, InOrderDeltaDelivery) {
+  BookFanout fanout;
+  absl::StatusOr<SubscriberId> id = fanout.Subscribe(BookFilter{}, 16);
+  ASSERT_TRUE(id.ok()) << id.status();
+  FanoutUpdate u;
+  ASSERT_TRUE(fanout.Next(*id, absl::ZeroDuration(), &u).ok());
+  EXPECT_EQ(u.kind, UpdateKind::kEndOfInitialBurst);
+  EXPECT_TRUE(absl::IsDeadlineExceeded(fanout.Next(*id, absl::ZeroDuration(), &u)));
+
+  ASSERT_TRUE(fanout.ApplySnapshot(Key("a"), {{P(40), Q(10)}}, {{P(60), Q(5)}}, 7).ok());
+  const LevelChange d1[] = {{BookSide::kBid, P(41), Q(3)}};
+  const LevelChange d2[] = {{BookSide::kAsk, P(60), Q(0)}, {BookSide::kAsk, P(59), Q(2)}};
+  ASSERT_TRUE(fanout.ApplyDelta(InstrumentId("a"), d1, 8).ok());
+  ASSERT_TRUE(fanout.ApplyDelta(InstrumentId("a"), d2, 10).ok());
+  ASSERT_TRUE(fanout.SetStatus(InstrumentId("a"), BookStatus::kStale, "NoDataTimeout").ok());
+
+  ASSERT_TRUE(fanout.Next(*id, absl::ZeroDuration(), &u).ok());
+  EXPECT_EQ(u.kind, UpdateKind::kSnapshot);
+  EXPECT_EQ(u.reason, SnapshotReason::kVenueResync);
+  EXPECT_EQ(u.sequence, 10u);  // taken at pop time: already includes d1 and d2
+  EXPECT_THAT(u.bids, ::testing::ElementsAre(Level{P(41), Q(3)}, Level{P(40), Q(10)}));
+  EXPECT_THAT(u.asks, ::testing::ElementsAre(Level{P(59), Q(2)}));
+  // The deltas and the status change folded into the pending snapshot are not sent again.
+  EXPECT_EQ(u.status, BookStatus::kStale);
+  EXPECT_TRUE(absl::IsDeadlineExceeded(fanout.Next(*id, absl::ZeroDuration(), &u)));
+  ASSERT_TRUE(fanout.SetStatus(InstrumentId("a"), BookStatus::kLive, "Recovered").ok());
+  ASSERT_TRUE(fanout.Next(*id, absl::ZeroDuration(), &u).ok());
+  EXPECT_EQ(u.kind, UpdateKind::kStatus);
+  EXPECT_EQ(u.status, BookStatus::kLive);
+  EXPECT_EQ(u.status_reason, "Recovered");
+  EXPECT_EQ(u.sequence, 10u);
+
+  const LevelChange d3[] = {{BookSide::kBid, P(40), Q(0)}};
+  const LevelChange d4[] = {{BookSide::kBid, P(42), Q(1)}};
+  ASSERT_TRUE(fanout.ApplyDelta(InstrumentId("a"), d3, 11).ok());
+  ASSERT_TRUE(fanout.ApplyDelta(InstrumentId("a"), d4, 12).ok());
+  ASSERT_TRUE(fanout.Next(*id, absl::ZeroDuration(), &u).ok());
+  EXPECT_EQ(u.kind, UpdateKind::kDeltas);
+  EXPECT_EQ(u.sequence, 11u);
+  EXPECT_THAT(u.changes, ::testing::ElementsAre(d3[0]));
+  ASSERT_TRUE(fanout.Next(*id, absl::ZeroDuration(), &u).ok());
+  EXPECT_EQ(u.sequence, 12u);
+  EXPECT_THAT(u.changes, ::testing::ElementsAre(d4[0]));
+  EXPECT_TRUE(absl::IsDeadlineExceeded(fanout.Next(*id, absl::ZeroDuration(), &u)));
+}
+
+TEST(BookFanoutTest, RejectsBadProducerInputWithoutChangingTheBook) {
+  BookFanout fanout;
+  ASSERT_TRUE(fanout.ApplySnapshot(Key("a"), {{P(40), Q(10)}}, {}, 5).ok());
+  const LevelChange ok[] = {{BookSide::kBid, P(41), Q(3)}};
+  const LevelChange bad_price[] = {{BookSide::kBid, P(100), Q(3)}};
+  const LevelChange negative[] = {{BookSide::kBid, P(41), Q(-1)}};
+  EXPECT_EQ(fanout.ApplyDelta(InstrumentId("a"), ok, 7).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(fanout.ApplyDelta(InstrumentId("zz"), ok, 6).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(fanout.ApplyDelta(InstrumentId("a"), bad_price, 6).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(fanout.ApplyDelta(InstrumentId("a"), negative, 6).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(fanout.ApplyDelta(InstrumentId("a"), {}, 6).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(fanout.ApplySnapshot(Key("a"), {{P(40), Q(1)}, {P(40), Q(2)}}, {}, 9).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(fanout.ApplySnapshot(Key("a"), {}, {{P(50), Q(0)}}, 9).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(fanout.SetStatus(InstrumentId("zz"), BookStatus::kStale, "X").code(),
+            absl::StatusCode::kNotFound);
+  absl::StatusOr<BookState> s = fanout.GetBook(InstrumentId("a"));
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->sequence, 5u);
+  EXPECT_THAT(s->bids, ::testing::ElementsAre(Level{P(40), Q(10)}));
+  EXPECT_EQ(fanout.Subscribe(BookFilter{}, 0).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(BookFanoutTest, SnapshotOfEveryMatchingBookOnSubscribeThenMarker) {
+  BookFanout fanout;
+  ASSERT_TRUE(fanout.ApplySnapshot(Key("a", Venue::kKalshi), {{P(10), Q(1)}}, {}, 3).ok());
+  ASSERT_TRUE(fanout.ApplySnapshot(Key("b", Venue::kPolymarket), {}, {{P(90), Q(2)}}, 4).ok());
+  ASSERT_TRUE(fanout.ApplySnapshot(Key("c", Venue::kKalshi), {}, {}, 1).ok());
+  absl::StatusOr<SubscriberId> id = fanout.Subscribe(BookFilter{{Venue::kKalshi}, {}, {}, {}}, 4);
+  ASSERT_TRUE(id.ok());
+  FanoutUpdate u;
+  std::vector<std::string> got;
+  while (true) {
+    ASSERT_TRUE(fanout.Next(*id, absl::ZeroDuration(), &u).ok());
+    if (u.kind == UpdateKind::kEndOfInitialBurst) break;
+    ASSERT_EQ(u.kind, UpdateKind::kSnapshot);
+    EXPECT_EQ(u.reason, SnapshotReason::kInitial);
+    got.push_back(u.key.instrument_id.value());
+    if (u.key.instrument_id.value() == "a") {
+      EXPECT_EQ(u.sequence, 3u);
+      EXPECT_THAT(u.bids, ::testing::ElementsAre(Level{P(10), Q(1)}));
+    }
+  }
+  EXPECT_THAT(got, ::testing::ElementsAre("a", "c"));
+  EXPECT_TRUE(absl::IsDeadlineExceeded(fanout.Next(*id, absl::ZeroDuration(), &u)));
+  // Updates of a non-matching book never reach this subscriber.
+  const LevelChange d[] = {{BookSide::kAsk, P(80), Q(1)}};
+  ASSERT_TRUE(fanout.ApplyDelta(InstrumentId("b"), d, 5).ok());
+  EXPECT_TRUE(absl::IsDeadlineExceeded(fanout.Next(*id, absl::ZeroDuration(), &u)));
+}
+
+TEST(BookFanoutTest, MultipleSubscribersWithDifferentFilters) {
+  BookFanout fanout;
+  ASSERT_TRUE(fanout.ApplySnapshot(Key("a", Venue::kKalshi, "m1", "e1"), {}, {}, 0).ok());
+  ASSERT_TRUE(fanout.ApplySnapshot(Key("b", Venue::kKalshi, "m2", "e1"), {}, {}, 0).ok());
+  ASSERT_TRUE(fanout.ApplySnapshot(Key("c", Venue::kPolymarket, "m3", "e2"), {}, {}, 0).ok());
+  absl::StatusOr<SubscriberId> all = fanout.Subscribe(BookFilter{}, 64);
+  absl::StatusOr<SubscriberId> e1 = fanout.Subscribe(BookFilter{{}, {}, {}, {EventId("e1")}}, 64);
+  absl::StatusOr<SubscriberId> c =
+      fanout.Subscribe(BookFilter{{}, {InstrumentId("c")}, {}, {}}, 64);
+  ASSERT_TRUE(all.ok() && e1.ok() && c.ok());
+  ConsumerView v_all, v_e1, v_c;
+  FanoutUpdate u;
+  for (int step = 1; step <= 20; ++step) {
+    for (const char* id : {"a", "b", "c"}) {
+      const LevelChange d[] = {{BookSide::kBid, P(step), Q(step)}};
+      ASSERT_TRUE(fanout.ApplyDelta(InstrumentId(id), d, static_cast<uint64_t>(step)).ok());
+    }
+  }
+  Drain(fanout, *all, v_all, u);
+  Drain(fanout, *e1, v_e1, u);
+  Drain(fanout, *c, v_c, u);
+  EXPECT_EQ(v_all.book_count(), 3u);
+  EXPECT_EQ(v_e1.book_count(), 2u);
+  EXPECT_EQ(v_c.book_count(), 1u);
+  EXPECT_FALSE(v_e1.Get("c").has_value());
+  EXPECT_FALSE(v_c.Get("a").has_value());
+  for (const char* id : {"a", "b", "c"}) {
+    absl::StatusOr<BookState> want = fanout.GetBook(InstrumentId(id));
+    ASSERT_TRUE(want.ok());
+    EXPECT_EQ(v_all.Get(id), *want) << id;
+    EXPECT_EQ(want->bids.size(), 20u);
+  }
+  EXPECT_EQ(v_e1.Get("a"), *fanout.GetBook(InstrumentId("a")));
+  EXPECT_EQ(v_c.Get("c"), *fanout.GetBook(InstrumentId("c")));
+}
+
+// Randomized model test: a slow consumer with a tiny queue. The queue never exceeds its bound,
+// coalescing happens, and after draining the consumer's view equals the producer's books and an
+// independent model of them.
+TEST(BookFanoutTest, SlowConsumerIsCoalescedAndConvergesRandomized) {
+  for (uint32_t seed : {1u, 7u, 42u, 2026u}) {
+    SCOPED_TRACE(seed);
+    std::mt19937 rng(seed);
+    BookFanout fanout;
+    constexpr int kBooks = 6;
+    constexpr size_t kBound = 5;
+    std::vector<uint64_t> seq(kBooks, 0);
+    ConsumerView model;  // fed with the exact producer ops
+    auto name = [](int b) { return "i" + std::to_string(b); };
+    for (int b = 0; b < 3; ++b) {
+      ASSERT_TRUE(fanout.ApplySnapshot(Key(name(b)), {}, {}, 0).ok());
+      FanoutUpdate s;
+      s.kind = UpdateKind::kSnapshot;
+      s.key = Key(name(b));
+      model.Apply(s);
+    }
+    absl::StatusOr<SubscriberId> id = fanout.Subscribe(BookFilter{}, kBound);
+    ASSERT_TRUE(id.ok());
+    ConsumerView view;
+    FanoutUpdate u;
+    int created = 3;
+    uint64_t max_coalesce = 0;
+    for (int op = 0; op < 3000; ++op) {
+      const int r = static_cast<int>(rng() % 100);
+      if (r < 3 && created < kBooks) {
+        ASSERT_TRUE(fanout.ApplySnapshot(Key(name(created)), {{P(20), Q(1)}}, {}, 100).ok());
+        FanoutUpdate s;
+        s.kind = UpdateKind::kSnapshot;
+        s.key = Key(name(created));
+        s.sequence = 100;
+        s.bids = {{P(20), Q(1)}};
+        model.Apply(s);
+        seq[created] = 100;
+        ++created;
+      } else if (r < 6) {
+        const int b = static_cast<int>(rng() % created);
+        const BookStatus st = rng() % 2 ? BookStatus::kStale : BookStatus::kLive;
+        ASSERT_TRUE(fanout.SetStatus(InstrumentId(name(b)), st, "Test").ok());
+        FanoutUpdate s;
+        s.kind = UpdateKind::kStatus;
+        s.key = Key(name(b));
+        s.sequence = seq[b];
+        s.status = st;
+        model.Apply(s);
+      } else if (r < 85) {
+        const int b = static_cast<int>(rng() % created);
+        std::vector<LevelChange> changes(1 + rng() % 3);
+        for (LevelChange& c : changes) {
+          c.side = rng() % 2 ? BookSide::kBid : BookSide::kAsk;
+          c.price = P(1 + static_cast<int64_t>(rng() % 20));
+          c.total = Q(static_cast<int64_t>(rng() % 4));
+        }
+        seq[b] += changes.size();
+        ASSERT_TRUE(fanout.ApplyDelta(InstrumentId(name(b)), changes, seq[b]).ok());
+        FanoutUpdate d;
+        d.kind = UpdateKind::kDeltas;
+        d.key = Key(name(b));
+        d.sequence = seq[b];
+        d.changes = changes;
+        model.Apply(d);
+      } else {
+        // The consumer pops a little, far slower than the producer.
+        for (int k = 0, n = static_cast<int>(rng() % 3); k < n; ++k) {
+          absl::Status s = fanout.Next(*id, absl::ZeroDuration(), &u);
+          if (absl::IsDeadlineExceeded(s)) break;
+          ASSERT_TRUE(s.ok()) << s;
+          view.Apply(u);
+        }
+      }
+      absl::StatusOr<SubscriberStats> st = fanout.Stats(*id);
+      ASSERT_TRUE(st.ok());
+      ASSERT_LE(st->queued, kBound);
+      ASSERT_LE(st->pending_snapshots, static_cast<size_t>(created));
+      max_coalesce = st->coalesce_events;
+    }
+    EXPECT_GT(max_coalesce, 0u) << "the test should overflow the queue";
+    Drain(fanout, *id, view, u);
+    EXPECT_EQ(view.bursts(), 1);
+    EXPECT_EQ(view.book_count(), static_cast<size_t>(created));
+    for (int b = 0; b < created; ++b) {
+      absl::StatusOr<BookState> want = fanout.GetBook(InstrumentId(name(b)));
+      ASSERT_TRUE(want.ok());
+      EXPECT_EQ(view.Get(name(b)), *want) << name(b);
+      EXPECT_EQ(model.Get(name(b)), *want) << name(b);
+    }
+  }
+}
+
+TEST(BookFanoutTest, UnsubscribeWakesBlockedNext) {
+  BookFanout fanout;
+  absl::StatusOr<SubscriberId> id = fanout.Subscribe(BookFilter{}, 4);
+  ASSERT_TRUE(id.ok());
+  FanoutUpdate u;
+  ASSERT_TRUE(fanout.Next(*id, absl::ZeroDuration(), &u).ok());  // end-of-burst marker
+  absl::Status result;
+  std::thread consumer([&] { result = fanout.Next(*id, absl::InfiniteDuration(), &u); });
+  while (!fanout.IsWaiting(*id)) std::this_thread::yield();
+  ASSERT_TRUE(fanout.Unsubscribe(*id).ok());
+  consumer.join();
+  EXPECT_EQ(result.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(fanout.Next(*id, absl::ZeroDuration(), &u).code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(fanout.Unsubscribe(*id).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(fanout.Next(999, absl::ZeroDuration(), &u).code(), absl::StatusCode::kNotFound);
+}
+
+TEST(BookFanoutTest, BlockedNextWakesOnDelta) {
+  BookFanout fanout;
+  ASSERT_TRUE(fanout.ApplySnapshot(Key("a"), {}, {}, 0).ok());
+  absl::StatusOr<SubscriberId> id = fanout.Subscribe(BookFilter{}, 4);
+  ASSERT_TRUE(id.ok());
+  ConsumerView view;
+  FanoutUpdate u;
+  Drain(fanout, *id, view, u);
+  absl::Status result;
+  FanoutUpdate got;
+  std::thread consumer([&] { result = fanout.Next(*id, absl::InfiniteDuration(), &got); });
+  while (!fanout.IsWaiting(*id)) std::this_thread::yield();
+  const LevelChange d[] = {{BookSide::kBid, P(30), Q(2)}};
+  ASSERT_TRUE(fanout.ApplyDelta(InstrumentId("a"), d, 1).ok());
+  consumer.join();
+  ASSERT_TRUE(result.ok()) << result;
+  EXPECT_EQ(got.kind, UpdateKind::kDeltas);
+  EXPECT_EQ(got.sequence, 1u);
+}
+
+// Producer and consumer on two threads; the consumer blocks in Next until it has seen every
+// book's final sequence. No sleeps: join and compare.
+TEST(BookFanoutTest, ProducerConsumerStress) {
+  constexpr int kBooks = 8;
+  constexpr int kOps = 20000;
+  BookFanout fanout;
+  auto name = [](int b) { return "s" + std::to_string(b); };
+  for (int b = 0; b < kBooks; ++b) {
+    ASSERT_TRUE(fanout.ApplySnapshot(Key(name(b)), {}, {}, 0).ok());
+  }
+  absl::StatusOr<SubscriberId> id = fanout.Subscribe(BookFilter{}, 8);
+  ASSERT_TRUE(id.ok());
+  // Final sequences are fixed in advance so the consumer knows when it is done.
+  std::mt19937 plan_rng(99);
+  std::vector<int> plan(kOps);
+  std::vector<uint64_t> final_seq(kBooks, 0);
+  for (int& b : plan) {
+    b = static_cast<int>(plan_rng() % kBooks);
+    ++final_seq[b];
+  }
+  std::thread producer([&] {
+    std::mt19937 rng(5);
+    std::vector<uint64_t> seq(kBooks, 0);
+    for (int b : plan) {
+      const LevelChange c[] = {{rng() % 2 ? BookSide::kBid : BookSide::kAsk,
+                                P(1 + static_cast<int64_t>(rng() % 50)),
+                                Q(static_cast<int64_t>(rng() % 3))}};
+      EXPECT_TRUE(fanout.ApplyDelta(InstrumentId(name(b)), c, ++seq[b]).ok());
+    }
+  });
+  ConsumerView view;
+  absl::Status consumer_status;
+  std::thread consumer([&] {
+    FanoutUpdate u;
+    auto done = [&] {
+      for (int b = 0; b < kBooks; ++b) {
+        if (view.sequence(name(b)) != final_seq[b]) return false;
+      }
+      return view.bursts() == 1;
+    };
+    while (!done()) {
+      consumer_status = fanout.Next(*id, absl::InfiniteDuration(), &u);
+      if (!consumer_status.ok()) return;
+      view.Apply(u);
+    }
+  });
+  producer.join();
+  consumer.join();
+  ASSERT_TRUE(consumer_status.ok()) << consumer_status;
+  for (int b = 0; b < kBooks; ++b) {
+    absl::StatusOr<BookState> want = fanout.GetBook(InstrumentId(name(b)));
+    ASSERT_TRUE(want.ok());
+    EXPECT_EQ(want->sequence, final_seq[b]);
+    EXPECT_EQ(view.Get(name(b)), *want) << name(b);
+  }
+  absl::StatusOr<SubscriberStats> st = fanout.Stats(*id);
+  ASSERT_TRUE(st.ok());
+  EXPECT_LE(st->queued, 8u);
+}
+
+}  // namespace
+}  // namespace arbor::feed
