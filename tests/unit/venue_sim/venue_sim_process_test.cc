@@ -1,16 +1,14 @@
 // arbor-venue-sim as a real process: start it on free ports, talk to it over loopback, stop it
 // with SIGTERM and check that it exits cleanly.
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "arbor/net/http_client.h"
+#include "arbor/testing/child_process.h"
 #include "arbor/venue/polymarket/gamma.h"
 #include "arbor/venue/polymarket/rest_parsers.h"
 #include "boost/asio/ip/tcp.hpp"
@@ -26,33 +24,12 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
 
-struct Child {
-  pid_t pid = -1;
-  FILE* out = nullptr;
-};
+using ::arbor::testing::ChildProcess;
 
-Child Spawn(const std::vector<std::string>& args) {
-  int fds[2];
-  if (pipe(fds) != 0) return {};
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  return {pid, fdopen(fds[0], "r")};
-}
-
-int Wait(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+ChildProcess Spawn(const std::vector<std::string>& args) {
+  absl::StatusOr<ChildProcess> child = ChildProcess::Start(args);
+  EXPECT_TRUE(child.ok()) << child.status();
+  return std::move(*child);
 }
 
 std::string Get(uint16_t port, const std::string& target, int* status) {
@@ -88,17 +65,17 @@ std::string Post(uint16_t port, const std::string& target, const std::string& bo
 }
 
 int Field(const std::string& json, const std::string& key) {
-  const size_t at = json.find("\"" + key + "\":");
-  return at == std::string::npos ? -1 : std::stoi(json.substr(at + key.size() + 3));
+  return ::arbor::testing::JsonIntField(json, key);
 }
 
 TEST(VenueSimProcessTest, ServesTheDefaultScenarioAndStopsCleanlyOnSigterm) {
-  Child child = Spawn({ARBOR_VENUE_SIM_BINARY, "--scenario",
-                       std::string(ARBOR_SCENARIO_DIR) + "/default.json", "--step-ms", "50"});
-  ASSERT_GT(child.pid, 0);
-  char line[512] = {};
-  ASSERT_NE(std::fgets(line, sizeof(line), child.out), nullptr) << "no ready line";
-  const std::string ready(line);
+  ChildProcess child =
+      Spawn({ARBOR_VENUE_SIM_BINARY, "--scenario",
+             std::string(ARBOR_SCENARIO_DIR) + "/default.json", "--step-ms", "50"});
+  ASSERT_GT(child.pid(), 0);
+  absl::StatusOr<std::string> line = child.ReadLine();
+  ASSERT_TRUE(line.ok()) << "no ready line: " << line.status();
+  const std::string ready = *line;
   const int clob = Field(ready, "clob_port");
   const int gamma = Field(ready, "gamma_port");
   ASSERT_GT(clob, 0) << ready;
@@ -126,20 +103,18 @@ TEST(VenueSimProcessTest, ServesTheDefaultScenarioAndStopsCleanlyOnSigterm) {
   Get(static_cast<uint16_t>(kalshi), "/trade-api/v2/markets/SIM-00000/orderbook", &status);
   EXPECT_EQ(status, 200);
 
-  kill(child.pid, SIGTERM);
-  EXPECT_EQ(Wait(child.pid), 0);
-  std::fclose(child.out);
+  EXPECT_EQ(child.Stop(SIGTERM), 0);
 }
 
 TEST(VenueSimProcessTest, AdminApiStepsReportsTruthAndInjectsFaults) {
   // A step period far beyond the test: only POST /admin/step advances the exchange.
-  Child child = Spawn({ARBOR_VENUE_SIM_BINARY, "--scenario",
-                       std::string(ARBOR_SCENARIO_DIR) + "/default.json", "--step-ms", "3600000",
-                       "--admin-port", "0"});
-  ASSERT_GT(child.pid, 0);
-  char line[512] = {};
-  ASSERT_NE(std::fgets(line, sizeof(line), child.out), nullptr) << "no ready line";
-  const std::string ready(line);
+  ChildProcess child = Spawn({ARBOR_VENUE_SIM_BINARY, "--scenario",
+                              std::string(ARBOR_SCENARIO_DIR) + "/default.json", "--step-ms",
+                              "3600000", "--admin-port", "0"});
+  ASSERT_GT(child.pid(), 0);
+  absl::StatusOr<std::string> line = child.ReadLine();
+  ASSERT_TRUE(line.ok()) << "no ready line: " << line.status();
+  const std::string ready = *line;
   const int admin = Field(ready, "admin_port");
   const int clob = Field(ready, "clob_port");
   ASSERT_GT(admin, 0) << ready;
@@ -162,21 +137,19 @@ TEST(VenueSimProcessTest, AdminApiStepsReportsTruthAndInjectsFaults) {
   EXPECT_NE(Get(static_cast<uint16_t>(admin), "/admin/truth", &status).find("\"rate_limit\":1"),
             std::string::npos);
 
-  kill(child.pid, SIGTERM);
-  EXPECT_EQ(Wait(child.pid), 0);
-  std::fclose(child.out);
+  EXPECT_EQ(child.Stop(SIGTERM), 0);
 }
 
 TEST(VenueSimProcessTest, TlsFlagsServeHttpsWhileAdminStaysPlain) {
   absl::StatusOr<TestCertFiles> cert = WriteSelfSignedTlsCert(::testing::TempDir());
   ASSERT_TRUE(cert.ok()) << cert.status();
-  Child child = Spawn({ARBOR_VENUE_SIM_BINARY, "--scenario",
-                       std::string(ARBOR_SCENARIO_DIR) + "/default.json", "--step-ms", "3600000",
-                       "--tls-cert", cert->cert_file, "--tls-key", cert->key_file});
-  ASSERT_GT(child.pid, 0);
-  char line[512] = {};
-  ASSERT_NE(std::fgets(line, sizeof(line), child.out), nullptr) << "no ready line";
-  const std::string ready(line);
+  ChildProcess child = Spawn(
+      {ARBOR_VENUE_SIM_BINARY, "--scenario", std::string(ARBOR_SCENARIO_DIR) + "/default.json",
+       "--step-ms", "3600000", "--tls-cert", cert->cert_file, "--tls-key", cert->key_file});
+  ASSERT_GT(child.pid(), 0);
+  absl::StatusOr<std::string> line = child.ReadLine();
+  ASSERT_TRUE(line.ok()) << "no ready line: " << line.status();
+  const std::string ready = *line;
   EXPECT_NE(ready.find("\"tls\":true"), std::string::npos) << ready;
   const int clob = Field(ready, "clob_port");
   const int admin = Field(ready, "admin_port");
@@ -195,9 +168,7 @@ TEST(VenueSimProcessTest, TlsFlagsServeHttpsWhileAdminStaysPlain) {
   EXPECT_EQ(Post(static_cast<uint16_t>(admin), "/admin/step", "", &status), "{\"step\":1}");
   EXPECT_EQ(status, 200);
 
-  kill(child.pid, SIGTERM);
-  EXPECT_EQ(Wait(child.pid), 0);
-  std::fclose(child.out);
+  EXPECT_EQ(child.Stop(SIGTERM), 0);
 
   // Half the pair, or an unreadable key: exit 1 before listening.
   const std::string scenario = std::string(ARBOR_SCENARIO_DIR) + "/default.json";
@@ -207,25 +178,21 @@ TEST(VenueSimProcessTest, TlsFlagsServeHttpsWhileAdminStaysPlain) {
     std::vector<std::string> args = {ARBOR_VENUE_SIM_BINARY, "--scenario", scenario};
     args.insert(args.end(), extra.begin(), extra.end());
     child = Spawn(args);
-    EXPECT_EQ(Wait(child.pid), 1);
-    std::fclose(child.out);
+    EXPECT_EQ(child.Wait(), 1);
   }
   std::error_code ec;
   std::filesystem::remove_all(cert->dir, ec);
 }
 
 TEST(VenueSimProcessTest, BadArgumentsAndScenariosExitWithOne) {
-  Child child = Spawn({ARBOR_VENUE_SIM_BINARY, "--scenario", "/nonexistent.json"});
-  EXPECT_EQ(Wait(child.pid), 1);
-  std::fclose(child.out);
+  ChildProcess child = Spawn({ARBOR_VENUE_SIM_BINARY, "--scenario", "/nonexistent.json"});
+  EXPECT_EQ(child.Wait(), 1);
   child = Spawn({ARBOR_VENUE_SIM_BINARY, "--step-ms", "0"});
-  EXPECT_EQ(Wait(child.pid), 1);
-  std::fclose(child.out);
+  EXPECT_EQ(child.Wait(), 1);
   child = Spawn({ARBOR_VENUE_SIM_BINARY, "--scenario",
                  std::string(ARBOR_SCENARIO_DIR) + "/default.json", "--faults",
                  std::string(ARBOR_SCENARIO_DIR) + "/default.json"});  // not a rules document
-  EXPECT_EQ(Wait(child.pid), 1);
-  std::fclose(child.out);
+  EXPECT_EQ(child.Wait(), 1);
 }
 
 }  // namespace

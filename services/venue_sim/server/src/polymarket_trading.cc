@@ -153,16 +153,18 @@ const char* TifName(TimeInForce tif) {
   return "GTC";
 }
 
-std::string FailedOrderJson(std::string_view message) {
+// A refused order in the venue's response shape. A single POST /order says success:false with a
+// null orderID; a leg of a POST /orders batch says success:true with an empty orderID
+// (POLYMARKET.md §6), so clients must check orderID, not only success.
+std::string FailedOrderJson(std::string_view message, bool batch_leg = false) {
   JsonWriter w;
-  w.BeginObject()
-      .Key("success")
-      .Bool(false)
-      .Key("errorMsg")
-      .String(message)
-      .Key("orderID")
-      .Null()
-      .Key("status")
+  w.BeginObject().Key("success").Bool(batch_leg).Key("errorMsg").String(message).Key("orderID");
+  if (batch_leg) {
+    w.String("");
+  } else {
+    w.Null();
+  }
+  w.Key("status")
       .String("")
       .Key("takingAmount")
       .String("")
@@ -662,32 +664,7 @@ bool PolymarketTrading::PlaceOne(const ParsedOrder& p, const Caller& c, bool bat
                                  std::string* json) {
   absl::StatusOr<OrderRecord*> rec = Admit(p, c);
   if (!rec.ok()) {
-    if (!batch) {
-      *json = FailedOrderJson(FromAbsl(rec.status().message()));
-      return false;
-    }
-    JsonWriter w;
-    w.BeginObject()
-        .Key("success")
-        .Bool(true)
-        .Key("errorMsg")
-        .String(FromAbsl(rec.status().message()))
-        .Key("orderID")
-        .String("")
-        .Key("status")
-        .String("")
-        .Key("takingAmount")
-        .String("")
-        .Key("makingAmount")
-        .String("")
-        .Key("transactionsHashes")
-        .BeginArray()
-        .EndArray()
-        .Key("tradeIDs")
-        .BeginArray()
-        .EndArray()
-        .EndObject();
-    *json = w.str();
+    *json = FailedOrderJson(FromAbsl(rec.status().message()), batch);
     return false;
   }
   const OrderRecord& o = **rec;
