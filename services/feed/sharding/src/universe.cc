@@ -130,7 +130,7 @@ bool HasTag(const IdSet& tags, const Instrument& inst) {
 }  // namespace
 
 void Universe::Upsert(Instrument instrument) {
-  InstrumentKey key{instrument.venue, instrument.id.value()};
+  UniverseKey key{instrument.venue, instrument.id.value()};
   instruments_.insert_or_assign(std::move(key), std::move(instrument));
 }
 
@@ -155,6 +155,10 @@ absl::StatusOr<int> Universe::AddGammaMarket(const pm::GammaMarket& market,
   return static_cast<int>(staged.size());
 }
 
+std::string KalshiInstrumentId(std::string_view ticker, bool yes) {
+  return absl::StrCat(ToAbsl(ticker), yes ? ":YES" : ":NO");
+}
+
 absl::Status Universe::AddKalshiMarket(const ks::RestMarket& market, std::string_view category) {
   if (market.ticker.empty()) {
     return absl::InvalidArgumentError("kalshi market: field 'ticker' is empty");
@@ -163,24 +167,28 @@ absl::Status Universe::AddKalshiMarket(const ks::RestMarket& market, std::string
     return absl::InvalidArgumentError(
         absl::StrCat("kalshi market '", market.ticker, "': field 'event_ticker' is empty"));
   }
-  Instrument inst;
-  inst.venue = Venue::kKalshi;
-  inst.id = InstrumentId(market.ticker);
-  inst.market = market.ticker;
-  inst.event = EventId(market.event_ticker);
-  inst.outcome = market.title;
-  inst.tick_size = KalshiTick(market);
-  inst.end_time = market.close_time;
-  inst.liquidity = market.liquidity;
-  inst.active = IsKalshiActive(market.status);
-  inst.closed = IsKalshiClosed(market.status);
-  AddTag(category, &inst.tags);
-  Upsert(std::move(inst));
+  // One Kalshi market is one book, presented as two instruments (arbor.v1.InstrumentId):
+  // "<ticker>:YES" and "<ticker>:NO", each priced in its own terms.
+  for (const char* side : {"YES", "NO"}) {
+    Instrument inst;
+    inst.venue = Venue::kKalshi;
+    inst.id = InstrumentId(KalshiInstrumentId(market.ticker, side[0] == 'Y'));
+    inst.market = market.ticker;
+    inst.event = EventId(market.event_ticker);
+    inst.outcome = side[0] == 'Y' ? "Yes" : "No";
+    inst.tick_size = KalshiTick(market);
+    inst.end_time = market.close_time;
+    inst.liquidity = market.liquidity;
+    inst.active = IsKalshiActive(market.status);
+    inst.closed = IsKalshiClosed(market.status);
+    AddTag(category, &inst.tags);
+    Upsert(std::move(inst));
+  }
   return absl::OkStatus();
 }
 
 const Instrument* Universe::Find(Venue venue, std::string_view id) const {
-  auto it = instruments_.find(InstrumentKey{venue, std::string(id)});
+  auto it = instruments_.find(UniverseKey{venue, std::string(id)});
   return it == instruments_.end() ? nullptr : &it->second;
 }
 

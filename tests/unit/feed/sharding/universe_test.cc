@@ -164,7 +164,7 @@ TEST(UniverseTest, KalshiMarkets) {
   for (const Case& c : cases) {
     Universe u;
     ASSERT_TRUE(u.AddKalshiMarket(KalshiMarket("T-1", "EV", c.status), "Economics").ok());
-    const Instrument* inst = u.Find(Venue::kKalshi, "T-1");
+    const Instrument* inst = u.Find(Venue::kKalshi, "T-1:YES");
     ASSERT_NE(inst, nullptr);
     EXPECT_EQ(inst->active, c.active) << c.status;
     EXPECT_EQ(inst->closed, c.closed) << c.status;
@@ -172,6 +172,15 @@ TEST(UniverseTest, KalshiMarkets) {
     EXPECT_EQ(inst->market, "T-1");
     EXPECT_EQ(inst->liquidity, M("500"));
     EXPECT_THAT(inst->tags, ElementsAre("economics"));
+    EXPECT_EQ(inst->outcome, "Yes");
+    // The same book as its NO instrument.
+    const Instrument* no = u.Find(Venue::kKalshi, "T-1:NO");
+    ASSERT_NE(no, nullptr);
+    EXPECT_EQ(no->outcome, "No");
+    EXPECT_EQ(no->market, "T-1");
+    EXPECT_EQ(no->event.value(), "EV");
+    EXPECT_EQ(no->closed, c.closed);
+    EXPECT_EQ(u.size(), 2u);
   }
 
   ks::RestMarket linear = KalshiMarket("A", "E", "active");
@@ -186,10 +195,10 @@ TEST(UniverseTest, KalshiMarkets) {
   for (const auto* m : {&linear, &deci, &ranged, &unknown}) {
     ASSERT_TRUE(u.AddKalshiMarket(*m).ok());
   }
-  EXPECT_EQ(u.Find(Venue::kKalshi, "A")->tick_size, P("0.01"));
-  EXPECT_EQ(u.Find(Venue::kKalshi, "B")->tick_size, P("0.001"));
-  EXPECT_EQ(u.Find(Venue::kKalshi, "C")->tick_size, P("0.001"));
-  EXPECT_EQ(u.Find(Venue::kKalshi, "D")->tick_size, std::nullopt);
+  EXPECT_EQ(u.Find(Venue::kKalshi, "A:YES")->tick_size, P("0.01"));
+  EXPECT_EQ(u.Find(Venue::kKalshi, "B:YES")->tick_size, P("0.001"));
+  EXPECT_EQ(u.Find(Venue::kKalshi, "C:YES")->tick_size, P("0.001"));
+  EXPECT_EQ(u.Find(Venue::kKalshi, "D:YES")->tick_size, std::nullopt);
 
   EXPECT_FALSE(u.AddKalshiMarket(KalshiMarket("", "E", "active")).ok());
   absl::Status no_event = u.AddKalshiMarket(KalshiMarket("X", "", "active"));
@@ -241,8 +250,8 @@ TEST(UniverseTest, FiltersTableDriven) {
     UniverseFilter filter;
     std::vector<std::string> want;  // in (venue, id) order: Polymarket ids first, then Kalshi
   };
-  const std::vector<std::string> all_tradable = {"btc-n", "btc-y", "n0", "n1", "n2",
-                                                 "y0",    "y1",    "y2", "K-A"};
+  const std::vector<std::string> all_tradable = {"btc-n", "btc-y", "n0", "n1",     "n2",
+                                                 "y0",    "y1",    "y2", "K-A:NO", "K-A:YES"};
   UniverseFilter defaults;
   UniverseFilter untradable;
   untradable.require_tradable = false;
@@ -272,19 +281,22 @@ TEST(UniverseTest, FiltersTableDriven) {
       {"defaults keep tradable", defaults, all_tradable},
       {"untradable kept when not required",
        untradable,
-       {"btc-n", "btc-y", "n0", "n1", "n2", "old-n", "old-y", "y0", "y1", "y2", "K-A", "K-B"}},
+       {"btc-n", "btc-y", "n0", "n1", "n2", "old-n", "old-y", "y0", "y1", "y2", "K-A:NO", "K-A:YES",
+        "K-B:NO", "K-B:YES"}},
       {"liquidity floor keeps NegRisk event whole",
        liquid,
-       {"n0", "n1", "n2", "y0", "y1", "y2", "K-A"}},
-      {"liquidity floor per instrument", liquid_split, {"n1", "n2", "y1", "y2", "K-A"}},
+       {"n0", "n1", "n2", "y0", "y1", "y2", "K-A:NO", "K-A:YES"}},
+      {"liquidity floor per instrument",
+       liquid_split,
+       {"n1", "n2", "y1", "y2", "K-A:NO", "K-A:YES"}},
       {"include tag, case-insensitive", politics, {"n0", "n1", "n2", "y0", "y1", "y2"}},
-      {"exclude tag", no_crypto, {"n0", "n1", "n2", "y0", "y1", "y2", "K-A"}},
+      {"exclude tag", no_crypto, {"n0", "n1", "n2", "y0", "y1", "y2", "K-A:NO", "K-A:YES"}},
       {"exclude tag wins over include tag",
        include_and_exclude_tag,
        {"n0", "n1", "n2", "y0", "y1", "y2"}},
       {"include ids bypass liquidity, not tradability", forced, {"btc-n", "btc-y"}},
       {"exclude ids by market and event", excluded, {"btc-n", "btc-y", "n0", "n2", "y0", "y2"}},
-      {"exclude wins over include", excluded_event, {"btc-n", "btc-y", "K-A"}},
+      {"exclude wins over include", excluded_event, {"btc-n", "btc-y", "K-A:NO", "K-A:YES"}},
       {"floor is inclusive", high_floor, {}},
   };
   const Universe u = FilterFixture();
@@ -385,11 +397,12 @@ TEST(UniverseTest, DiffCases) {
   for (const InstrumentChange& c : d.changed) changed.push_back(c.after.id.value());
   EXPECT_THAT(added, ElementsAre("c-n", "c-y"));
   EXPECT_THAT(removed, ElementsAre("b-n", "b-y"));
-  EXPECT_THAT(changed, ElementsAre("a-n", "a-y", "K1"));
+  EXPECT_THAT(changed, ElementsAre("a-n", "a-y", "K1:NO", "K1:YES"));
   EXPECT_EQ(d.changed[0].changed, kTickSizeChanged);
   EXPECT_EQ(d.changed[0].before.tick_size, P("0.01"));
   EXPECT_EQ(d.changed[0].after.tick_size, P("0.001"));
   EXPECT_EQ(d.changed[2].changed, kActiveChanged | kClosedChanged);
+  EXPECT_EQ(d.changed[3].changed, kActiveChanged | kClosedChanged);
 
   // Reverse direction swaps added and removed.
   const UniverseDiff r = Diff(after, before);

@@ -58,19 +58,22 @@ struct Instrument {
 };
 
 // Identity of an instrument within a universe.
-struct InstrumentKey {
+struct UniverseKey {
   Venue venue = Venue::kPolymarket;
   std::string id;
 
-  friend bool operator==(const InstrumentKey&, const InstrumentKey&) = default;
-  friend auto operator<=>(const InstrumentKey&, const InstrumentKey&) = default;
+  friend bool operator==(const UniverseKey&, const UniverseKey&) = default;
+  friend auto operator<=>(const UniverseKey&, const UniverseKey&) = default;
 };
+
+// The instrument id of one side of a Kalshi market: "<ticker>:YES" / "<ticker>:NO".
+std::string KalshiInstrumentId(std::string_view ticker, bool yes);
 
 // Instruments keyed and ordered by (venue, id), so iteration order, filters and diffs are
 // deterministic.
 class Universe {
  public:
-  using Map = absl::btree_map<InstrumentKey, Instrument>;
+  using Map = absl::btree_map<UniverseKey, Instrument>;
 
   // Adds `instrument`, replacing any instrument with the same (venue, id): a later catalog record
   // of the same token (e.g. /markets after /events) wins.
@@ -94,8 +97,8 @@ class Universe {
       const venue::polymarket::GammaMarket& market,
       const std::vector<venue::polymarket::GammaTag>& tags = {});
 
-  // Adds the instrument of a Kalshi market (one book per ticker; YES and NO ladders live in the
-  // same book). Status "active"/"open" is active; "closed", "determined", "disputed", "amended",
+  // Adds the two instruments of a Kalshi market, "<ticker>:YES" and "<ticker>:NO" (one venue
+  // book per ticker, presented as both outcomes as arbor.v1.InstrumentId specifies). Status "active"/"open" is active; "closed", "determined", "disputed", "amended",
   // "finalized", "settled" are closed; other statuses are neither. The tick size is the smallest
   // price_ranges step, else 0.01 for price_level_structure "linear_cent" or "" and 0.001 for
   // "deci_cent", else unknown. `category` (the event's, from RestEvent) becomes the tag.

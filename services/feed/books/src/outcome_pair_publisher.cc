@@ -1,0 +1,94 @@
+#include "arbor/feed/outcome_pair_publisher.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "arbor/core/strings.h"
+
+namespace arbor::feed {
+namespace {
+
+InstrumentId Yes(const InstrumentId& ticker) { return OutcomeInstrumentId(ticker.value(), true); }
+InstrumentId No(const InstrumentId& ticker) { return OutcomeInstrumentId(ticker.value(), false); }
+
+// Both calls run; the first error (YES side first) is returned.
+absl::Status Both(absl::Status yes, absl::Status no) { return yes.ok() ? no : yes; }
+
+}  // namespace
+
+InstrumentId OutcomeInstrumentId(std::string_view ticker, bool yes) {
+  return InstrumentId(absl::StrCat(ToAbsl(ticker), yes ? ":YES" : ":NO"));
+}
+
+void OutcomePairPublisher::AddInstrument(const InstrumentKey& key, std::optional<Price> tick) {
+  InstrumentKey yes = key;
+  yes.instrument_id = Yes(key.instrument_id);
+  if (yes.market_id.empty()) yes.market_id = key.instrument_id.value();
+  InstrumentKey no = yes;
+  no.instrument_id = No(key.instrument_id);
+  publisher_->AddInstrument(yes, tick);
+  publisher_->AddInstrument(no, tick);
+}
+
+absl::Status OutcomePairPublisher::SetTick(const InstrumentId& ticker, Price tick) {
+  return Both(publisher_->SetTick(Yes(ticker), tick), publisher_->SetTick(No(ticker), tick));
+}
+
+absl::Status OutcomePairPublisher::CloseInstrument(const InstrumentId& ticker,
+                                                   std::string_view reason) {
+  return Both(publisher_->CloseInstrument(Yes(ticker), reason),
+              publisher_->CloseInstrument(No(ticker), reason));
+}
+
+absl::Status OutcomePairPublisher::PublishSnapshot(const InstrumentId& ticker,
+                                                   absl::Span<const book::Level> bids,
+                                                   absl::Span<const book::Level> asks,
+                                                   SnapshotSource source, int64_t receive_nanos) {
+  std::vector<book::Level> no_bids;
+  std::vector<book::Level> no_asks;
+  no_bids.reserve(asks.size());
+  no_asks.reserve(bids.size());
+  for (const book::Level& l : asks) no_bids.push_back({Complement(l.price), l.size});
+  for (const book::Level& l : bids) no_asks.push_back({Complement(l.price), l.size});
+  return Both(publisher_->PublishSnapshot(Yes(ticker), bids, asks, source, receive_nanos),
+              publisher_->PublishSnapshot(No(ticker), no_bids, no_asks, source, receive_nanos));
+}
+
+absl::Status OutcomePairPublisher::PublishChanges(const InstrumentId& ticker,
+                                                  absl::Span<const LevelChange> changes,
+                                                  int64_t receive_nanos) {
+  std::vector<LevelChange> no;
+  no.reserve(changes.size());
+  for (const LevelChange& c : changes) {
+    no.push_back({book::Opposite(c.side), Complement(c.price), c.total});
+  }
+  return Both(publisher_->PublishChanges(Yes(ticker), changes, receive_nanos),
+              publisher_->PublishChanges(No(ticker), no, receive_nanos));
+}
+
+absl::Status OutcomePairPublisher::MarkStale(const InstrumentId& ticker, std::string_view reason) {
+  return Both(publisher_->MarkStale(Yes(ticker), reason),
+              publisher_->MarkStale(No(ticker), reason));
+}
+
+absl::Status OutcomePairPublisher::MarkLive(const InstrumentId& ticker) {
+  return Both(publisher_->MarkLive(Yes(ticker)), publisher_->MarkLive(No(ticker)));
+}
+
+absl::Status OutcomePairPublisher::Quarantine(const InstrumentId& ticker, std::string_view reason) {
+  return Both(publisher_->Quarantine(Yes(ticker), reason),
+              publisher_->Quarantine(No(ticker), reason));
+}
+
+absl::Status OutcomePairPublisher::ExpectSnapshot(const InstrumentId& ticker,
+                                                  std::string_view reason) {
+  return Both(publisher_->ExpectSnapshot(Yes(ticker), reason),
+              publisher_->ExpectSnapshot(No(ticker), reason));
+}
+
+std::optional<PublishState> OutcomePairPublisher::State(const InstrumentId& ticker) const {
+  return publisher_->State(Yes(ticker));
+}
+
+}  // namespace arbor::feed
