@@ -1,0 +1,270 @@
+#include "arbor/feed/reconciler.h"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <utility>
+
+namespace arbor::feed {
+namespace {
+
+bool Trusted(const std::optional<PublishState>& state) {
+  return state.has_value() && (*state == PublishState::kLive || *state == PublishState::kStale);
+}
+
+}  // namespace
+
+Reconciler::Reconciler(Venue venue, RestBookSource* source, const BookFanout* fanout,
+                       BookPublisher* publisher, const Clock* clock, ReconcilerOptions options,
+                       DivergenceCallback on_divergence)
+    : venue_(venue),
+      source_(source),
+      fanout_(fanout),
+      publisher_(publisher),
+      clock_(clock),
+      options_(options),
+      on_divergence_(std::move(on_divergence)),
+      backoff_(options.backoff) {}
+
+Reconciler::~Reconciler() { Stop(); }
+
+void Reconciler::SetInstruments(std::vector<InstrumentId> ids) {
+  std::lock_guard<std::mutex> lock(mu_);
+  instruments_ = std::move(ids);
+  cursor_ = 0;
+  absl::flat_hash_set<InstrumentId> keep(instruments_.begin(), instruments_.end());
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (!keep.contains(it->first)) {
+      pending_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Reconciler::Suspect(absl::Span<const InstrumentId> ids) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const InstrumentId& id : ids) {
+      if (suspect_set_.insert(id).second) suspects_.push_back(id);
+    }
+    wake_ = true;
+  }
+  cv_.notify_all();
+}
+
+int64_t Reconciler::NanosUntilWorkLocked(int64_t now) const {
+  if (now < blocked_until_nanos_) return blocked_until_nanos_ - now;
+  int64_t until = absl::ToInt64Nanoseconds(options_.max_idle);
+  if (!suspects_.empty()) return 0;
+  for (const auto& [id, p] : pending_) until = std::min(until, p.due_nanos - now);
+  if (!instruments_.empty()) until = std::min(until, next_scheduled_nanos_ - now);
+  return std::max<int64_t>(until, 0);
+}
+
+void Reconciler::OnError(const absl::Status& status, int64_t now) {
+  absl::Duration delay;
+  switch (ClassifyRestError(status)) {
+    case RestErrorKind::kThrottled: {
+      ++counters_.errors_throttled;
+      std::optional<absl::Duration> retry_after = RetryAfter(status);
+      delay = retry_after.has_value() ? *retry_after : backoff_.Next();
+      break;
+    }
+    case RestErrorKind::kServer:
+      ++counters_.errors_server;
+      delay = backoff_.Next();
+      break;
+    case RestErrorKind::kOther:
+      ++counters_.errors_other;
+      delay = backoff_.Next();
+      break;
+  }
+  blocked_until_nanos_ = now + absl::ToInt64Nanoseconds(delay);
+}
+
+absl::Duration Reconciler::RunOnce() {
+  const int64_t now = clock_->MonotonicNanos();
+  struct Check {
+    InstrumentId id;
+    uint64_t sequence_before = 0;
+    bool suspect = false;  // came from the suspect queue (re-queued on a failed fetch)
+  };
+  std::vector<Check> checks;
+  std::vector<InstrumentId> ids;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (now < blocked_until_nanos_) return absl::Nanoseconds(blocked_until_nanos_ - now);
+    const size_t max = std::max<size_t>(source_->max_batch(), 1);
+    std::vector<std::pair<InstrumentId, bool>> batch;
+    absl::flat_hash_set<InstrumentId> in_batch;
+    // 1. Due re-checks (oldest due first, deterministic).
+    std::vector<std::pair<int64_t, InstrumentId>> due;
+    for (const auto& [id, p] : pending_) {
+      if (p.due_nanos <= now) due.emplace_back(p.due_nanos, id);
+    }
+    std::sort(due.begin(), due.end());
+    for (auto& [when, id] : due) {
+      if (batch.size() >= max) break;
+      in_batch.insert(id);
+      batch.emplace_back(std::move(id), false);
+    }
+    // 2. Suspects (an id with an armed re-check waits for it).
+    while (batch.size() < max && !suspects_.empty()) {
+      InstrumentId id = std::move(suspects_.front());
+      suspects_.pop_front();
+      suspect_set_.erase(id);
+      if (pending_.contains(id) || !in_batch.insert(id).second) continue;
+      batch.emplace_back(std::move(id), true);
+    }
+    // 3. The scheduled batch.
+    if (!instruments_.empty() && next_scheduled_nanos_ <= now && batch.size() < max) {
+      const size_t n = instruments_.size();
+      const size_t room = std::min(max - batch.size(), n);
+      for (size_t i = 0; i < room; ++i) {
+        const InstrumentId& id = instruments_[cursor_ % n];
+        cursor_ = (cursor_ + 1) % n;
+        if (pending_.contains(id) || !in_batch.insert(id).second) continue;
+        batch.emplace_back(id, false);
+      }
+      const int64_t batches = static_cast<int64_t>((n + max - 1) / max);
+      next_scheduled_nanos_ = now + absl::ToInt64Nanoseconds(options_.interval) / batches;
+    }
+    for (auto& [id, suspect] : batch) {
+      absl::StatusOr<BookState> book = fanout_->GetBook(id);
+      if (!book.ok() || !Trusted(publisher_->State(id))) {
+        pending_.erase(id);  // nothing trusted to compare
+        continue;
+      }
+      ids.push_back(id);
+      checks.push_back(Check{std::move(id), book->sequence, suspect});
+    }
+    if (checks.empty()) return absl::Nanoseconds(NanosUntilWorkLocked(now));
+  }
+
+  absl::StatusOr<std::vector<RestBook>> fetched = source_->FetchBooks(ids);
+  const int64_t after = clock_->MonotonicNanos();
+
+  std::vector<RestBook> repairs;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!fetched.ok()) {
+      OnError(fetched.status(), after);
+      for (Check& c : checks) {
+        if (c.suspect && suspect_set_.insert(c.id).second) suspects_.push_back(std::move(c.id));
+      }
+      return absl::Nanoseconds(NanosUntilWorkLocked(after));
+    }
+    ++counters_.fetches;
+    backoff_.Reset();
+    absl::flat_hash_map<InstrumentId, RestBook*> by_id;
+    for (RestBook& b : *fetched) by_id[b.id] = &b;
+    for (const Check& c : checks) {
+      auto rest_it = by_id.find(c.id);
+      absl::StatusOr<BookState> published = fanout_->GetBook(c.id);
+      if (rest_it == by_id.end() || !published.ok() || !Trusted(publisher_->State(c.id))) {
+        pending_.erase(c.id);
+        continue;
+      }
+      const RestBook& rest = *rest_it->second;
+      ++counters_.checks;
+      if (published->bids == rest.bids && published->asks == rest.asks) {
+        ++counters_.matches;
+        pending_.erase(c.id);
+        continue;
+      }
+      auto p = pending_.find(c.id);
+      if (p == pending_.end()) {
+        ++counters_.suspicions;
+        pending_.emplace(c.id,
+                         Pending{after + absl::ToInt64Nanoseconds(options_.confirm_delay),
+                                 published->sequence, published->bids, published->asks, rest, 0});
+        continue;
+      }
+      const bool clean = c.sequence_before == published->sequence;
+      const bool unmoved = p->second.published_sequence == published->sequence;
+      const bool same = p->second.rest.bids == rest.bids && p->second.rest.asks == rest.asks &&
+                        p->second.published_bids == published->bids &&
+                        p->second.published_asks == published->asks;
+      if (clean || unmoved || same || ++p->second.rechecks > options_.max_rechecks) {
+        ++counters_.divergences;
+        pending_.erase(p);
+        repairs.push_back(rest);
+      } else {
+        Pending& pending = p->second;
+        pending.due_nanos = after + absl::ToInt64Nanoseconds(options_.confirm_delay);
+        pending.published_sequence = published->sequence;
+        pending.published_bids = published->bids;
+        pending.published_asks = published->asks;
+        pending.rest = rest;
+      }
+    }
+  }
+
+  if (!repairs.empty()) {
+    std::vector<InstrumentId> diverged;
+    uint64_t ok = 0;
+    uint64_t failed = 0;
+    for (const RestBook& b : repairs) {
+      diverged.push_back(b.id);
+      // Quarantine first so subscribers see the book flagged before the repair snapshot.
+      (void)publisher_->Quarantine(b.id, "RestDivergence");
+      if (publisher_->PublishSnapshot(b.id, b.bids, b.asks, SnapshotSource::kRest, after).ok()) {
+        ++ok;
+      } else {
+        ++failed;
+      }
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      counters_.repairs += ok;
+      counters_.repair_failures += failed;
+    }
+    if (on_divergence_) on_divergence_(diverged);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  return absl::Nanoseconds(NanosUntilWorkLocked(clock_->MonotonicNanos()));
+}
+
+void Reconciler::Start() {
+  std::lock_guard<std::mutex> start_lock(mu_);
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] {
+    while (true) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stop_) return;
+      }
+      absl::Duration wait = std::min(RunOnce(), options_.max_idle);
+      std::unique_lock<std::mutex> lock(mu_);
+      if (stop_) return;
+      if (wait > absl::ZeroDuration()) {
+        cv_.wait_for(lock, std::chrono::nanoseconds(absl::ToInt64Nanoseconds(wait)),
+                     [this] { return stop_ || wake_; });
+      }
+      wake_ = false;
+    }
+  });
+}
+
+void Reconciler::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+ReconcilerCounters Reconciler::Counters() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return counters_;
+}
+
+size_t Reconciler::PendingRechecks() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pending_.size();
+}
+
+}  // namespace arbor::feed

@@ -1,0 +1,520 @@
+// Unit tests of arbor::feed_reconcile with a fake RestBookSource and a simulated clock:
+// RestBookSource helpers, Reconciler (match / suspicion / confirmed divergence and repair /
+// REST errors) and Poller (changed-only publishing, staleness, rate budget, errors).
+#include <algorithm>
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "arbor/core/clock.h"
+#include "arbor/feed/book_fanout.h"
+#include "arbor/feed/book_publisher.h"
+#include "arbor/feed/poller.h"
+#include "arbor/feed/reconciler.h"
+#include "arbor/feed/rest_book_source.h"
+#include "arbor/net/rate_governor.h"
+#include "gtest/gtest.h"
+
+namespace arbor::feed {
+namespace {
+
+Price P(int64_t cents) { return Price::FromMicros(cents * 10'000); }
+Quantity Q(int64_t units) { return Quantity::FromUnits(units); }
+book::Level L(int64_t cents, int64_t size) { return book::Level{P(cents), Q(size)}; }
+
+RestBook Book(const InstrumentId& id, std::vector<book::Level> bids,
+              std::vector<book::Level> asks) {
+  RestBook b;
+  b.id = id;
+  b.bids = std::move(bids);
+  b.asks = std::move(asks);
+  return b;
+}
+
+// Serves `books` (absent ids are unknown); queued errors are returned first, one per call.
+class FakeSource final : public RestBookSource {
+ public:
+  absl::StatusOr<std::vector<RestBook>> FetchBooks(absl::Span<const InstrumentId> ids) override {
+    if (on_fetch) on_fetch();  // e.g. the stream moves while the request is in flight
+    std::lock_guard<std::mutex> lock(mu);
+    ++calls;
+    batches.emplace_back(ids.begin(), ids.end());
+    if (!errors.empty()) {
+      absl::Status s = errors.front();
+      errors.pop_front();
+      return s;
+    }
+    std::vector<RestBook> out;
+    for (const InstrumentId& id : ids) {
+      if (auto it = books.find(id); it != books.end()) out.push_back(it->second);
+    }
+    return out;
+  }
+  size_t max_batch() const override { return batch; }
+
+  void Set(const RestBook& b) {
+    std::lock_guard<std::mutex> lock(mu);
+    books[b.id] = b;
+  }
+  int Calls() {
+    std::lock_guard<std::mutex> lock(mu);
+    return calls;
+  }
+
+  std::mutex mu;
+  absl::flat_hash_map<InstrumentId, RestBook> books;
+  std::deque<absl::Status> errors;
+  std::function<void()> on_fetch;
+  std::vector<std::vector<InstrumentId>> batches;
+  int calls = 0;
+  size_t batch = 10;
+};
+
+const InstrumentId kA("tokA");
+const InstrumentId kB("tokB");
+
+class FeedFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const InstrumentId& id : {kA, kB}) {
+      InstrumentKey key;
+      key.venue = Venue::kPolymarket;
+      key.instrument_id = id;
+      publisher_.AddInstrument(key);
+    }
+  }
+  void Publish(const RestBook& b) {
+    ASSERT_TRUE(publisher_.PublishSnapshot(b.id, b.bids, b.asks, SnapshotSource::kVenue).ok());
+  }
+  BookState Published(const InstrumentId& id) {
+    absl::StatusOr<BookState> b = fanout_.GetBook(id);
+    EXPECT_TRUE(b.ok());
+    return b.ok() ? *b : BookState{};
+  }
+
+  SimulatedClock clock_;
+  BookFanout fanout_;
+  BookPublisher publisher_{&fanout_, &clock_};
+  FakeSource source_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// RestBookSource helpers
+
+TEST(RestBookSourceTest, KalshiYesBookMapsNoBidsToYesAsks) {
+  venue::kalshi::RestOrderbook ob;
+  ob.yes = {{P(40), Q(10)}, {P(42), Q(5)}};
+  ob.no = {{P(50), Q(3)}, {P(55), Q(7)}};
+  const RestBook b = KalshiYesBook(InstrumentId("SIM-1"), ob);
+  EXPECT_EQ(b.id, InstrumentId("SIM-1"));
+  EXPECT_EQ(b.bids, (std::vector<book::Level>{L(42, 5), L(40, 10)}));
+  // NO bid 0.55 x 7 = YES ask 0.45 x 7 (the best ask); NO 0.50 x 3 = YES ask 0.50 x 3.
+  EXPECT_EQ(b.asks, (std::vector<book::Level>{L(45, 7), L(50, 3)}));
+}
+
+TEST(RestBookSourceTest, NormalizeDropsZeroSizesAndSorts) {
+  RestBook b = Book(kA, {L(30, 1), L(35, 0), L(33, 2)}, {L(60, 1), L(50, 4), L(55, 0)});
+  NormalizeRestBook(b);
+  EXPECT_EQ(b.bids, (std::vector<book::Level>{L(33, 2), L(30, 1)}));
+  EXPECT_EQ(b.asks, (std::vector<book::Level>{L(50, 4), L(60, 1)}));
+}
+
+TEST(RestBookSourceTest, ErrorClassificationAndRetryAfter) {
+  EXPECT_EQ(ClassifyRestError(absl::ResourceExhaustedError("429")), RestErrorKind::kThrottled);
+  EXPECT_EQ(ClassifyRestError(absl::UnavailableError("503")), RestErrorKind::kServer);
+  EXPECT_EQ(ClassifyRestError(absl::InternalError("500")), RestErrorKind::kServer);
+  EXPECT_EQ(ClassifyRestError(absl::InvalidArgumentError("400")), RestErrorKind::kOther);
+  const absl::Status s = WithRetryAfter(absl::ResourceExhaustedError("429"), absl::Seconds(7));
+  ASSERT_TRUE(RetryAfter(s).has_value());
+  EXPECT_EQ(*RetryAfter(s), absl::Seconds(7));
+  EXPECT_FALSE(RetryAfter(absl::ResourceExhaustedError("429")).has_value());
+  EXPECT_FALSE(RetryAfter(WithRetryAfter(absl::UnavailableError("x"), absl::Seconds(1))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reconciler
+
+class ReconcilerTest : public FeedFixture {
+ protected:
+  Reconciler MakeReconciler() {
+    ReconcilerOptions options;
+    options.interval = absl::Seconds(30);
+    options.confirm_delay = absl::Seconds(2);
+    return Reconciler(Venue::kPolymarket, &source_, &fanout_, &publisher_, &clock_, options,
+                      [this](const std::vector<InstrumentId>& ids) {
+                        diverged_.insert(diverged_.end(), ids.begin(), ids.end());
+                        ++callbacks_;
+                      });
+  }
+  std::vector<InstrumentId> diverged_;
+  int callbacks_ = 0;
+};
+
+TEST_F(ReconcilerTest, MatchingBooksNoDivergence) {
+  const RestBook a = Book(kA, {L(40, 10), L(39, 5)}, {L(42, 3)});
+  const RestBook b = Book(kB, {L(10, 1)}, {L(90, 1)});
+  Publish(a);
+  Publish(b);
+  source_.Set(a);
+  source_.Set(b);
+  Reconciler r = MakeReconciler();
+  r.SetInstruments({kA, kB});
+  for (int i = 0; i < 3; ++i) {
+    (void)r.RunOnce();
+    clock_.Advance(absl::Seconds(31));
+  }
+  const ReconcilerCounters c = r.Counters();
+  EXPECT_EQ(c.checks, 6u);
+  EXPECT_EQ(c.matches, 6u);
+  EXPECT_EQ(c.suspicions, 0u);
+  EXPECT_EQ(c.divergences, 0u);
+  EXPECT_EQ(callbacks_, 0);
+  EXPECT_EQ(publisher_.Counters(Venue::kPolymarket).quarantines, 0u);
+}
+
+TEST_F(ReconcilerTest, PersistentMismatchIsOneDivergenceQuarantinedThenRepaired) {
+  const RestBook published = Book(kA, {L(40, 10)}, {L(42, 3)});
+  const RestBook rest = Book(kA, {L(41, 7)}, {L(43, 2), L(44, 1)});
+  Publish(published);
+  source_.Set(rest);
+  Reconciler r = MakeReconciler();
+  r.SetInstruments({kA});
+
+  (void)r.RunOnce();  // first mismatch: only a suspicion
+  EXPECT_EQ(r.Counters().suspicions, 1u);
+  EXPECT_EQ(r.Counters().divergences, 0u);
+  EXPECT_EQ(r.PendingRechecks(), 1u);
+  EXPECT_EQ(callbacks_, 0);
+
+  // Before confirm_delay nothing is re-fetched.
+  const int calls = source_.Calls();
+  clock_.Advance(absl::Seconds(1));
+  (void)r.RunOnce();
+  EXPECT_EQ(source_.Calls(), calls);
+
+  clock_.Advance(absl::Seconds(1));
+  (void)r.RunOnce();  // re-check: same mismatch, published sequence unmoved → divergence
+  ReconcilerCounters c = r.Counters();
+  EXPECT_EQ(c.divergences, 1u);
+  EXPECT_EQ(c.repairs, 1u);
+  EXPECT_EQ(callbacks_, 1);
+  EXPECT_EQ(diverged_, std::vector<InstrumentId>{kA});
+  const PublisherCounters pc = publisher_.Counters(Venue::kPolymarket);
+  EXPECT_EQ(pc.quarantines, 1u);
+  EXPECT_EQ(pc.snapshots, 2u);  // the venue one and the REST repair
+  EXPECT_EQ(publisher_.State(kA), PublishState::kLive);
+  const BookState now = Published(kA);
+  EXPECT_EQ(now.bids, rest.bids);
+  EXPECT_EQ(now.asks, rest.asks);
+
+  // The next pass matches: still exactly one divergence.
+  clock_.Advance(absl::Seconds(31));
+  (void)r.RunOnce();
+  clock_.Advance(absl::Seconds(3));
+  (void)r.RunOnce();
+  c = r.Counters();
+  EXPECT_EQ(c.divergences, 1u);
+  EXPECT_EQ(c.matches, 1u);
+  EXPECT_EQ(callbacks_, 1);
+}
+
+TEST_F(ReconcilerTest, TransientMismatchThatResolvesIsOnlyASuspicion) {
+  const RestBook old_book = Book(kA, {L(40, 10)}, {L(42, 3)});
+  const RestBook rest = Book(kA, {L(41, 10)}, {L(42, 3)});
+  Publish(old_book);
+  source_.Set(rest);  // REST is ahead of the WebSocket
+  Reconciler r = MakeReconciler();
+  r.SetInstruments({kA});
+  (void)r.RunOnce();
+  EXPECT_EQ(r.Counters().suspicions, 1u);
+  // The WebSocket catches up: the published sequence moves and the books agree.
+  const uint64_t seq = Published(kA).sequence;
+  Publish(rest);
+  EXPECT_GT(Published(kA).sequence, seq);
+  clock_.Advance(absl::Seconds(2));
+  (void)r.RunOnce();
+  const ReconcilerCounters c = r.Counters();
+  EXPECT_EQ(c.suspicions, 1u);
+  EXPECT_EQ(c.matches, 1u);
+  EXPECT_EQ(c.divergences, 0u);
+  EXPECT_EQ(r.PendingRechecks(), 0u);
+  EXPECT_EQ(callbacks_, 0);
+  EXPECT_EQ(publisher_.Counters(Venue::kPolymarket).quarantines, 0u);
+}
+
+TEST_F(ReconcilerTest, MovingMismatchIsConfirmedOnlyAfterMaxRechecks) {
+  Publish(Book(kA, {L(40, 10)}, {L(42, 3)}));
+  source_.Set(Book(kA, {L(30, 1)}, {L(70, 1)}));
+  ReconcilerOptions options;
+  options.max_rechecks = 2;
+  Reconciler r(Venue::kPolymarket, &source_, &fanout_, &publisher_, &clock_, options);
+  r.SetInstruments({kA});
+  (void)r.RunOnce();
+  ASSERT_EQ(r.Counters().suspicions, 1u);
+  // The stream keeps moving during every re-check fetch and REST keeps changing: each re-check
+  // is inconclusive, until max_rechecks is exceeded.
+  int step = 0;
+  source_.on_fetch = [&] {
+    ++step;
+    Publish(Book(kA, {L(40, 10 + step)}, {L(42, 3)}));
+    source_.Set(Book(kA, {L(30, 1 + step)}, {L(70, 1)}));
+  };
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(absl::Seconds(2));
+    (void)r.RunOnce();
+    EXPECT_EQ(r.Counters().divergences, i < 2 ? 0u : 1u) << i;
+  }
+  EXPECT_EQ(r.Counters().suspicions, 1u);
+  EXPECT_EQ(publisher_.Counters(Venue::kPolymarket).quarantines, 1u);
+}
+
+TEST_F(ReconcilerTest, SuspectChecksAheadOfSchedule) {
+  const RestBook a = Book(kA, {L(40, 10)}, {L(42, 3)});
+  Publish(a);
+  Publish(Book(kB, {L(10, 1)}, {L(90, 1)}));
+  source_.Set(a);
+  source_.batch = 1;
+  ReconcilerOptions options;
+  options.interval = absl::Hours(1);
+  Reconciler r(Venue::kPolymarket, &source_, &fanout_, &publisher_, &clock_, options);
+  r.SetInstruments({kB});
+  (void)r.RunOnce();  // the scheduled batch (kB)
+  EXPECT_EQ(source_.Calls(), 1);
+  (void)r.RunOnce();  // nothing due for an hour
+  EXPECT_EQ(source_.Calls(), 1);
+  r.Suspect(std::vector<InstrumentId>{kA});
+  (void)r.RunOnce();
+  EXPECT_EQ(source_.Calls(), 2);
+  EXPECT_EQ(source_.batches.back(), std::vector<InstrumentId>{kA});
+  EXPECT_EQ(r.Counters().matches, 1u);
+}
+
+TEST_F(ReconcilerTest, RestErrorsAreCountedAndBackedOff) {
+  const RestBook a = Book(kA, {L(40, 10)}, {L(42, 3)});
+  Publish(a);
+  source_.Set(a);
+  source_.errors.push_back(WithRetryAfter(absl::ResourceExhaustedError("429"), absl::Seconds(7)));
+  source_.errors.push_back(absl::UnavailableError("503"));
+  source_.errors.push_back(absl::InvalidArgumentError("bad body"));
+  Reconciler r = MakeReconciler();
+  r.SetInstruments({kA});
+  r.Suspect(std::vector<InstrumentId>{kA});
+
+  EXPECT_EQ(r.RunOnce(), absl::Seconds(7));  // 429: wait for Retry-After
+  EXPECT_EQ(r.Counters().errors_throttled, 1u);
+  EXPECT_EQ(source_.Calls(), 1);
+  clock_.Advance(absl::Seconds(6));
+  (void)r.RunOnce();
+  EXPECT_EQ(source_.Calls(), 1);  // still blocked
+  clock_.Advance(absl::Seconds(1));
+  const absl::Duration d = r.RunOnce();  // 503: exponential backoff in [1 s, 60 s]
+  EXPECT_EQ(source_.Calls(), 2);
+  EXPECT_EQ(r.Counters().errors_server, 1u);
+  EXPECT_GE(d, absl::Seconds(1));
+  (void)r.RunOnce();
+  EXPECT_EQ(source_.Calls(), 2);  // backing off
+  clock_.Advance(d);
+  (void)r.RunOnce();
+  EXPECT_EQ(r.Counters().errors_other, 1u);
+  clock_.Advance(absl::Seconds(60));
+  (void)r.RunOnce();  // recovers: the suspect re-queued after the failures is checked
+  const ReconcilerCounters c = r.Counters();
+  EXPECT_EQ(c.fetches, 1u);
+  EXPECT_EQ(c.matches, 1u);
+  EXPECT_EQ(c.divergences, 0u);
+  EXPECT_EQ(publisher_.Counters(Venue::kPolymarket).quarantines, 0u);
+}
+
+TEST_F(ReconcilerTest, OwnThreadStartsAndStops) {
+  const RestBook a = Book(kA, {L(40, 10)}, {L(42, 3)});
+  Publish(a);
+  source_.Set(a);
+  ReconcilerOptions options;
+  options.interval = absl::Hours(1);
+  Reconciler r(Venue::kPolymarket, &source_, &fanout_, &publisher_, &SystemClock::Get(), options);
+  r.Start();
+  r.Suspect(std::vector<InstrumentId>{kA});
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (r.Counters().matches == 0 && absl::Now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  r.Stop();
+  EXPECT_GE(r.Counters().matches, 1u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Poller
+
+class PollerTest : public FeedFixture {
+ protected:
+  PollerTest() {
+    governor_options_.initial_rate = 100;
+    governor_options_.max_rate = 100;
+    governor_options_.burst = 100;
+    options_.poll_interval = absl::Seconds(5);
+    options_.poll_stale_after = absl::Seconds(12);
+  }
+  net::RateGovernorOptions governor_options_;
+  PollerOptions options_;
+};
+
+TEST_F(PollerTest, PublishesOnlyChangedBooksAndMarksStale) {
+  const RestBook a = Book(kA, {L(40, 10)}, {L(42, 3)});
+  const RestBook b = Book(kB, {L(10, 1)}, {L(90, 1)});
+  Publish(a);  // kA live and equal to REST; kB awaiting its first snapshot
+  source_.Set(a);
+  source_.Set(b);
+  net::RateGovernor governor(clock_, governor_options_);
+  Poller p(Venue::kPolymarket, &source_, &fanout_, &publisher_, &governor, &clock_, options_);
+  p.SetInstruments({kA, kB});
+  p.SetMode(FeedMode::kPoll);
+  const uint64_t seq_a = Published(kA).sequence;
+
+  (void)p.RunOnce();  // t = 0
+  PollerCounters c = p.Counters();
+  EXPECT_EQ(c.published, 1u);
+  EXPECT_EQ(c.unchanged, 1u);
+  EXPECT_EQ(Published(kA).sequence, seq_a);  // not republished
+  EXPECT_EQ(Published(kB).bids, b.bids);
+  EXPECT_EQ(publisher_.State(kB), PublishState::kLive);
+
+  // Nothing is due before poll_interval.
+  EXPECT_EQ(p.RunOnce(), absl::Seconds(1));  // capped at max_idle
+  EXPECT_EQ(source_.Calls(), 1);
+
+  clock_.Advance(absl::Seconds(5));  // t = 5: kA changed at the venue
+  const RestBook a2 = Book(kA, {L(41, 10)}, {L(42, 3)});
+  source_.Set(a2);
+  (void)p.RunOnce();
+  c = p.Counters();
+  EXPECT_EQ(c.published, 2u);
+  EXPECT_EQ(c.unchanged, 2u);
+  EXPECT_EQ(Published(kA).bids, a2.bids);
+
+  // kA disappears from REST: after poll_stale_after without a refresh it is marked stale.
+  {
+    std::lock_guard<std::mutex> lock(source_.mu);
+    source_.books.erase(kA);
+  }
+  for (int t = 10; t <= 15; t += 5) {
+    clock_.Advance(absl::Seconds(5));
+    (void)p.RunOnce();
+    EXPECT_EQ(publisher_.State(kA), PublishState::kLive) << t;
+  }
+  clock_.Advance(absl::Seconds(5));  // t = 20: 15 s since kA's last refresh
+  (void)p.RunOnce();
+  EXPECT_EQ(publisher_.State(kA), PublishState::kStale);
+  EXPECT_EQ(publisher_.State(kB), PublishState::kLive);
+  EXPECT_EQ(p.Counters().stale_marks, 1u);
+
+  // kA comes back unchanged: MarkLive, not republished.
+  source_.Set(a2);
+  const uint64_t seq_a2 = Published(kA).sequence;
+  clock_.Advance(absl::Seconds(5));
+  (void)p.RunOnce();
+  EXPECT_EQ(publisher_.State(kA), PublishState::kLive);
+  EXPECT_EQ(Published(kA).sequence, seq_a2);
+}
+
+TEST_F(PollerTest, ModesSelectWhatIsPolled) {
+  source_.Set(Book(kA, {L(40, 10)}, {L(42, 3)}));
+  source_.Set(Book(kB, {L(10, 1)}, {L(90, 1)}));
+  net::RateGovernor governor(clock_, governor_options_);
+  Poller p(Venue::kPolymarket, &source_, &fanout_, &publisher_, &governor, &clock_, options_);
+  p.SetInstruments({kA, kB});
+  p.SetHybridSet({kB});
+  (void)p.RunOnce();  // kStream: nothing
+  EXPECT_EQ(source_.Calls(), 0);
+  p.SetMode(FeedMode::kHybrid);
+  (void)p.RunOnce();
+  ASSERT_EQ(source_.Calls(), 1);
+  EXPECT_EQ(source_.batches.back(), std::vector<InstrumentId>{kB});
+  EXPECT_EQ(publisher_.State(kA), PublishState::kAwaitingSnapshot);
+  EXPECT_EQ(publisher_.State(kB), PublishState::kLive);
+}
+
+TEST_F(PollerTest, RequestsStayWithinTheRateBudget) {
+  source_.Set(Book(kA, {L(40, 10)}, {L(42, 3)}));
+  source_.Set(Book(kB, {L(10, 1)}, {L(90, 1)}));
+  source_.batch = 1;
+  governor_options_.initial_rate = 1;
+  governor_options_.min_rate = 0.5;
+  governor_options_.burst = 1;
+  net::RateGovernor governor(clock_, governor_options_);
+  Poller p(Venue::kPolymarket, &source_, &fanout_, &publisher_, &governor, &clock_, options_);
+  p.SetInstruments({kA, kB});
+  p.SetMode(FeedMode::kPoll);
+  (void)p.RunOnce();
+  const absl::Duration wait = p.RunOnce();  // kB is due but the budget is spent
+  EXPECT_EQ(source_.Calls(), 1);
+  EXPECT_EQ(p.Counters().rate_limited, 1u);
+  EXPECT_GT(wait, absl::ZeroDuration());
+  clock_.Advance(absl::Seconds(1));
+  (void)p.RunOnce();
+  EXPECT_EQ(source_.Calls(), 2);
+  EXPECT_EQ(publisher_.State(kA), PublishState::kLive);
+  EXPECT_EQ(publisher_.State(kB), PublishState::kLive);
+}
+
+TEST_F(PollerTest, ThrottlingAndServerErrorsBackOffAndNeverPublish) {
+  source_.Set(Book(kA, {L(40, 10)}, {L(42, 3)}));
+  source_.errors.push_back(WithRetryAfter(absl::ResourceExhaustedError("429"), absl::Seconds(9)));
+  source_.errors.push_back(absl::InternalError("500"));
+  net::RateGovernor governor(clock_, governor_options_);
+  Poller p(Venue::kPolymarket, &source_, &fanout_, &publisher_, &governor, &clock_, options_);
+  p.SetInstruments({kA});
+  p.SetMode(FeedMode::kPoll);
+  EXPECT_EQ(p.RunOnce(), absl::Seconds(9));
+  EXPECT_EQ(p.Counters().errors_throttled, 1u);
+  EXPECT_LT(governor.Rate(options_.rate_endpoint), 100.0);  // the governor was told
+  EXPECT_GE(governor.TimeUntilAvailable(options_.rate_endpoint), absl::Seconds(8));
+  clock_.Advance(absl::Seconds(8));
+  (void)p.RunOnce();
+  EXPECT_EQ(source_.Calls(), 1);     // the venue is still backed off
+  clock_.Advance(absl::Seconds(5));  // past Retry-After and poll_interval
+  const absl::Duration d = p.RunOnce();
+  EXPECT_EQ(source_.Calls(), 2);
+  EXPECT_EQ(p.Counters().errors_server, 1u);
+  EXPECT_GE(d, absl::Seconds(1));
+  EXPECT_EQ(p.Counters().published, 0u);
+  EXPECT_EQ(publisher_.State(kA), PublishState::kAwaitingSnapshot);
+  clock_.Advance(absl::Seconds(60));
+  (void)p.RunOnce();  // keeps going after the errors
+  EXPECT_EQ(p.Counters().published, 1u);
+  EXPECT_EQ(publisher_.State(kA), PublishState::kLive);
+}
+
+TEST_F(PollerTest, RefusedRestBookIsCountedNotFatal) {
+  source_.Set(Book(kA, {L(50, 10)}, {L(45, 3)}));  // crossed
+  net::RateGovernor governor(clock_, governor_options_);
+  Poller p(Venue::kPolymarket, &source_, &fanout_, &publisher_, &governor, &clock_, options_);
+  p.SetInstruments({kA});
+  p.SetMode(FeedMode::kPoll);
+  (void)p.RunOnce();
+  EXPECT_EQ(p.Counters().publish_rejected, 1u);
+  EXPECT_EQ(p.Counters().published, 0u);
+  EXPECT_NE(publisher_.State(kA), PublishState::kLive);
+}
+
+TEST_F(PollerTest, OwnThreadStartsAndStops) {
+  source_.Set(Book(kA, {L(40, 10)}, {L(42, 3)}));
+  net::RateGovernor governor(SystemClock::Get(), governor_options_);
+  Poller p(Venue::kPolymarket, &source_, &fanout_, &publisher_, &governor, &SystemClock::Get(),
+           options_);
+  p.SetInstruments({kA});
+  p.SetMode(FeedMode::kPoll);
+  p.Start();
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (publisher_.State(kA) != PublishState::kLive && absl::Now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  p.Stop();
+  EXPECT_EQ(publisher_.State(kA), PublishState::kLive);
+}
+
+}  // namespace
+}  // namespace arbor::feed
