@@ -203,6 +203,7 @@ int main(int argc, char** argv) {
   clob.SetFaults(&faults, "clob");
   gamma.SetFaults(&faults, "gamma");
   kalshi.SetFaults(&faults, "kalshi");
+  faults.AttachSeqGap("kalshi", [&kalshi_ws] { kalshi_ws.SkipSeqOnAllOrderbookSubscriptions(); });
   arbor::sim::HttpServer admin(io, {.port = static_cast<uint16_t>(flags.admin_port)});
   arbor::sim::TradeRecorder trades(exchange->get(), 100'000);
   for (arbor::sim::HttpServer* s : {&clob, &gamma, &kalshi}) {

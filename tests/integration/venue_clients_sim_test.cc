@@ -18,6 +18,7 @@
 #include "arbor/core/status_macros.h"
 #include "arbor/net/http_client.h"
 #include "arbor/testing/child_process.h"
+#include "arbor/testing/rsa_key.h"
 #include "arbor/venue/kalshi/auth.h"
 #include "arbor/venue/kalshi/rest_client.h"
 #include "arbor/venue/polymarket/order_amounts.h"
@@ -27,9 +28,6 @@
 #include "arbor/venue/polymarket/trading_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "openssl/bio.h"
-#include "openssl/evp.h"
-#include "openssl/pem.h"
 
 namespace arbor {
 namespace {
@@ -42,33 +40,8 @@ using ::testing::HasSubstr;
 constexpr char kKeyA[] = "0x1111111111111111111111111111111111111111111111111111111111111111";
 constexpr char kKeyB[] = "0x2222222222222222222222222222222222222222222222222222222222222222";
 
-std::string BioToString(BIO* bio) {
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio, &data);
-  std::string out(data, static_cast<size_t>(n));
-  BIO_free(bio);
-  return out;
-}
-
-struct RsaKey {
-  std::string private_pem;
-  std::string public_pem_file;
-};
-
-// A fresh RSA key; the public half is written to `dir` for the simulator's --kalshi-key flag.
-RsaKey MakeRsaKey(const std::string& dir, const std::string& name) {
-  EVP_PKEY* pkey = EVP_RSA_gen(2048);
-  RsaKey k;
-  BIO* b = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(b, pkey, nullptr, nullptr, 0, nullptr, nullptr);
-  k.private_pem = BioToString(b);
-  b = BIO_new(BIO_s_mem());
-  PEM_write_bio_PUBKEY(b, pkey);
-  k.public_pem_file = dir + "/" + name + ".pub.pem";
-  std::ofstream(k.public_pem_file) << BioToString(b);
-  EVP_PKEY_free(pkey);
-  return k;
-}
+using testing::MakeRsaKey;
+using testing::RsaKey;
 
 class VenueClientsSimTest : public ::testing::Test {
  protected:
@@ -95,8 +68,8 @@ class VenueClientsSimTest : public ::testing::Test {
     delete sim_;
     sim_ = nullptr;
     if (dir_ != nullptr) {
-      std::remove((kalshi_a_->public_pem_file).c_str());
-      std::remove((kalshi_b_->public_pem_file).c_str());
+      testing::RemoveRsaKeyFiles(*kalshi_a_);
+      testing::RemoveRsaKeyFiles(*kalshi_b_);
       rmdir(dir_->c_str());
     }
   }

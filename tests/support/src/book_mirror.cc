@@ -93,6 +93,7 @@ void BookMirror::Apply(const arbor::v1::BookUpdate& update) {
         Violation(absl::StrCat("status before snapshot for ", s.instrument_id().symbol()));
       } else {
         it->second.status = s.status();
+        it->second.last_status_reason = s.reason();
       }
       ++stats_.status_updates;
       break;

@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "arbor/core/clock.h"
+#include "arbor/sim/faults.h"
 #include "arbor/sim/http_server.h"
 #include "arbor/venue/kalshi/auth.h"
 #include "arbor/venue/kalshi/book_builder.h"
@@ -207,6 +209,15 @@ class Client {
     }
   }
 
+  // Reads one frame without decoding it (for frames the decoder must reject).
+  std::string ReadRaw() {
+    beast::flat_buffer b;
+    ws_.read(b);
+    return beast::buffers_to_string(b.data());
+  }
+  // Whether the production decoder accepts `text`.
+  bool Decodes(const std::string& text) { return decoder_.Decode(text).ok(); }
+
   const std::string& last_text() const { return last_text_; }
   ks::BookSet& books() { return books_; }
   const std::vector<ks::SeqGap>& gaps() const { return gaps_; }
@@ -260,6 +271,10 @@ class KalshiWsChannelTest : public ::testing::Test {
         std::make_unique<KalshiWsChannel>(exchange_.get(), TestAuthenticator(), std::move(options));
     server_ = std::make_unique<HttpServer>(io_, HttpServerOptions{});
     channel_->Attach(*server_);
+    // The fault path the binary wires: the server's sessions and the channel's seq-gap hook.
+    faults_ = std::make_unique<FaultInjector>(3, clock_);
+    server_->SetFaults(faults_.get(), "kalshi");
+    faults_->AttachSeqGap("kalshi", [this] { channel_->SkipSeqOnAllOrderbookSubscriptions(); });
     ASSERT_TRUE(server_->Start().ok());
     thread_ = std::thread([this] { io_.run(); });
   }
@@ -347,6 +362,8 @@ class KalshiWsChannelTest : public ::testing::Test {
   std::unique_ptr<Exchange> exchange_;
   std::unique_ptr<ks::RequestSigner> signer_;
   std::unique_ptr<KalshiWsChannel> channel_;
+  SimulatedClock clock_{absl::FromUnixSeconds(1'790'000'000)};
+  std::unique_ptr<FaultInjector> faults_;
   std::unique_ptr<HttpServer> server_;
   std::thread thread_;
   int64_t step_ = 0;
@@ -511,6 +528,74 @@ TEST_F(KalshiWsChannelTest, GetSnapshotRepairsBooksAfterAnInjectedGap) {
   Steps(20);
   client.Drain();
   EXPECT_EQ(client.gaps().size(), 1u) << "no further gaps";
+  ExpectBookMatches(client, 0);
+  ExpectBookMatches(client, 1);
+  client.Close();
+}
+
+TEST_F(KalshiWsChannelTest, WsSeqGapFaultSkipsExactlyOneSeqPerOrderbookSid) {
+  Start();
+  Client client(server_->port(), signer_.get());
+  ASSERT_TRUE(client.handshake_ok());
+  client.Write(Subscribe(1, {ks::kChannelOrderbookDelta}, {0, 1}));
+  client.Write(Subscribe(2, {ks::kChannelOrderbookDelta}, {2, 3}));
+  client.Write(Subscribe(3, {ks::kChannelTrade}, {0, 1, 2, 3}));  // seq-carrying, not affected
+  client.Drain();
+  ASSERT_TRUE(client.gaps().empty());
+  OnIo([&] {
+    EXPECT_TRUE(
+        faults_->AddRule({.kind = FaultKind::kWsSeqGap, .server = "kalshi", .max_count = 1}).ok());
+    faults_->Tick();
+    faults_->Tick();  // the count is spent: one gap only
+    return 0;
+  });
+  for (int i = 0; i < 50 && client.gaps().size() < 2; ++i) {
+    Steps(1);
+    client.Drain();
+  }
+  ASSERT_EQ(client.gaps().size(), 2u);
+  std::set<uint64_t> sids;
+  for (const ks::SeqGap& g : client.gaps()) {
+    sids.insert(g.sid);
+    EXPECT_EQ(g.got, g.expected + 1) << "sid " << g.sid;
+  }
+  EXPECT_EQ(sids, (std::set<uint64_t>{1, 2}));
+  // Repair both and check nothing else skips.
+  client.Write(Update(9, 1, {0, 1}, ks::UpdateAction::kGetSnapshot));
+  client.Write(Update(10, 2, {2, 3}, ks::UpdateAction::kGetSnapshot));
+  client.Drain();
+  Steps(10);
+  client.Drain();
+  EXPECT_EQ(client.gaps().size(), 2u) << "no further gaps";
+  for (int twin : {0, 1, 2, 3}) ExpectBookMatches(client, twin);
+  EXPECT_EQ(OnIo([&] { return faults_->counter(FaultKind::kWsSeqGap); }), 1u);
+  client.Close();
+}
+
+TEST_F(KalshiWsChannelTest, WsMalformedFramesAreRejectedAndDoNotConsumeSeq) {
+  Start();
+  Client client(server_->port(), signer_.get());
+  ASSERT_TRUE(client.handshake_ok());
+  client.Write(Subscribe(1, {ks::kChannelOrderbookDelta}, {0, 1}));
+  client.Drain();
+  OnIo([&] {
+    EXPECT_TRUE(
+        faults_
+            ->AddRule(
+                {.kind = FaultKind::kWsMalformed, .server = "kalshi", .max_count = 1, .frames = 4})
+            .ok());
+    faults_->Tick();
+    return 0;
+  });
+  for (int i = 0; i < 4; ++i) {
+    const std::string frame = client.ReadRaw();
+    EXPECT_EQ(frame, MalformedFrame("kalshi", i));
+    EXPECT_FALSE(client.Decodes(frame)) << frame;
+  }
+  // Normal frames continue on the same session, in seq order (no gap).
+  Steps(10);
+  client.Drain();
+  EXPECT_TRUE(client.gaps().empty());
   ExpectBookMatches(client, 0);
   ExpectBookMatches(client, 1);
   client.Close();

@@ -253,6 +253,39 @@ TEST_F(SimFaultsTest, WsStallHoldsDataButStillAnswersPings) {
   EXPECT_EQ(Counter(FaultKind::kWsStall), 1u);
 }
 
+TEST_F(SimFaultsTest, WsMalformedSendsBadFramesThenTheSessionCarriesOn) {
+  Events events;
+  std::unique_ptr<net::WsClient> ws = ConnectWs(&events);
+  ASSERT_NE(ws, nullptr);
+  OnIo([&] {
+    ASSERT_TRUE(
+        faults_
+            .AddRule(
+                {.kind = FaultKind::kWsMalformed, .server = "clob", .max_count = 1, .frames = 5})
+            .ok());
+    faults_.Tick();
+    faults_.Tick();  // the count is spent: no second burst
+    server_->ws_sessions().ForEach([](WsSession& s) { s.Send("data"); });
+  });
+  ASSERT_TRUE(events.WaitFor(6));
+  // The session is still open and answers afterwards.
+  ASSERT_TRUE(ws->SendText("PING").ok());
+  ASSERT_TRUE(events.WaitFor(7));
+  const std::vector<std::string> got = events.Get();
+  ASSERT_EQ(got.size(), 7u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(got[static_cast<size_t>(i)], MalformedFrame("clob", i)) << i;
+  }
+  EXPECT_EQ(got[5], "data");
+  EXPECT_EQ(got[6], "PONG");
+  // Four distinct shapes, rotating; none of them is a valid market-channel event.
+  EXPECT_EQ(MalformedFrame("clob", 0), MalformedFrame("clob", 4));
+  EXPECT_THAT(MalformedFrame("clob", 0), HasSubstr("\"event_type\":\"book\""));
+  EXPECT_THAT(MalformedFrame("clob", 3), HasSubstr("sim_unknown_event"));
+  EXPECT_THAT(MalformedFrame("kalshi", 0), HasSubstr("\"type\":\"orderbook_delta\""));
+  EXPECT_EQ(Counter(FaultKind::kWsMalformed), 1u);
+}
+
 TEST_F(SimFaultsTest, ProbabilityIsDeterministicInTheSeed) {
   auto run = [](uint64_t seed) {
     SimulatedClock clock(absl::FromUnixSeconds(1));
@@ -304,6 +337,9 @@ TEST(FaultRulesParserTest, RejectsBadInputNamingTheField) {
       {"{\"rules\":[{\"kind\":\"drop\",\"colour\":1}]}", "rules[0].colour: unknown key"},
       {"{\"rules\":[{\"kind\":\"drop\",\"method\":5}]}", "rules[0].method: not a string"},
       {"{\"rules\":[{\"kind\":\"drop\"}", "invalid JSON"},
+      {"{\"rules\":[{\"kind\":\"ws_seq_gap\"}]}", "rules[0].server: ws_seq_gap needs"},
+      {"{\"rules\":[{\"kind\":\"ws_seq_gap\",\"server\":\"clob\"}]}", "rules[0].server"},
+      {"{\"rules\":[{\"kind\":\"ws_malformed\",\"frames\":0}]}", "rules[0].frames"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<std::vector<FaultRule>> r = ParseFaultRules(c.json);
@@ -324,7 +360,39 @@ TEST(FaultInjectorTest, ToJsonListsRulesHitsAndCounters) {
   EXPECT_EQ(f.ToJson(),
             "{\"rules\":[{\"kind\":\"drop\",\"server\":\"kalshi\",\"probability\":1,\"count\":1,"
             "\"hits\":1,\"expired\":true}],\"counters\":{\"status\":0,\"rate_limit\":0,"
-            "\"latency\":0,\"drop\":1,\"ws_disconnect\":0,\"ws_stall\":0}}");
+            "\"latency\":0,\"drop\":1,\"ws_disconnect\":0,\"ws_stall\":0,\"ws_malformed\":0,"
+            "\"ws_seq_gap\":0}}");
+}
+
+TEST(FaultRulesParserTest, ParsesTheNewWebSocketKinds) {
+  absl::StatusOr<std::vector<FaultRule>> r = ParseFaultRules(
+      "{\"rules\":[{\"kind\":\"ws_malformed\"},{\"kind\":\"ws_malformed\",\"frames\":7},"
+      "{\"kind\":\"ws_seq_gap\",\"server\":\"kalshi\",\"count\":1}]}");
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->size(), 3u);
+  EXPECT_EQ((*r)[0].kind, FaultKind::kWsMalformed);
+  EXPECT_EQ((*r)[0].frames, 3);
+  EXPECT_EQ((*r)[1].frames, 7);
+  EXPECT_EQ((*r)[2].kind, FaultKind::kWsSeqGap);
+  EXPECT_EQ((*r)[2].server, "kalshi");
+}
+
+TEST(FaultInjectorTest, SeqGapCallsOnlyTheKalshiHookOncePerFiring) {
+  SimulatedClock clock(absl::FromUnixSeconds(1));
+  FaultInjector f(1, clock);
+  int kalshi = 0;
+  int other = 0;
+  f.AttachSeqGap("kalshi", [&] { ++kalshi; });
+  f.AttachSeqGap("clob", [&] { ++other; });
+  ASSERT_TRUE(f.AddRule({.kind = FaultKind::kWsSeqGap, .server = "kalshi", .max_count = 2}).ok());
+  f.Tick();
+  f.Tick();
+  f.Tick();
+  EXPECT_EQ(kalshi, 2);
+  EXPECT_EQ(other, 0);
+  EXPECT_EQ(f.counter(FaultKind::kWsSeqGap), 2u);
+  EXPECT_THAT(f.ToJson(), HasSubstr("\"kind\":\"ws_seq_gap\",\"server\":\"kalshi\""));
+  EXPECT_THAT(f.ToJson(), HasSubstr("\"ws_seq_gap\":2"));
 }
 
 }  // namespace

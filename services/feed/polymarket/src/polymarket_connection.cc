@@ -216,6 +216,8 @@ void PolymarketConnection::Tick() {
   bool connect = false;
   bool lost = false;
   bool stale = false;
+  bool probe = false;
+  std::vector<InstrumentId> probe_ids;
   {
     std::lock_guard<std::mutex> lock(mu_);
     switch (phase_) {
@@ -232,9 +234,17 @@ void PolymarketConnection::Tick() {
           lost = true;
           break;
         }
-        if (!tokens_.empty() && now - std::max(counters_.last_data_nanos, connected_nanos_) >=
-                                    Nanos(options_.stale_after)) {
-          // (since the last data frame, or the connect when nothing arrived yet)
+        if (!tokens_.empty() &&
+            now - std::max({counters_.last_data_nanos, connected_nanos_, last_probe_nanos_}) >=
+                Nanos(options_.stale_after)) {
+          // (since the last data frame, the connect when nothing arrived yet, or the last probe)
+          if (options_.silence_probe) {
+            probe = true;
+            last_probe_nanos_ = now;
+            probe_ids.reserve(tokens_.size());
+            for (const std::string& t : tokens_) probe_ids.emplace_back(t);
+            break;
+          }
           stale = true;
           ++counters_.stale_timeouts;
           for (const std::string& t : tokens_) {
@@ -269,6 +279,13 @@ void PolymarketConnection::Tick() {
         }
         break;
     }
+  }
+  if (probe && options_.silence_probe(probe_ids)) {
+    // The venue moved while we heard nothing: a silent freeze.
+    std::lock_guard<std::mutex> lock(mu_);
+    ++counters_.stale_timeouts;
+    events.push_back({PolymarketHealthEventType::kStale, id_, "SilentFreeze"});
+    stale = true;
   }
   Emit(events);
   if (lost) {
@@ -316,6 +333,7 @@ void PolymarketConnection::Tick() {
       const int64_t t = clock_->MonotonicNanos();
       next_ping_nanos_ = t + Nanos(options_.ping_interval);
       connected_nanos_ = t;
+      last_probe_nanos_ = 0;
       // The initial subscribe lists every token; pending work is subsumed by it.
       pending_subscribe_.clear();
       pending_unsubscribe_.clear();
@@ -350,6 +368,7 @@ void PolymarketConnection::OnMessage(uint64_t generation, std::string_view messa
     const int64_t now = clock_->MonotonicNanos();
     ++counters_.frames;
     counters_.last_message_nanos = now;
+    if (options_.frame_tap) options_.frame_tap(id_, message);
     absl::StatusOr<const pm::MarketFrame*> frame = decoder_.Decode(message);
     if (!frame.ok()) {
       ++counters_.decode_errors;
@@ -394,8 +413,22 @@ void PolymarketConnection::PublishBookLocked(std::string_view asset_id, int64_t 
     source = it->second;
     next_source_.erase(it);
   }
-  (void)publisher_->PublishSnapshot(InstrumentId(token), bid_scratch_, ask_scratch_, source,
-                                    receive_nanos);
+  // The venue's `book` rules the grid: a tick change missed while disconnected (or a stale
+  // catalog tick) shows up as levels off the publisher's tick. Adopt the venue book's tick then
+  // (never a coarser one: a finer known tick accepts every coarser price).
+  const InstrumentId id(token);
+  if (const std::optional<Price> known = publisher_->Tick(id); known.has_value()) {
+    const auto off = [&](const book::Level& l) { return l.price.micros() % known->micros() != 0; };
+    if (std::any_of(bid_scratch_.begin(), bid_scratch_.end(), off) ||
+        std::any_of(ask_scratch_.begin(), ask_scratch_.end(), off)) {
+      if (const std::optional<Price> venue_tick = books_.TickSize(asset_id);
+          venue_tick.has_value()) {
+        (void)publisher_->SetTick(id, *venue_tick);
+        source = SnapshotSource::kGridChange;
+      }
+    }
+  }
+  (void)publisher_->PublishSnapshot(id, bid_scratch_, ask_scratch_, source, receive_nanos);
 }
 
 void PolymarketConnection::HandleFrameLocked(const pm::MarketFrame& frame, int64_t receive_nanos,

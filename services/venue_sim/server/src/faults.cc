@@ -17,10 +17,12 @@ namespace {
 namespace dom = simdjson::dom;
 
 constexpr std::array<std::string_view, kFaultKinds> kKindNames = {
-    "status", "rate_limit", "latency", "drop", "ws_disconnect", "ws_stall"};
+    "status",        "rate_limit", "latency",      "drop",
+    "ws_disconnect", "ws_stall",   "ws_malformed", "ws_seq_gap"};
 
 bool IsWsKind(FaultKind kind) {
-  return kind == FaultKind::kWsDisconnect || kind == FaultKind::kWsStall;
+  return kind == FaultKind::kWsDisconnect || kind == FaultKind::kWsStall ||
+         kind == FaultKind::kWsMalformed || kind == FaultKind::kWsSeqGap;
 }
 
 absl::Status RuleError(size_t index, std::string_view field, std::string_view what) {
@@ -77,6 +79,15 @@ absl::Status Validate(const FaultRule& r, size_t index) {
       break;
     case FaultKind::kWsStall:
       if (r.stall_ms <= 0) return RuleError(index, "stall_ms", "must be > 0");
+      break;
+    case FaultKind::kWsMalformed:
+      if (r.frames < 1 || r.frames > 100) return RuleError(index, "frames", "must be 1-100");
+      break;
+    case FaultKind::kWsSeqGap:
+      if (r.server != "kalshi") {
+        return RuleError(index, "server",
+                         "ws_seq_gap needs server \"kalshi\" (only Kalshi messages carry seq)");
+      }
       break;
   }
   if (IsWsKind(r.kind) && (!r.method.empty() || !r.path_prefix.empty())) {
@@ -137,6 +148,9 @@ absl::StatusOr<FaultRule> ParseRule(dom::element e, size_t index) {
       r.close_code = static_cast<int>(n);
     } else if (key == "stall_ms") {
       ARBOR_RETURN_IF_ERROR(GetInt(v, index, key, 1, 600000, &r.stall_ms));
+    } else if (key == "frames") {
+      ARBOR_RETURN_IF_ERROR(GetInt(v, index, key, 1, 100, &n));
+      r.frames = static_cast<int>(n);
     } else {
       return RuleError(index, key, "unknown key");
     }
@@ -167,6 +181,29 @@ HttpReply VenueError(std::string_view server, int status, std::string_view messa
 }  // namespace
 
 std::string_view FaultKindName(FaultKind kind) { return kKindNames[static_cast<size_t>(kind)]; }
+
+std::string MalformedFrame(std::string_view server, int i) {
+  static constexpr std::array<std::string_view, 4> kPolymarket = {
+      // Truncated JSON.
+      R"({"event_type":"book","asset_id":")",
+      // Not JSON at all.
+      "<<sim: not json>> ~~~",
+      // A known event with wrong field types (strings expected).
+      R"({"event_type":"book","asset_id":{"id":1},"market":7,"bids":"none",)"
+      R"("asks":[{"price":{"v":"0.5"},"size":true}],"timestamp":[]})",
+      // An event type no client knows.
+      R"({"event_type":"sim_unknown_event","asset_id":"0","market":"0x00"})",
+  };
+  static constexpr std::array<std::string_view, 4> kKalshi = {
+      R"({"type":"orderbook_delta","sid":1,"seq":)",
+      "<<sim: not json>> ~~~",
+      R"({"type":"orderbook_delta","sid":"one","seq":{"n":1},)"
+      R"("msg":{"market_ticker":5,"price":{"v":1},"delta":"x","side":9}})",
+      R"({"type":"sim_unknown_type","sid":1,"msg":{}})",
+  };
+  const auto k = static_cast<size_t>(i % 4);
+  return std::string(server == "kalshi" ? kKalshi[k] : kPolymarket[k]);
+}
 
 absl::StatusOr<std::vector<FaultRule>> ParseFaultRules(std::string_view json) {
   dom::parser parser;
@@ -224,6 +261,10 @@ absl::Status FaultInjector::AddRule(FaultRule rule) {
 
 void FaultInjector::Clear() { rules_.clear(); }
 
+void FaultInjector::AttachSeqGap(std::string server, std::function<void()> skip) {
+  seq_gap_targets_.emplace_back(std::move(server), std::move(skip));
+}
+
 void FaultInjector::AttachWs(std::string server, std::shared_ptr<WsRegistry> registry) {
   ws_targets_.emplace_back(std::move(server), std::move(registry));
 }
@@ -278,6 +319,8 @@ HttpFault FaultInjector::OnRequest(std::string_view server, std::string_view met
         break;
       case FaultKind::kWsDisconnect:
       case FaultKind::kWsStall:
+      case FaultKind::kWsMalformed:
+      case FaultKind::kWsSeqGap:
         break;  // skipped above
     }
     return out;
@@ -292,10 +335,18 @@ void FaultInjector::Tick() {
     if (!IsWsKind(r.kind) || !Live(rule, now_ms) || !Fires(rule)) continue;
     ++rule.hits;
     ++counters_[static_cast<int>(r.kind)];
+    if (r.kind == FaultKind::kWsSeqGap) {
+      for (auto& [name, skip] : seq_gap_targets_) {
+        if (r.server == name) skip();
+      }
+      continue;
+    }
     for (auto& [name, registry] : ws_targets_) {
       if (!r.server.empty() && r.server != name) continue;
-      registry->ForEach([&r](WsSession& s) {
-        if (r.kind == FaultKind::kWsStall) {
+      registry->ForEach([&r, server = std::string_view(name)](WsSession& s) {
+        if (r.kind == FaultKind::kWsMalformed) {
+          for (int i = 0; i < r.frames; ++i) s.Send(MalformedFrame(server, i));
+        } else if (r.kind == FaultKind::kWsStall) {
           s.Stall(r.stall_ms);
         } else if (r.close_code == 0) {
           s.Abort();
@@ -338,6 +389,11 @@ std::string FaultInjector::ToJson() const {
         break;
       case FaultKind::kWsStall:
         w.Key("stall_ms").Int(r.stall_ms);
+        break;
+      case FaultKind::kWsMalformed:
+        w.Key("frames").Int(r.frames);
+        break;
+      case FaultKind::kWsSeqGap:
         break;
     }
     w.Key("hits").Int(rule.hits).Key("expired").Bool(!Live(rule, now_ms)).EndObject();

@@ -179,6 +179,18 @@ void KalshiWsChannel::SkipSeqForTesting(uint64_t sid) {
   }
 }
 
+size_t KalshiWsChannel::SkipSeqOnAllOrderbookSubscriptions() {
+  size_t n = 0;
+  for (auto& [ptr, c] : connections_) {
+    for (auto& [sid, sub] : c.subs) {
+      if (sub.channel != Channel::kOrderbookDelta) continue;
+      ++sub.seq;
+      ++n;
+    }
+  }
+  return n;
+}
+
 void KalshiWsChannel::SendSnapshot(Connection& c, Subscription& sub, int twin, uint64_t reply_id) {
   auto it = sub.books.find(twin);
   if (it == sub.books.end()) {

@@ -26,6 +26,7 @@ struct MirroredBook {
   uint64_t sequence = 0;
   arbor::v1::BookStatus status = arbor::v1::BOOK_STATUS_UNSPECIFIED;
   uint64_t snapshots = 0;
+  std::string last_status_reason;  // reason of the last BookStatusUpdate
 };
 
 struct MirrorStats {

@@ -65,6 +65,16 @@ struct PolymarketConnectionOptions {
   absl::Duration stale_after = absl::Seconds(30);
   net::BackoffOptions backoff{absl::Milliseconds(200), absl::Seconds(30), 2.0, net::Jitter::kFull};
   bool custom_feature_enabled = false;  // sent in the initial subscribe frame
+  // Called with every received frame (connection id, frame) before it is decoded, on the I/O
+  // thread under the connection's lock: the capture recorder (keep it cheap; may be empty).
+  std::function<void(int, std::string_view)> frame_tap;
+  // Silence check. When set, a connection silent for stale_after does not reconnect blindly:
+  // the probe compares its tokens' REST books with the published ones, marks the books that
+  // differ (or could not be fetched) STALE, and returns true when the venue moved without us
+  // hearing (a silent freeze) — only then does the connection reconnect. Quiet markets keep
+  // their connection and stay LIVE. Runs on the supervisor thread without the connection's lock
+  // (at most once per stale_after per connection). Empty = mark everything STALE and reconnect.
+  std::function<bool(const std::vector<InstrumentId>&)> silence_probe;
 };
 
 // Checks the limits above. InvalidArgument naming the field.
@@ -167,6 +177,7 @@ class PolymarketConnection {
   int64_t next_connect_nanos_ = 0;
   int64_t next_ping_nanos_ = 0;
   int64_t connected_nanos_ = 0;
+  int64_t last_probe_nanos_ = 0;      // last silence probe (0 = none since the connect)
   int64_t batch_deadline_nanos_ = 0;  // 0 = nothing pending
   absl::flat_hash_set<std::string> tokens_;
   absl::flat_hash_set<std::string> pending_subscribe_;

@@ -98,11 +98,12 @@ class Universe {
       const std::vector<venue::polymarket::GammaTag>& tags = {});
 
   // Adds the two instruments of a Kalshi market, "<ticker>:YES" and "<ticker>:NO" (one venue
-  // book per ticker, presented as both outcomes as arbor.v1.InstrumentId specifies). Status "active"/"open" is active; "closed", "determined", "disputed", "amended",
-  // "finalized", "settled" are closed; other statuses are neither. The tick size is the smallest
-  // price_ranges step, else 0.01 for price_level_structure "linear_cent" or "" and 0.001 for
-  // "deci_cent", else unknown. `category` (the event's, from RestEvent) becomes the tag.
-  // Errors: InvalidArgument if ticker or event_ticker is empty.
+  // book per ticker, presented as both outcomes as arbor.v1.InstrumentId specifies). Status
+  // "active"/"open" is active; "closed", "determined", "disputed", "amended", "finalized",
+  // "settled" are closed; other statuses are neither. The tick size is the smallest price_ranges
+  // step, else 0.01 for price_level_structure "linear_cent" or "" and 0.001 for "deci_cent", else
+  // unknown. `category` (the event's, from RestEvent) becomes the tag. Errors: InvalidArgument if
+  // ticker or event_ticker is empty.
   [[nodiscard]] absl::Status AddKalshiMarket(const venue::kalshi::RestMarket& market,
                                              std::string_view category = {});
 

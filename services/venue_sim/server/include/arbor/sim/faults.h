@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -25,10 +26,20 @@
 
 namespace arbor::sim {
 
-enum class FaultKind { kStatus = 0, kRateLimit, kLatency, kDrop, kWsDisconnect, kWsStall };
-inline constexpr int kFaultKinds = 6;
+enum class FaultKind {
+  kStatus = 0,
+  kRateLimit,
+  kLatency,
+  kDrop,
+  kWsDisconnect,
+  kWsStall,
+  kWsMalformed,
+  kWsSeqGap,
+};
+inline constexpr int kFaultKinds = 8;
 
-// "status", "rate_limit", "latency", "drop", "ws_disconnect", "ws_stall".
+// "status", "rate_limit", "latency", "drop", "ws_disconnect", "ws_stall", "ws_malformed",
+// "ws_seq_gap".
 std::string_view FaultKindName(FaultKind kind);
 
 struct FaultRule {
@@ -49,7 +60,13 @@ struct FaultRule {
   int64_t latency_ms = 0;     // kLatency: reply delay
   int close_code = 0;         // kWsDisconnect: WebSocket close code; 0 = drop the TCP connection
   int64_t stall_ms = 0;       // kWsStall: how long data frames are held
+  int frames = 3;             // kWsMalformed: malformed text frames sent to each session (1-100)
 };
+
+// The malformed text frame number `i` (rotating over 4 shapes: truncated JSON, non-JSON
+// garbage, wrong field types, unknown event type) that ws_malformed sends on server `server`;
+// "kalshi" gets Kalshi-shaped variants, every other server Polymarket-shaped ones.
+std::string MalformedFrame(std::string_view server, int i);
 
 // What HttpServer must do with one request.
 struct HttpFault {
@@ -77,13 +94,19 @@ class FaultInjector {
   void Clear();
   // Makes the WebSocket sessions of `registry` reachable as server `server` for Tick().
   void AttachWs(std::string server, std::shared_ptr<WsRegistry> registry);
+  // Makes ws_seq_gap reach server `server` ("kalshi"): `skip` must make every seq-carrying
+  // subscription of every session skip one seq number on its next message (the binary wires
+  // KalshiWsChannel::SkipSeqOnAllOrderbookSubscriptions). Must stay callable while attached.
+  void AttachSeqGap(std::string server, std::function<void()> skip);
 
   // Decides the fate of one HTTP request on server `server`: the first live rule that matches
   // and fires (in insertion order) wins and is counted.
   HttpFault OnRequest(std::string_view server, std::string_view method, std::string_view path);
   // Applies the live WebSocket rules once (the binary calls it after every exchange step): a
   // firing ws_disconnect closes or drops every open session of its server(s), a ws_stall stalls
-  // them for stall_ms.
+  // them for stall_ms, a ws_malformed sends each open session `frames` malformed text frames
+  // (MalformedFrame 0..frames-1; the session stays open and channel seq numbers are untouched),
+  // a ws_seq_gap calls the AttachSeqGap hooks of its server.
   void Tick();
 
   // Injected faults so far, indexed by FaultKind.
@@ -107,6 +130,7 @@ class FaultInjector {
   std::mt19937_64 rng_;
   std::vector<Rule> rules_;
   std::vector<std::pair<std::string, std::shared_ptr<WsRegistry>>> ws_targets_;
+  std::vector<std::pair<std::string, std::function<void()>>> seq_gap_targets_;
   std::array<uint64_t, kFaultKinds> counters_{};
 };
 

@@ -77,6 +77,10 @@ class KalshiWsChannel {
   // Test hook for clients' gap handling: the next seq-carrying message of subscription `sid`
   // skips one number (seq jumps by 2), on every connection that has that sid. No-op if none.
   void SkipSeqForTesting(uint64_t sid);
+  // The ws_seq_gap fault (FaultInjector::AttachSeqGap): every orderbook_delta subscription of
+  // every connection skips one seq number on its next seq-carrying message. Returns how many
+  // subscriptions were affected.
+  size_t SkipSeqOnAllOrderbookSubscriptions();
 
   size_t connections() const { return connections_.size(); }
   uint64_t frames_sent() const { return frames_sent_; }

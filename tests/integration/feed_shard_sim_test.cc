@@ -1,0 +1,528 @@
+// arbor-feed against arbor-venue-sim, both as real processes (issue 4 acceptance): the feed
+// loads the simulator's Gamma and Kalshi catalogs, holds its WebSockets, and a real gRPC
+// StreamBooks subscriber (BookMirror) rebuilds every book. After each fault type the mirrored
+// books must converge to the simulator's ground truth (its REST books, read with the production
+// clients while the exchange is paused: steps are driven through POST /admin/step) within
+// kConverge, the stream must stay well-formed, and GetHealth must show the fault was seen.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "arbor/core/clock.h"
+#include "arbor/net/http_client.h"
+#include "arbor/testing/book_mirror.h"
+#include "arbor/testing/child_process.h"
+#include "arbor/testing/rsa_key.h"
+#include "arbor/v1/feed_service.grpc.pb.h"
+#include "arbor/venue/kalshi/auth.h"
+#include "arbor/venue/kalshi/rest_client.h"
+#include "arbor/venue/polymarket/public_client.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+
+namespace arbor {
+namespace {
+
+namespace pm = ::arbor::venue::polymarket;
+namespace ks = ::arbor::venue::kalshi;
+using testing::BookMirror;
+using testing::Ladder;
+
+// Convergence bound stated in docs/feed.md: the books equal the simulator's within this time
+// after the last fault expired (generous for a loaded 2-core CI machine).
+constexpr absl::Duration kConverge = absl::Seconds(45);
+
+struct Truth {
+  Ladder bids;
+  Ladder asks;
+};
+
+class FeedShardSimTest : public ::testing::Test {
+ protected:
+  virtual int MaxInstruments() const { return 400; }
+  virtual int TokensPerConnection() const { return 50; }
+
+  void SetUp() override {
+    char tmpl[] = "/tmp/arbor_feed_sim_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    key_ = testing::MakeRsaKey(dir_, "feed");
+    absl::StatusOr<testing::ChildProcess> sim = testing::ChildProcess::Start(
+        {ARBOR_VENUE_SIM_BINARY, "--scenario", std::string(ARBOR_SCENARIO_DIR) + "/default.json",
+         "--step-ms", "3600000", "--kalshi-key", "feed-key=" + key_.public_pem_file});
+    ASSERT_TRUE(sim.ok()) << sim.status();
+    sim_ = std::make_unique<testing::ChildProcess>(std::move(*sim));
+    absl::StatusOr<std::string> ready = sim_->ReadLine();
+    ASSERT_TRUE(ready.ok()) << ready.status();
+    sim_ready_ = *ready;
+
+    absl::StatusOr<std::unique_ptr<net::HttpClient>> http = net::HttpClient::Create({});
+    ASSERT_TRUE(http.ok());
+    http_ = std::move(*http);
+    signer_.emplace(*ks::RequestSigner::FromPemString("feed-key", key_.private_pem));
+
+    const std::string host = "127.0.0.1:";
+    const std::string clob = absl::StrCat(host, SimPort("clob_port"));
+    const std::string kalshi = absl::StrCat(host, SimPort("kalshi_port"));
+    absl::StatusOr<testing::ChildProcess> feed = testing::ChildProcess::Start({
+        ARBOR_FEED_BINARY,
+        "--venues=polymarket,kalshi",
+        "--polymarket_clob_url=http://" + clob,
+        absl::StrCat("--polymarket_gamma_url=http://", host, SimPort("gamma_port")),
+        "--polymarket_ws_url=ws://" + clob + "/ws/market",
+        "--kalshi_rest_url=http://" + kalshi + "/trade-api/v2",
+        "--kalshi_ws_url=ws://" + kalshi + "/trade-api/ws/v2",
+        "--kalshi_key_id=feed-key",
+        "--kalshi_private_key_file=" + key_.private_pem_file,
+        "--grpc_listen=127.0.0.1:0",
+        "--ops_port=0",
+        "--ops_address=127.0.0.1",
+        absl::StrCat("--max_instruments=", MaxInstruments()),
+        absl::StrCat("--tokens_per_connection=", TokensPerConnection()),
+        "--ping_interval=1s",
+        "--stale_after=3s",
+        "--reconcile_interval=4s",
+        "--reconcile_confirm_delay=1s",
+        "--poll_interval=1s",
+        "--rest_requests_per_second=50",
+        "--mode_window=10s",
+        "--mode_recover_to_stream=4s",
+        "--mode_recover_to_hybrid=4s",
+        "--mode_min_dwell=2s",
+        "--log_level=warning",
+    });
+    ASSERT_TRUE(feed.ok()) << feed.status();
+    feed_ = std::make_unique<testing::ChildProcess>(std::move(*feed));
+    absl::StatusOr<std::string> feed_ready = feed_->ReadLine();
+    ASSERT_TRUE(feed_ready.ok()) << feed_ready.status() << " (arbor-feed did not start)";
+    feed_ready_ = *feed_ready;
+    ASSERT_GT(testing::JsonIntField(feed_ready_, "instruments"), 0) << feed_ready_;
+
+    channel_ = grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", testing::JsonIntField(feed_ready_, "grpc_port")),
+        grpc::InsecureChannelCredentials());
+    stub_ = arbor::v1::FeedShard::NewStub(channel_);
+    reader_thread_ = std::thread([this] { ReadStream(); });
+    WaitFor("initial burst", absl::Seconds(60),
+            [&] { return mirror_.stats().initial_burst_complete; });
+  }
+
+  void TearDown() override {
+    if (stream_context_ != nullptr) stream_context_->TryCancel();
+    if (reader_thread_.joinable()) reader_thread_.join();
+    if (feed_ != nullptr) {
+      EXPECT_EQ(feed_->Stop(SIGTERM), 0) << "arbor-feed must exit cleanly on SIGTERM";
+    }
+    if (sim_ != nullptr) {
+      EXPECT_EQ(sim_->Stop(SIGTERM), 0);
+    }
+    testing::RemoveRsaKeyFiles(key_);
+    rmdir(dir_.c_str());
+  }
+
+  void ReadStream() {
+    arbor::v1::StreamBooksRequest request;
+    request.set_subscriber_id("feed-shard-sim-test");
+    {
+      std::lock_guard<std::mutex> lock(context_mu_);
+      stream_context_ = std::make_unique<grpc::ClientContext>();
+    }
+    auto reader = stub_->StreamBooks(stream_context_.get(), request);
+    arbor::v1::BookUpdate update;
+    while (reader->Read(&update)) mirror_.Apply(update);
+    stream_status_ = reader->Finish();
+    stream_ended_ = true;
+  }
+
+  int SimPort(const std::string& key) const { return testing::JsonIntField(sim_ready_, key); }
+  net::Origin SimOrigin(const std::string& key) const {
+    return net::Origin{
+        .tls = false, .host = "127.0.0.1", .port = static_cast<uint16_t>(SimPort(key))};
+  }
+
+  void Step(int n = 1) {
+    for (int i = 0; i < n; ++i) {
+      absl::StatusOr<net::HttpResponse> r =
+          http_->Send(SimOrigin("admin_port"), {.method = "POST", .target = "/admin/step"});
+      ASSERT_TRUE(r.ok()) << r.status();
+      ASSERT_EQ(r->status, 200) << r->body;
+    }
+  }
+
+  void AddFaults(const std::string& rules_json) {
+    absl::StatusOr<net::HttpResponse> r =
+        http_->Send(SimOrigin("admin_port"), {.method = "POST",
+                                              .target = "/admin/faults",
+                                              .headers = {{"Content-Type", "application/json"}},
+                                              .body = rules_json});
+    ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_EQ(r->status, 200) << r->body;
+  }
+
+  void ClearFaults() {
+    absl::StatusOr<net::HttpResponse> r =
+        http_->Send(SimOrigin("admin_port"), {.method = "DELETE", .target = "/admin/faults"});
+    ASSERT_TRUE(r.ok()) << r.status();
+  }
+
+  template <typename Pred>
+  void WaitFor(const std::string& what, absl::Duration timeout, Pred pred) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (!pred()) {
+      ASSERT_LT(absl::Now(), deadline) << "timed out waiting for " << what;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+
+  arbor::v1::GetFeedHealthResponse Health() {
+    grpc::ClientContext ctx;
+    arbor::v1::GetFeedHealthResponse response;
+    grpc::Status s = stub_->GetHealth(&ctx, {}, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return response;
+  }
+
+  const arbor::v1::VenueFeedHealth* VenueHealth(const arbor::v1::GetFeedHealthResponse& h,
+                                                arbor::v1::Venue venue) {
+    for (const auto& v : h.feed().venues()) {
+      if (v.venue() == venue) return &v;
+    }
+    return nullptr;
+  }
+
+  std::string Metrics() {
+    absl::StatusOr<net::HttpResponse> r = http_->Send(
+        net::Origin{.tls = false,
+                    .host = "127.0.0.1",
+                    .port = static_cast<uint16_t>(testing::JsonIntField(feed_ready_, "ops_port"))},
+        {.target = "/metrics"});
+    return r.ok() ? r->body : "";
+  }
+
+  // The simulator's current books for every instrument the mirror holds, read over REST.
+  absl::StatusOr<std::map<std::string, Truth>> GroundTruth(
+      const std::map<std::string, testing::MirroredBook>& books) {
+    std::vector<std::string> tokens;
+    std::set<std::string> tickers;
+    const std::string pm_prefix = absl::StrCat(static_cast<int>(arbor::v1::VENUE_POLYMARKET), "/");
+    const std::string ks_prefix = absl::StrCat(static_cast<int>(arbor::v1::VENUE_KALSHI), "/");
+    for (const auto& [key, book] : books) {
+      if (key.rfind(pm_prefix, 0) == 0) tokens.push_back(key.substr(pm_prefix.size()));
+      if (key.rfind(ks_prefix, 0) == 0) {
+        const std::string symbol = key.substr(ks_prefix.size());
+        tickers.insert(symbol.substr(0, symbol.rfind(':')));
+      }
+    }
+    std::map<std::string, Truth> out;
+    pm::PublicClient pub(http_.get(), SimOrigin("clob_port"), SimOrigin("gamma_port"));
+    for (size_t i = 0; i < tokens.size(); i += 100) {
+      std::vector<std::string> batch(tokens.begin() + i,
+                                     tokens.begin() + std::min(tokens.size(), i + 100));
+      absl::StatusOr<std::vector<pm::BookSummary>> got = pub.GetBooks(batch);
+      if (!got.ok()) return got.status();
+      for (const pm::BookSummary& b : *got) {
+        Truth& t = out[pm_prefix + b.asset_id];
+        for (const pm::SummaryLevel& l : b.bids)
+          t.bids[l.level.price.micros()] = l.level.size.micros();
+        for (const pm::SummaryLevel& l : b.asks)
+          t.asks[l.level.price.micros()] = l.level.size.micros();
+      }
+    }
+    ks::RestClient kalshi(http_.get(), SimOrigin("kalshi_port"), &*signer_, &SystemClock::Get());
+    for (const std::string& ticker : tickers) {
+      absl::StatusOr<ks::RestOrderbook> ob = kalshi.GetOrderbook(ticker);
+      if (!ob.ok()) return ob.status();
+      Truth& yes = out[ks_prefix + ticker + ":YES"];
+      Truth& no = out[ks_prefix + ticker + ":NO"];
+      // Kalshi lists YES bids and NO bids; a NO bid at p is a YES ask at 1 - p.
+      for (const ks::PriceLevel& l : ob->yes) {
+        if (l.count.micros() <= 0) continue;
+        yes.bids[l.price.micros()] = l.count.micros();
+        no.asks[1'000'000 - l.price.micros()] = l.count.micros();
+      }
+      for (const ks::PriceLevel& l : ob->no) {
+        if (l.count.micros() <= 0) continue;
+        no.bids[l.price.micros()] = l.count.micros();
+        yes.asks[1'000'000 - l.price.micros()] = l.count.micros();
+      }
+    }
+    return out;
+  }
+
+  // Waits until every mirrored book is LIVE and equals the simulator's book; reports the first
+  // differences on timeout.
+  void ExpectConverged(const std::string& after) {
+    const absl::Time deadline = absl::Now() + kConverge;
+    std::string last_problem;
+    while (absl::Now() < deadline) {
+      const auto books = mirror_.books();
+      absl::StatusOr<std::map<std::string, Truth>> truth = GroundTruth(books);
+      if (!truth.ok()) {
+        last_problem = std::string(truth.status().message());
+      } else {
+        int diverged = 0;
+        last_problem.clear();
+        for (const auto& [key, book] : books) {
+          auto it = truth->find(key);
+          const bool same = it != truth->end() && it->second.bids == book.bids &&
+                            it->second.asks == book.asks &&
+                            book.status == arbor::v1::BOOK_STATUS_LIVE;
+          if (!same) {
+            if (++diverged <= 3) {
+              auto render = [](const Ladder& l) {
+                std::string out;
+                for (const auto& [p, q] : l) absl::StrAppend(&out, q, "@", p, " ");
+                return out;
+              };
+              absl::StrAppend(&last_problem, key, " status ", book.status, " (",
+                              book.last_status_reason, ") bids [",
+                              render(book.bids), "] asks [", render(book.asks), "]");
+              if (it != truth->end()) {
+                absl::StrAppend(&last_problem, " truth bids [", render(it->second.bids),
+                                "] asks [", render(it->second.asks), "]");
+              }
+              absl::StrAppend(&last_problem, "; ");
+            }
+          }
+        }
+        if (diverged == 0) {
+          const testing::MirrorStats stats = mirror_.stats();
+          EXPECT_EQ(stats.violations, 0u)
+              << (stats.violation_samples.empty() ? "" : stats.violation_samples[0]);
+          EXPECT_FALSE(stream_ended_.load()) << "the stream must survive " << after;
+          return;
+        }
+        last_problem = absl::StrCat(diverged, " books differ: ", last_problem);
+      }
+      absl::SleepFor(absl::Milliseconds(250));
+    }
+    ADD_FAILURE() << "books did not converge within " << kConverge << " after " << after << ": "
+                  << last_problem;
+  }
+
+  std::string dir_;
+  testing::RsaKey key_;
+  std::unique_ptr<testing::ChildProcess> sim_;
+  std::unique_ptr<testing::ChildProcess> feed_;
+  std::string sim_ready_;
+  std::string feed_ready_;
+  std::unique_ptr<net::HttpClient> http_;
+  std::optional<ks::RequestSigner> signer_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<arbor::v1::FeedShard::Stub> stub_;
+  std::mutex context_mu_;
+  std::unique_ptr<grpc::ClientContext> stream_context_;
+  std::thread reader_thread_;
+  BookMirror mirror_;
+  std::atomic<bool> stream_ended_{false};
+  grpc::Status stream_status_;
+};
+
+TEST_F(FeedShardSimTest, StreamedBooksEqualTheSimulatorAcrossSteps) {
+  const auto books = mirror_.books();
+  size_t pm = 0;
+  size_t kalshi = 0;
+  for (const auto& [key, book] : books) {
+    (key[0] == '0' + arbor::v1::VENUE_KALSHI ? kalshi : pm)++;
+  }
+  EXPECT_GT(pm, 100u);
+  EXPECT_GT(kalshi, 10u);
+  ExpectConverged("start");
+  Step(3);
+  ExpectConverged("3 steps");
+  const testing::MirrorStats stats = mirror_.stats();
+  EXPECT_GT(stats.delta_groups, 0u) << "steps must reach the subscriber as deltas";
+  const auto health = Health();
+  EXPECT_EQ(health.feed().shard_count(), 1u);
+  const auto* pm_health = VenueHealth(health, arbor::v1::VENUE_POLYMARKET);
+  ASSERT_NE(pm_health, nullptr);
+  EXPECT_EQ(pm_health->mode(), arbor::v1::FEED_MODE_STREAM);
+  EXPECT_GE(pm_health->connections_open(), 2u) << "--tokens_per_connection=50 needs several";
+  EXPECT_EQ(pm_health->connections_open(), pm_health->connections_desired());
+  EXPECT_GT(pm_health->messages_total(), 0u);
+  const std::string metrics = Metrics();
+  EXPECT_NE(metrics.find("arbor_feed_publish_latency_seconds"), std::string::npos);
+}
+
+TEST_F(FeedShardSimTest, DisconnectReconnectsResubscribesAndConverges) {
+  ExpectConverged("start");
+  const auto before = Health();
+  AddFaults(R"({"rules":[{"kind":"ws_disconnect","close_code":0,"count":1}]})");
+  Step();  // the fault fires on the step's Tick, dropping every WebSocket of every server
+  Step(2);
+  ExpectConverged("ws_disconnect");
+  const auto after = Health();
+  for (auto venue : {arbor::v1::VENUE_POLYMARKET, arbor::v1::VENUE_KALSHI}) {
+    EXPECT_GT(VenueHealth(after, venue)->reconnects_total(),
+              VenueHealth(before, venue)->reconnects_total())
+        << arbor::v1::Venue_Name(venue);
+  }
+  EXPECT_GT(mirror_.stats().status_updates, 0u) << "books must be flagged while reconnecting";
+}
+
+TEST_F(FeedShardSimTest, SilentStallIsDetectedByTheWatchdog) {
+  ExpectConverged("start");
+  const auto before = Health();
+  // Data frames held for 8 s while PONGs still flow: only the staleness watchdog sees it.
+  AddFaults(R"({"rules":[{"kind":"ws_stall","server":"clob","stall_ms":8000,"count":1}]})");
+  Step();
+  Step();
+  WaitFor("watchdog reconnect", absl::Seconds(30), [&] {
+    return VenueHealth(Health(), arbor::v1::VENUE_POLYMARKET)->reconnects_total() >
+           VenueHealth(before, arbor::v1::VENUE_POLYMARKET)->reconnects_total();
+  });
+  Step();
+  ExpectConverged("ws_stall");
+}
+
+TEST_F(FeedShardSimTest, MalformedFramesAreCountedAndSkipped) {
+  ExpectConverged("start");
+  AddFaults(R"({"rules":[{"kind":"ws_malformed","frames":4,"count":1}]})");
+  Step();
+  Step(2);
+  ExpectConverged("ws_malformed");
+  const std::string metrics = Metrics();
+  EXPECT_NE(metrics.find("arbor_feed_decode_errors_total{venue=\"polymarket\"}"), std::string::npos)
+      << metrics.substr(0, 2000);
+  EXPECT_EQ(metrics.find("arbor_feed_decode_errors_total{venue=\"polymarket\"} 0\n"),
+            std::string::npos);
+  EXPECT_EQ(metrics.find("arbor_feed_decode_errors_total{venue=\"kalshi\"} 0\n"),
+            std::string::npos);
+}
+
+TEST_F(FeedShardSimTest, KalshiSequenceGapIsResyncedWithGetSnapshot) {
+  ExpectConverged("start");
+  const auto before = Health();
+  AddFaults(R"({"rules":[{"kind":"ws_seq_gap","server":"kalshi","count":1}]})");
+  Step();
+  Step(2);
+  ExpectConverged("ws_seq_gap");
+  EXPECT_GT(VenueHealth(Health(), arbor::v1::VENUE_KALSHI)->gaps_total(),
+            VenueHealth(before, arbor::v1::VENUE_KALSHI)->gaps_total());
+}
+
+TEST_F(FeedShardSimTest, RateLimitStormAndServerErrorsDoNotBreakTheFeed) {
+  ExpectConverged("start");
+  // 429 on every CLOB REST call and 503 on every Kalshi REST call for 6 s: reconciliation and
+  // polling back off; the streams carry on.
+  AddFaults(R"({"rules":[
+      {"kind":"rate_limit","server":"clob","retry_after_s":1,"duration_ms":6000},
+      {"kind":"status","server":"kalshi","status":503,"duration_ms":6000}]})");
+  Step(3);
+  absl::SleepFor(absl::Seconds(6));
+  Step();
+  ExpectConverged("429 storm and 5xx");
+  const std::string metrics = Metrics();
+  EXPECT_NE(metrics.find("arbor_feed_mode{venue=\"polymarket\"}"), std::string::npos);
+}
+
+TEST_F(FeedShardSimTest, ReconnectStormDegradesTheModeThenItRecovers) {
+  ExpectConverged("start");
+  // Five disconnects within the 10 s window exceed the reconnect threshold (3/min scaled).
+  for (int i = 0; i < 5; ++i) {
+    AddFaults(
+        R"({"rules":[{"kind":"ws_disconnect","server":"clob","close_code":1001,"count":1}]})");
+    Step();
+    absl::SleepFor(absl::Milliseconds(600));
+  }
+  std::vector<arbor::v1::FeedMode> seen;
+  WaitFor("degraded mode", absl::Seconds(30), [&] {
+    const auto mode = VenueHealth(Health(), arbor::v1::VENUE_POLYMARKET)->mode();
+    if (seen.empty() || seen.back() != mode) seen.push_back(mode);
+    return mode != arbor::v1::FEED_MODE_STREAM;
+  });
+  const auto degraded = VenueHealth(Health(), arbor::v1::VENUE_POLYMARKET);
+  EXPECT_FALSE(degraded->mode_reason().empty());
+  // Recovery: healthy for the 10 s window, then 4 s per level (poll → hybrid → stream).
+  WaitFor("recovery to stream", absl::Seconds(90), [&] {
+    const auto mode = VenueHealth(Health(), arbor::v1::VENUE_POLYMARKET)->mode();
+    if (seen.empty() || seen.back() != mode) seen.push_back(mode);
+    return mode == arbor::v1::FEED_MODE_STREAM;
+  });
+  // stream → (hybrid | poll)… → stream, never skipping back up past hybrid from poll.
+  ASSERT_GE(seen.size(), 2u);
+  EXPECT_NE(seen.front(), arbor::v1::FEED_MODE_STREAM);
+  for (size_t i = 1; i < seen.size(); ++i) {
+    if (seen[i] < seen[i - 1]) {
+      EXPECT_EQ(seen[i - 1] - seen[i], 1) << "recovery goes one level at a time";
+    }
+  }
+  Step();
+  ExpectConverged("reconnect storm");
+}
+
+// Soak: thousands of tokens over many connections, the exchange stepping continuously with
+// periodic disconnects, for ARBOR_SOAK_SECONDS (default 150 s). After a warm-up the feed's
+// resident memory must not grow by more than 10 % + 8 MiB, the subscriber's stream must never
+// end, and once the exchange is paused every book must equal the simulator's.
+class FeedShardSoakTest : public FeedShardSimTest {
+ protected:
+  int MaxInstruments() const override { return 0; }  // the whole default universe
+  int TokensPerConnection() const override { return 100; }
+
+  int64_t FeedRssKib() const {
+    std::ifstream in(absl::StrCat("/proc/", feed_->pid(), "/status"));
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
+    }
+    return -1;
+  }
+};
+
+TEST_F(FeedShardSoakTest, ThousandsOfTokensNoMemoryGrowthNoLostSubscriberNoDivergence) {
+  const char* env = std::getenv("ARBOR_SOAK_SECONDS");
+  const absl::Duration total = absl::Seconds(env != nullptr ? std::atoi(env) : 150);
+  const auto start_health = Health();
+  const auto* pm_start = VenueHealth(start_health, arbor::v1::VENUE_POLYMARKET);
+  ASSERT_NE(pm_start, nullptr);
+  EXPECT_GE(pm_start->instruments(), 2000u);
+  EXPECT_GE(pm_start->connections_desired(), 20u);
+
+  const absl::Time begin = absl::Now();
+  const absl::Time warm = begin + total / 3;
+  int64_t rss_warm = -1;
+  int64_t rss_peak_after_warm = 0;
+  int steps = 0;
+  while (absl::Now() - begin < total) {
+    Step();
+    ++steps;
+    if (steps % 40 == 0) {
+      AddFaults(
+          R"({"rules":[{"kind":"ws_disconnect","server":"clob","close_code":1001,"count":1}]})");
+    }
+    if (rss_warm < 0 && absl::Now() >= warm) rss_warm = FeedRssKib();
+    if (rss_warm >= 0) rss_peak_after_warm = std::max(rss_peak_after_warm, FeedRssKib());
+    ASSERT_FALSE(stream_ended_.load()) << "subscriber lost: " << stream_status_.error_message();
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  ExpectConverged(absl::StrCat("soak of ", steps, " steps"));
+  ASSERT_GT(rss_warm, 0);
+  const int64_t rss_end = FeedRssKib();
+  std::printf(
+      "soak: %d steps, feed RSS warm %lld KiB, peak %lld KiB, end %lld KiB, %llu "
+      "messages, %llu coalesced\n",
+      steps, static_cast<long long>(rss_warm), static_cast<long long>(rss_peak_after_warm),
+      static_cast<long long>(rss_end), static_cast<unsigned long long>(mirror_.stats().messages),
+      static_cast<unsigned long long>(mirror_.stats().coalesced_snapshots));
+  EXPECT_LE(rss_end, rss_warm + rss_warm / 10 + 8 * 1024)
+      << "feed memory grew after warm-up: " << rss_warm << " KiB -> " << rss_end << " KiB";
+  EXPECT_EQ(mirror_.stats().violations, 0u);
+}
+
+}  // namespace
+}  // namespace arbor
