@@ -289,11 +289,11 @@ class FeedShardSimTest : public ::testing::Test {
                 return out;
               };
               absl::StrAppend(&last_problem, key, " status ", book.status, " (",
-                              book.last_status_reason, ") bids [",
-                              render(book.bids), "] asks [", render(book.asks), "]");
+                              book.last_status_reason, ") bids [", render(book.bids), "] asks [",
+                              render(book.asks), "]");
               if (it != truth->end()) {
-                absl::StrAppend(&last_problem, " truth bids [", render(it->second.bids),
-                                "] asks [", render(it->second.asks), "]");
+                absl::StrAppend(&last_problem, " truth bids [", render(it->second.bids), "] asks [",
+                                render(it->second.asks), "]");
               }
               absl::StrAppend(&last_problem, "; ");
             }
@@ -413,6 +413,49 @@ TEST_F(FeedShardSimTest, KalshiSequenceGapIsResyncedWithGetSnapshot) {
   ExpectConverged("ws_seq_gap");
   EXPECT_GT(VenueHealth(Health(), arbor::v1::VENUE_KALSHI)->gaps_total(),
             VenueHealth(before, arbor::v1::VENUE_KALSHI)->gaps_total());
+}
+
+TEST_F(FeedShardSimTest, TickSizeChangeRepublishesTheBookOnTheNewGrid) {
+  ExpectConverged("start");
+  // A standalone 0.01 market whose tokens this feed streams.
+  pm::PublicClient pub(http_.get(), SimOrigin("clob_port"), SimOrigin("gamma_port"));
+  absl::StatusOr<std::vector<pm::GammaMarket>> markets = pub.GetAllGammaMarkets();
+  ASSERT_TRUE(markets.ok()) << markets.status();
+  const auto books = mirror_.books();
+  const std::string pm_prefix = absl::StrCat(static_cast<int>(arbor::v1::VENUE_POLYMARKET), "/");
+  const pm::GammaMarket* chosen = nullptr;
+  for (const pm::GammaMarket& m : *markets) {
+    if (m.neg_risk || m.clob_token_ids.size() != 2 ||
+        m.order_price_min_tick_size != Price::Parse("0.01").value() ||
+        !books.contains(pm_prefix + m.clob_token_ids[0])) {
+      continue;
+    }
+    chosen = &m;
+    break;
+  }
+  ASSERT_NE(chosen, nullptr) << "no standalone 0.01 market on this feed";
+  const std::string token = pm_prefix + chosen->clob_token_ids[0];
+  const uint64_t snapshots_before = books.at(token).snapshots;
+
+  absl::StatusOr<net::HttpResponse> r = http_->Send(
+      SimOrigin("admin_port"),
+      {.method = "POST",
+       .target = "/admin/tick",
+       .body = absl::StrCat(R"({"condition_id":")", chosen->condition_id, R"(","tick":"0.001"})")});
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->status, 200) << r->body;
+  Step(2);  // tick_size_change + a fresh book on the 0.001 grid, then a step on it
+  ExpectConverged("tick_size_change");
+  EXPECT_GT(mirror_.books().at(token).snapshots, snapshots_before)
+      << "a tick change must reach subscribers as a fresh snapshot";
+  // The feed now accepts the finer grid: its GetBook serves the new book.
+  grpc::ClientContext ctx;
+  arbor::v1::GetBookRequest req;
+  req.mutable_instrument_id()->set_venue(arbor::v1::VENUE_POLYMARKET);
+  req.mutable_instrument_id()->set_symbol(chosen->clob_token_ids[0]);
+  arbor::v1::GetBookResponse resp;
+  ASSERT_TRUE(stub_->GetBook(&ctx, req, &resp).ok());
+  EXPECT_EQ(resp.snapshot().status(), arbor::v1::BOOK_STATUS_LIVE);
 }
 
 TEST_F(FeedShardSimTest, RateLimitStormAndServerErrorsDoNotBreakTheFeed) {

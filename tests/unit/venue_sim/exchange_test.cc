@@ -278,6 +278,32 @@ TEST(ExchangeTest, TickRuleRefinesNearTheBoundsAndNotifies) {
   EXPECT_TRUE((*ex)->engine(1).Place(r, 1000).ok());
 }
 
+TEST(ExchangeTest, PinnedTickOverridesTheRuleUntilUnpinned) {
+  Universe u = SmallUniverse();
+  u.markets[1].tick = Exchange::kCoarseTick;
+  u.markets[1].fair_yes = Price::FromMicros(500'000);  // mid-range: the rule keeps 0.01
+  DynamicsSpec dynamics;
+  dynamics.log_odds_volatility = 0;
+  absl::StatusOr<std::unique_ptr<Exchange>> ex = Exchange::Create(std::move(u), dynamics, {}, 2);
+  ASSERT_TRUE(ex.ok()) << ex.status();
+  std::vector<Price> heard;
+  (*ex)->AddTickChangeListener([&](int market, Price, Price to) {
+    if (market == 1) heard.push_back(to);
+  });
+  ASSERT_TRUE((*ex)->Step(1000).ok());
+  EXPECT_TRUE(heard.empty());
+  ASSERT_TRUE((*ex)->PinTick(1, Exchange::kFineTick).ok());
+  ASSERT_TRUE((*ex)->Step(2000).ok());
+  ASSERT_TRUE((*ex)->Step(3000).ok());  // stays pinned
+  EXPECT_EQ(heard, std::vector<Price>{Exchange::kFineTick});
+  EXPECT_EQ((*ex)->universe().markets[1].tick, Exchange::kFineTick);
+  ASSERT_TRUE((*ex)->PinTick(1, std::nullopt).ok());
+  ASSERT_TRUE((*ex)->Step(4000).ok());
+  EXPECT_EQ(heard, (std::vector<Price>{Exchange::kFineTick, Exchange::kCoarseTick}));
+  EXPECT_EQ((*ex)->PinTick(99, Exchange::kFineTick).code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ((*ex)->PinTick(1, Price::FromMicros(5'000)).code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ExchangeTest, TickRuleGoesBothWaysUnderLargeMoves) {
   DynamicsSpec dynamics;
   dynamics.log_odds_volatility = 1.0;

@@ -180,7 +180,8 @@ void BookPublisher::ObserveLatency(Venue venue, int64_t receive_nanos) {
 absl::Status BookPublisher::PublishSnapshot(const InstrumentId& id,
                                             absl::Span<const book::Level> bids,
                                             absl::Span<const book::Level> asks,
-                                            SnapshotSource /*source*/, int64_t receive_nanos) {
+                                            SnapshotSource /*source*/, int64_t receive_nanos,
+                                            std::optional<Price> venue_tick) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(id);
   if (it == entries_.end())
@@ -190,6 +191,7 @@ absl::Status BookPublisher::PublishSnapshot(const InstrumentId& id,
   if (e.state == PublishState::kClosed) {
     return absl::FailedPreconditionError(absl::StrCat(id.value(), " is closed"));
   }
+  if (venue_tick.has_value() && venue_tick->micros() > 0) e.tick = venue_tick;
   if (absl::Status valid = ValidateSnapshot(e, bids, asks); !valid.ok()) {
     ++k.rejected_snapshots;
     Transition(e, PublishState::kQuarantined);

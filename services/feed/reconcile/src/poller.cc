@@ -175,7 +175,8 @@ absl::Duration Poller::RunOnce() {
       if (*state == PublishState::kStale) (void)publisher_->MarkLive(b.id);
       continue;
     }
-    if (publisher_->PublishSnapshot(b.id, b.bids, b.asks, SnapshotSource::kRest, after).ok()) {
+    if (publisher_->PublishSnapshot(b.id, b.bids, b.asks, SnapshotSource::kRest, after, b.tick_size)
+            .ok()) {
       ++counters_.published;
     } else {
       ++counters_.publish_rejected;

@@ -209,7 +209,9 @@ absl::Duration Reconciler::RunOnce() {
       diverged.push_back(b.id);
       // Quarantine first so subscribers see the book flagged before the repair snapshot.
       (void)publisher_->Quarantine(b.id, "RestDivergence");
-      if (publisher_->PublishSnapshot(b.id, b.bids, b.asks, SnapshotSource::kRest, after).ok()) {
+      if (publisher_
+              ->PublishSnapshot(b.id, b.bids, b.asks, SnapshotSource::kRest, after, b.tick_size)
+              .ok()) {
         ++ok;
       } else {
         ++failed;

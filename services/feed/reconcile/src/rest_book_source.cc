@@ -106,6 +106,7 @@ absl::StatusOr<std::vector<RestBook>> PolymarketRestSource::FetchBooks(
     rb.asks = b.AskLevels();
     if (!b.hash.empty()) rb.venue_hash = b.hash;
     if (b.timestamp_ms > 0) rb.timestamp_ms = b.timestamp_ms;
+    rb.tick_size = b.tick_size;
     NormalizeRestBook(rb);
     out.push_back(std::move(rb));
   }

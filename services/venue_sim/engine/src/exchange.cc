@@ -427,6 +427,25 @@ void Exchange::EnforceRelations() {
   }
 }
 
+absl::Status Exchange::PinTick(int market, std::optional<Price> tick) {
+  if (market < 0 || market >= static_cast<int>(engines_.size())) {
+    return absl::OutOfRangeError(absl::StrCat("market index ", market, " out of range"));
+  }
+  const size_t i = static_cast<size_t>(market);
+  if (universe_.markets[i].event_index >= 0) {
+    return absl::InvalidArgumentError("a NegRisk member keeps its listing tick");
+  }
+  if (listed_tick_[i] != kCoarseTick) {
+    return absl::InvalidArgumentError("only markets listed at 0.01 change tick");
+  }
+  if (tick.has_value() && *tick != kCoarseTick && *tick != kFineTick) {
+    return absl::InvalidArgumentError("tick must be 0.01 or 0.001");
+  }
+  if (pinned_tick_.size() < engines_.size()) pinned_tick_.resize(engines_.size());
+  pinned_tick_[i] = tick;
+  return absl::OkStatus();
+}
+
 absl::Status Exchange::ApplyTickRule() {
   for (size_t i = 0; i < engines_.size(); ++i) {
     SimMarket& m = universe_.markets[i];
@@ -438,7 +457,8 @@ absl::Status Exchange::ApplyTickRule() {
     const std::optional<Price> bid = e.BestPrice(0, Side::kBuy);
     const std::optional<Price> ask = e.BestPrice(0, Side::kSell);
     const bool extreme = (bid && *bid > kFineHigh) || (ask && *ask < kFineLow);
-    const Price want = extreme ? kFineTick : kCoarseTick;
+    Price want = extreme ? kFineTick : kCoarseTick;
+    if (i < pinned_tick_.size() && pinned_tick_[i].has_value()) want = *pinned_tick_[i];
     const Price old = e.config().tick;
     if (want == old) continue;
     ARBOR_ASSIGN_OR_RETURN(std::vector<uint64_t> canceled, e.ChangeTick(want));

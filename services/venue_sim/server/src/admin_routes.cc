@@ -309,6 +309,58 @@ class Admin {
     return HttpReply::Json(200, w.Take());
   }
 
+  // POST /admin/tick {"condition_id":"0x..","tick":"0.001"|null}: pins (or un-pins) a
+  // standalone market's tick from the next step (Exchange::PinTick).
+  HttpReply Tick(const HttpRequest& req) {
+    simdjson::dom::parser parser;
+    simdjson::dom::object obj;
+    if (parser.parse(req.body.data(), req.body.size()).get(obj) != simdjson::SUCCESS) {
+      return HttpReply::Error(400, "body: not a JSON object");
+    }
+    std::string_view condition_id;
+    std::optional<Price> tick;
+    bool tick_given = false;
+    for (simdjson::dom::key_value_pair f : obj) {
+      if (f.key == "condition_id") {
+        if (f.value.get_string().get(condition_id) != simdjson::SUCCESS) {
+          return HttpReply::Error(400, "condition_id: not a string");
+        }
+      } else if (f.key == "tick") {
+        tick_given = true;
+        if (f.value.is_null()) continue;
+        std::string_view text;
+        if (f.value.get_string().get(text) != simdjson::SUCCESS) {
+          return HttpReply::Error(400, "tick: not a string or null");
+        }
+        absl::StatusOr<Price> p = Price::Parse(text);
+        if (!p.ok()) return HttpReply::Error(400, absl::StrCat("tick: ", p.status().message()));
+        tick = *p;
+      } else {
+        return HttpReply::Error(400, absl::StrCat(ToAbsl(f.key), ": unknown key"));
+      }
+    }
+    if (!tick_given) return HttpReply::Error(400, "tick: missing");
+    const Universe& u = d_.exchange->universe();
+    int market = -1;
+    for (size_t i = 0; i < u.markets.size(); ++i) {
+      if (u.markets[i].condition_id == condition_id) market = static_cast<int>(i);
+    }
+    if (market < 0) return HttpReply::Error(404, "condition_id: unknown market");
+    if (absl::Status st = d_.exchange->PinTick(market, tick); !st.ok()) {
+      return HttpReply::Error(400, FromAbsl(st.message()));
+    }
+    JsonWriter w;
+    w.BeginObject().Key("market").Int(market).Key("condition_id").String(condition_id);
+    w.Key("tick");
+    if (tick.has_value()) {
+      w.String(tick->ToString());
+    } else {
+      w.Null();
+    }
+    w.EndObject();
+    return HttpReply::Json(200, w.Take());
+  }
+
   AdminDeps& deps() { return d_; }
 
  private:
@@ -374,6 +426,7 @@ void AddAdminRoutes(HttpServer& server, AdminDeps deps) {
   });
   server.Route("POST", "/admin/step", [admin](const HttpRequest&) { return admin->Step(); });
   server.Route("POST", "/admin/fund", [admin](const HttpRequest& r) { return admin->Fund(r); });
+  server.Route("POST", "/admin/tick", [admin](const HttpRequest& r) { return admin->Tick(r); });
 }
 
 }  // namespace arbor::sim

@@ -131,6 +131,17 @@ TEST_F(BookPublisherTest, TickChangeAwaitsANewSnapshotOnTheNewGrid) {
   EXPECT_EQ(pub_.Tick(a_), P("0.001"));
 }
 
+TEST_F(BookPublisherTest, ARestBookCarryingItsTickAdoptsIt) {
+  pub_.AddInstrument(Key("tokA"), P("0.01"));
+  std::vector<Level> fine = {{P("0.012"), Q("1")}};
+  // Without the venue's tick the finer price is refused ...
+  EXPECT_FALSE(pub_.PublishSnapshot(a_, fine, {}, SnapshotSource::kRest).ok());
+  // ... with it (REST /book tick_size after a missed tick_size_change) the book is accepted.
+  ASSERT_TRUE(pub_.PublishSnapshot(a_, fine, {}, SnapshotSource::kRest, 0, P("0.001")).ok());
+  EXPECT_EQ(pub_.Tick(a_), P("0.001"));
+  EXPECT_EQ(pub_.State(a_), PublishState::kLive);
+}
+
 TEST_F(BookPublisherTest, ClosedRefusesEverythingAndReopensOnlyByAdd) {
   pub_.AddInstrument(Key("tokA"));
   std::vector<Level> bids = {{P("0.40"), Q("1")}};

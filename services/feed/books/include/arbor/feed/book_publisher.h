@@ -116,10 +116,13 @@ class BookPublisher {
   // `receive_nanos`: Clock::MonotonicNanos() when the frame/response arrived (0 = unknown).
   // Errors: NotFound (unknown instrument), FailedPrecondition (closed), InvalidArgument /
   // OutOfRange naming the failed check (the book is then quarantined with that reason).
+  // `venue_tick`: the tick the venue reported with this book (REST /book tick_size); when it
+  // differs from the known tick it is adopted first (a tick change seen through REST).
   [[nodiscard]] absl::Status PublishSnapshot(const InstrumentId& id,
                                              absl::Span<const book::Level> bids,
                                              absl::Span<const book::Level> asks,
-                                             SnapshotSource source, int64_t receive_nanos = 0);
+                                             SnapshotSource source, int64_t receive_nanos = 0,
+                                             std::optional<Price> venue_tick = std::nullopt);
 
   // PublishChanges
   //

@@ -48,6 +48,7 @@ struct RestBook {
   std::vector<book::Level> asks;          // best (lowest) first, sizes > 0
   std::optional<std::string> venue_hash;  // Polymarket book hash
   std::optional<int64_t> timestamp_ms;    // venue timestamp (Polymarket)
+  std::optional<Price> tick_size;         // the book's tick as the venue reports it (Polymarket)
 
   friend bool operator==(const RestBook&, const RestBook&) = default;
 };

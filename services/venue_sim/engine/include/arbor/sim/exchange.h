@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -132,6 +133,14 @@ class Exchange {
   }
   // Tick changes made so far.
   uint64_t tick_changes() const { return tick_changes_; }
+  // PinTick
+  //
+  // Overrides the tick rule for a standalone market listed at 0.01: from the next Step its tick
+  // is `tick` (0.01 or 0.001) whatever its prices, with the usual tick-change listeners (the
+  // market channel's tick_size_change + book); nullopt returns it to the rule. For tests and the
+  // admin API (POST /admin/tick). Errors: OutOfRange for a bad index, InvalidArgument for a
+  // NegRisk member, a market listed at another tick, or another tick.
+  [[nodiscard]] absl::Status PinTick(int market, std::optional<Price> tick);
   // Number of Polymarket markets / Kalshi twins (engine index ranges).
   int markets() const { return static_cast<int>(engines_.size()); }
   int kalshi_twins() const { return static_cast<int>(kalshi_engines_.size()); }
@@ -180,6 +189,7 @@ class Exchange {
   uint64_t skipped_mispricings_ = 0;
   std::vector<Price> listed_tick_;  // per market, the tick at listing
   std::vector<TickChangeListener> tick_listeners_;
+  std::vector<std::optional<Price>> pinned_tick_;  // per market; PinTick
   uint64_t tick_changes_ = 0;
 };
 
