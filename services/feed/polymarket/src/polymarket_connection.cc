@@ -400,6 +400,26 @@ void PolymarketConnection::QuarantineLocked(std::string_view asset_id, std::stri
                     absl::StrCat(std::string(asset_id), ": ", std::string(reason))});
 }
 
+// A `book` the BookSet refused because its prices are off the tick it knows: the tick changed
+// while we were not listening (a tick_size_change lost in a reconnect; BookSet keeps known ticks
+// across ClearBooks). The venue's book rules: adopt the coarsest standard tick every level fits
+// and apply again. Books that fit no standard tick stay refused.
+bool PolymarketConnection::RegridAndApplyLocked(const pm::BookEvent& e) {
+  static constexpr int64_t kTicks[] = {10'000, 1'000, 100};  // 0.01, 0.001, 0.0001
+  for (int64_t tick : kTicks) {
+    const auto fits = [tick](const book::Level& l) { return l.price.micros() % tick == 0; };
+    if (!std::all_of(e.bids.begin(), e.bids.end(), fits) ||
+        !std::all_of(e.asks.begin(), e.asks.end(), fits)) {
+      continue;
+    }
+    const Price p = Price::FromMicros(tick);
+    if (books_.TickSize(e.asset_id) == p) return false;  // not a grid problem
+    if (!books_.SetTickSize(e.asset_id, p).ok()) return false;
+    return books_.ApplyBook(e).ok();
+  }
+  return false;
+}
+
 void PolymarketConnection::PublishBookLocked(std::string_view asset_id, int64_t receive_nanos) {
   const book::OrderBook* ob = books_.Find(asset_id);
   if (ob == nullptr) return;
@@ -439,7 +459,7 @@ void PolymarketConnection::HandleFrameLocked(const pm::MarketFrame& frame, int64
         ++counters_.book_events;
         const pm::BookEvent& e = frame.books()[ref.index];
         if (!tokens_.contains(std::string(e.asset_id))) break;  // unsubscribed meanwhile
-        if (!books_.ApplyBook(e).ok()) {
+        if (!books_.ApplyBook(e).ok() && !RegridAndApplyLocked(e)) {
           QuarantineLocked(e.asset_id, "BadSnapshot", events);
           break;
         }

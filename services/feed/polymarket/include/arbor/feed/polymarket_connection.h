@@ -155,6 +155,7 @@ class PolymarketConnection {
   void HandleFrameLocked(const venue::polymarket::MarketFrame& frame, int64_t receive_nanos,
                          std::vector<PolymarketHealthEvent>& events);
   void PublishBookLocked(std::string_view asset_id, int64_t receive_nanos);
+  bool RegridAndApplyLocked(const venue::polymarket::BookEvent& e);
   void QuarantineLocked(std::string_view asset_id, std::string_view reason,
                         std::vector<PolymarketHealthEvent>& events);
   absl::Status SendLocked(const std::string& frame);
