@@ -89,10 +89,13 @@ std::map<std::string, double> ParseMetrics(const std::string& text) {
   return out;
 }
 
-double SumPrefix(const std::map<std::string, double>& m, const std::string& prefix) {
+// Sum of the series of metric `name` carrying the label venue="polymarket" (any label order).
+double SumPolymarket(const std::map<std::string, double>& m, const std::string& name) {
   double total = 0;
   for (const auto& [k, v] : m) {
-    if (k.rfind(prefix, 0) == 0) total += v;
+    if (k.rfind(name + "{", 0) == 0 && k.find("venue=\"polymarket\"") != std::string::npos) {
+      total += v;
+    }
   }
   return total;
 }
@@ -100,11 +103,13 @@ double SumPrefix(const std::map<std::string, double>& m, const std::string& pref
 // Quantile of the polymarket latency histogram between two scrapes (linear in the bucket).
 double LatencyQuantile(const std::map<std::string, double>& a,
                        const std::map<std::string, double>& b, double q) {
-  const std::string prefix = "arbor_feed_publish_latency_seconds_bucket{venue=\"polymarket\",le=\"";
+  const std::string name = "arbor_feed_publish_latency_seconds_bucket{";
   std::vector<std::pair<double, double>> buckets;  // (le, count delta), ascending le
   for (const auto& [k, v] : b) {
-    if (k.rfind(prefix, 0) != 0) continue;
-    const std::string le = k.substr(prefix.size(), k.size() - prefix.size() - 2);
+    if (k.rfind(name, 0) != 0 || k.find("venue=\"polymarket\"") == std::string::npos) continue;
+    const size_t at = k.find("le=\"");
+    if (at == std::string::npos) continue;
+    const std::string le = k.substr(at + 4, k.find('"', at + 4) - at - 4);
     double bound = 0;
     if (le == "+Inf") {
       bound = 1e9;
@@ -266,11 +271,10 @@ int main(int argc, char** argv) {
   const ProcStat p1 = ReadProc(feed->pid());
   const double secs = absl::ToDoubleSeconds(absl::Now() - t0);
 
-  const double events = SumPrefix(m1, "arbor_feed_events_total{venue=\"polymarket\"") -
-                        SumPrefix(m0, "arbor_feed_events_total{venue=\"polymarket\"");
-  const double latency_count =
-      SumPrefix(m1, "arbor_feed_publish_latency_seconds_count{venue=\"polymarket\"") -
-      SumPrefix(m0, "arbor_feed_publish_latency_seconds_count{venue=\"polymarket\"");
+  const double events =
+      SumPolymarket(m1, "arbor_feed_events_total") - SumPolymarket(m0, "arbor_feed_events_total");
+  const double latency_count = SumPolymarket(m1, "arbor_feed_publish_latency_seconds_count") -
+                               SumPolymarket(m0, "arbor_feed_publish_latency_seconds_count");
   const arbor::testing::MirrorStats stats = mirror.stats();
   std::printf(
       "window %.1f s, step %d ms, %d tokens/connection, feed pinned to cpu %d\n"
