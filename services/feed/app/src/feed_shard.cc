@@ -136,6 +136,11 @@ struct VenueState {
   // Last time a silence probe confirmed over REST that quiet connections' books are current:
   // quiet markets are not stale data (the data-age signal counts from here too).
   std::atomic<int64_t> last_confirmed_nanos{0};
+  // When the reconciler last repaired each book from REST: a repair means the venue moved
+  // without the stream telling us, so a silent connection holding that book is frozen even
+  // though its published book (repaired) now matches REST.
+  std::mutex repaired_mu;
+  absl::flat_hash_map<InstrumentId, int64_t> repaired_nanos;
 };
 
 struct FeedShard::Impl : public FeedHealthSource {
@@ -195,6 +200,15 @@ struct FeedShard::Impl : public FeedHealthSource {
 // stay LIVE (a quiet market is not a failure); books that differ go STALE; any difference, a
 // book never snapshotted, or a REST failure means the venue may have moved unheard → reconnect.
 bool FeedShard::Impl::SilenceProbe(VenueState* st, const std::vector<InstrumentId>& ids) {
+  {
+    const int64_t recent =
+        clock.MonotonicNanos() - 2 * absl::ToInt64Nanoseconds(options.stale_after);
+    std::lock_guard<std::mutex> lock(st->repaired_mu);
+    for (const InstrumentId& id : ids) {
+      auto it = st->repaired_nanos.find(id);
+      if (it != st->repaired_nanos.end() && it->second >= recent) return true;
+    }
+  }
   absl::StatusOr<std::vector<RestBook>> rest = st->rest->FetchBooks(ids);
   if (!rest.ok()) {
     for (const InstrumentId& id : ids) (void)publisher.MarkStale(id, "NoDataTimeout");
@@ -376,6 +390,10 @@ absl::Status FeedShard::Impl::Start() {
         Venue::kPolymarket, pm_state.rest.get(), &fanout, &publisher, &clock, reconcile,
         [this, record](const std::vector<InstrumentId>& ids) {
           pm_state.divergences += ids.size();
+          {
+            std::lock_guard<std::mutex> lock(pm_state.repaired_mu);
+            for (const InstrumentId& id : ids) pm_state.repaired_nanos[id] = clock.MonotonicNanos();
+          }
           for (size_t i = 0; i < ids.size(); ++i) record(&pm_state, HealthEvent::kDivergence);
           pool->ResyncTokens(ids);
         });
@@ -422,6 +440,12 @@ absl::Status FeedShard::Impl::Start() {
         Venue::kKalshi, kalshi_state.rest.get(), &fanout, &publisher, &clock, reconcile,
         [this, record](const std::vector<InstrumentId>& ids) {
           kalshi_state.divergences += ids.size();
+          {
+            std::lock_guard<std::mutex> lock(kalshi_state.repaired_mu);
+            for (const InstrumentId& id : ids) {
+              kalshi_state.repaired_nanos[id] = clock.MonotonicNanos();
+            }
+          }
           std::set<std::string> tickers;
           for (const InstrumentId& id : ids) {
             const std::string& s = id.value();

@@ -30,8 +30,8 @@ absl::StatusOr<Url> ParseUrl(std::string_view url) {
   const size_t slash = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, slash);
   if (slash != std::string_view::npos) {
-    out.path = std::string(rest.substr(slash));
-    if (out.path[0] == '?') out.path.insert(0, "/");
+    const std::string_view tail = rest.substr(slash);
+    out.path = tail[0] == '?' ? absl::StrCat("/", ToAbsl(tail)) : std::string(tail);
   }
   if (authority.find('@') != std::string_view::npos) {
     return absl::InvalidArgumentError(
