@@ -202,12 +202,14 @@ class FeedShardSimTest : public ::testing::Test {
     return response;
   }
 
-  const arbor::v1::VenueFeedHealth* VenueHealth(const arbor::v1::GetFeedHealthResponse& h,
-                                                arbor::v1::Venue venue) {
+  // By value: callers often pass a temporary Health(), which a pointer would outlive.
+  arbor::v1::VenueFeedHealth VenueHealth(const arbor::v1::GetFeedHealthResponse& h,
+                                         arbor::v1::Venue venue) {
     for (const auto& v : h.feed().venues()) {
-      if (v.venue() == venue) return &v;
+      if (v.venue() == venue) return v;
     }
-    return nullptr;
+    ADD_FAILURE() << "no health entry for venue " << venue;
+    return {};
   }
 
   std::string Metrics() {
@@ -357,12 +359,11 @@ TEST_F(FeedShardSimTest, StreamedBooksEqualTheSimulatorAcrossSteps) {
   EXPECT_GT(stats.delta_groups, 0u) << "steps must reach the subscriber as deltas";
   const auto health = Health();
   EXPECT_EQ(health.feed().shard_count(), 1u);
-  const auto* pm_health = VenueHealth(health, arbor::v1::VENUE_POLYMARKET);
-  ASSERT_NE(pm_health, nullptr);
-  EXPECT_NE(pm_health->mode(), arbor::v1::FEED_MODE_UNSPECIFIED);
-  EXPECT_GE(pm_health->connections_open(), 2u) << "--tokens_per_connection=50 needs several";
-  EXPECT_EQ(pm_health->connections_open(), pm_health->connections_desired());
-  EXPECT_GT(pm_health->messages_total(), 0u);
+  const arbor::v1::VenueFeedHealth pm_health = VenueHealth(health, arbor::v1::VENUE_POLYMARKET);
+  EXPECT_NE(pm_health.mode(), arbor::v1::FEED_MODE_UNSPECIFIED);
+  EXPECT_GE(pm_health.connections_open(), 2u) << "--tokens_per_connection=50 needs several";
+  EXPECT_EQ(pm_health.connections_open(), pm_health.connections_desired());
+  EXPECT_GT(pm_health.messages_total(), 0u);
   const std::string metrics = Metrics();
   EXPECT_NE(metrics.find("arbor_feed_publish_latency_seconds"), std::string::npos);
 }
@@ -409,8 +410,8 @@ TEST_F(FeedShardSimTest, DisconnectReconnectsResubscribesAndConverges) {
   ExpectConverged("ws_disconnect");
   const auto after = Health();
   for (auto venue : {arbor::v1::VENUE_POLYMARKET, arbor::v1::VENUE_KALSHI}) {
-    EXPECT_GT(VenueHealth(after, venue)->reconnects_total(),
-              VenueHealth(before, venue)->reconnects_total())
+    EXPECT_GT(VenueHealth(after, venue).reconnects_total(),
+              VenueHealth(before, venue).reconnects_total())
         << arbor::v1::Venue_Name(venue);
   }
   EXPECT_GT(mirror_.stats().status_updates, 0u) << "books must be flagged while reconnecting";
@@ -424,8 +425,8 @@ TEST_F(FeedShardSimTest, SilentStallIsDetectedByTheWatchdog) {
   Step();
   Step();
   WaitFor("watchdog reconnect", absl::Seconds(30), [&] {
-    return VenueHealth(Health(), arbor::v1::VENUE_POLYMARKET)->reconnects_total() >
-           VenueHealth(before, arbor::v1::VENUE_POLYMARKET)->reconnects_total();
+    return VenueHealth(Health(), arbor::v1::VENUE_POLYMARKET).reconnects_total() >
+           VenueHealth(before, arbor::v1::VENUE_POLYMARKET).reconnects_total();
   });
   Step();
   ExpectConverged("ws_stall");
@@ -453,8 +454,8 @@ TEST_F(FeedShardSimTest, KalshiSequenceGapIsResyncedWithGetSnapshot) {
   Step();
   Step(2);
   ExpectConverged("ws_seq_gap");
-  EXPECT_GT(VenueHealth(Health(), arbor::v1::VENUE_KALSHI)->gaps_total(),
-            VenueHealth(before, arbor::v1::VENUE_KALSHI)->gaps_total());
+  EXPECT_GT(VenueHealth(Health(), arbor::v1::VENUE_KALSHI).gaps_total(),
+            VenueHealth(before, arbor::v1::VENUE_KALSHI).gaps_total());
 }
 
 TEST_F(FeedShardSimTest, TickSizeChangeRepublishesTheBookOnTheNewGrid) {
@@ -526,15 +527,14 @@ TEST_F(FeedShardSimTest, ReconnectStormDegradesTheModeThenItRecovers) {
   }
   std::vector<arbor::v1::FeedMode> seen;
   WaitFor("degraded mode", absl::Seconds(30), [&] {
-    const auto mode = VenueHealth(Health(), arbor::v1::VENUE_POLYMARKET)->mode();
+    const auto mode = VenueHealth(Health(), arbor::v1::VENUE_POLYMARKET).mode();
     if (seen.empty() || seen.back() != mode) seen.push_back(mode);
     return mode != arbor::v1::FEED_MODE_STREAM;
   });
-  const auto degraded = VenueHealth(Health(), arbor::v1::VENUE_POLYMARKET);
-  EXPECT_FALSE(degraded->mode_reason().empty());
+  EXPECT_FALSE(VenueHealth(Health(), arbor::v1::VENUE_POLYMARKET).mode_reason().empty());
   // Recovery: healthy for the 10 s window, then 4 s per level (poll → hybrid → stream).
   WaitFor("recovery to stream", absl::Seconds(90), [&] {
-    const auto mode = VenueHealth(Health(), arbor::v1::VENUE_POLYMARKET)->mode();
+    const auto mode = VenueHealth(Health(), arbor::v1::VENUE_POLYMARKET).mode();
     if (seen.empty() || seen.back() != mode) seen.push_back(mode);
     return mode == arbor::v1::FEED_MODE_STREAM;
   });
@@ -573,10 +573,10 @@ TEST_F(FeedShardSoakTest, ThousandsOfTokensNoMemoryGrowthNoLostSubscriberNoDiver
   const char* env = std::getenv("ARBOR_SOAK_SECONDS");
   const absl::Duration total = absl::Seconds(env != nullptr ? std::atoi(env) : 150);
   const auto start_health = Health();
-  const auto* pm_start = VenueHealth(start_health, arbor::v1::VENUE_POLYMARKET);
-  ASSERT_NE(pm_start, nullptr);
-  EXPECT_GE(pm_start->instruments(), 2000u);
-  EXPECT_GE(pm_start->connections_desired(), 20u);
+  const arbor::v1::VenueFeedHealth pm_start =
+      VenueHealth(start_health, arbor::v1::VENUE_POLYMARKET);
+  EXPECT_GE(pm_start.instruments(), 2000u);
+  EXPECT_GE(pm_start.connections_desired(), 20u);
 
   const absl::Time begin = absl::Now();
   const absl::Time warm = begin + total / 3;

@@ -1,6 +1,7 @@
 #include "arbor/testing/child_process.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +23,9 @@ absl::StatusOr<ChildProcess> ChildProcess::Start(const std::vector<std::string>&
     return absl::InternalError("child process: fork failed");
   }
   if (pid == 0) {
+    // A test process that aborts (ASan, a failed ASSERT in a destructor) must not leave its
+    // children running: they hold the stdout pipe open and CTest would wait for its timeout.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     dup2(fds[1], STDOUT_FILENO);
     close(fds[0]);
     close(fds[1]);
