@@ -550,6 +550,52 @@ TEST_F(FeedShardSimTest, ReconnectStormDegradesTheModeThenItRecovers) {
   ExpectConverged("reconnect storm");
 }
 
+TEST_F(FeedShardSimTest, AppliedFeedPolicyCapsTheModeAndIsReported) {
+  ExpectConverged("start");
+  const arbor::v1::GetFeedHealthResponse initial = Health();
+  // Before any push the shard reports the policy its flags configure.
+  EXPECT_EQ(initial.feed_policy().preferred_mode(), arbor::v1::FEED_MODE_STREAM);
+  EXPECT_EQ(initial.feed_policy().stale_after_nanos(), 3'000'000'000);
+  EXPECT_EQ(initial.feed_policy().poll_interval_nanos(), 1'000'000'000);
+  EXPECT_FALSE(initial.has_policy());
+
+  auto apply = [&](arbor::v1::FeedMode preferred, int64_t generation) {
+    grpc::ClientContext ctx;
+    arbor::v1::ApplyFeedPolicyRequest req;
+    req.mutable_policy()->set_policy_uid("uid-1");
+    req.mutable_policy()->set_policy_name("arbor/default");
+    req.mutable_policy()->set_policy_generation(generation);
+    *req.mutable_feed_policy() = initial.feed_policy();
+    req.mutable_feed_policy()->set_preferred_mode(preferred);
+    arbor::v1::ApplyFeedPolicyResponse resp;
+    const grpc::Status s = stub_->ApplyFeedPolicy(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.changed();
+  };
+  // The operator forces polling: both venues go to POLL at once, reason PolicyCap, and the
+  // books stay equal to the simulator's through REST alone.
+  EXPECT_TRUE(apply(arbor::v1::FEED_MODE_POLL, 1));
+  EXPECT_FALSE(apply(arbor::v1::FEED_MODE_POLL, 1)) << "same generation: no-op";
+  WaitFor("policy cap to POLL", absl::Seconds(5), [&] {
+    const arbor::v1::GetFeedHealthResponse h = Health();
+    return VenueHealth(h, arbor::v1::VENUE_POLYMARKET).mode() == arbor::v1::FEED_MODE_POLL &&
+           VenueHealth(h, arbor::v1::VENUE_KALSHI).mode() == arbor::v1::FEED_MODE_POLL;
+  });
+  const arbor::v1::GetFeedHealthResponse capped = Health();
+  EXPECT_EQ(VenueHealth(capped, arbor::v1::VENUE_POLYMARKET).mode_reason(), "PolicyCap");
+  EXPECT_EQ(capped.feed_policy().preferred_mode(), arbor::v1::FEED_MODE_POLL);
+  EXPECT_EQ(capped.policy().policy_generation(), 1);
+  Step();
+  ExpectConverged("policy POLL");
+  // Lifting the cap returns to STREAM (health is good, so no recovery window applies).
+  EXPECT_TRUE(apply(arbor::v1::FEED_MODE_STREAM, 2));
+  WaitFor("back to STREAM", absl::Seconds(10), [&] {
+    return VenueHealth(Health(), arbor::v1::VENUE_POLYMARKET).mode() == arbor::v1::FEED_MODE_STREAM;
+  });
+  Step();
+  ExpectConverged("policy STREAM again");
+}
+
 // Soak: thousands of tokens over many connections, the exchange stepping continuously with
 // periodic disconnects, for ARBOR_SOAK_SECONDS (default 150 s). After a warm-up the feed's
 // resident memory must not grow by more than 10 % + 8 MiB, the subscriber's stream must never

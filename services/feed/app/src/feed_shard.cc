@@ -23,6 +23,7 @@
 #include "arbor/feed/book_publisher.h"
 #include "arbor/feed/capture.h"
 #include "arbor/feed/feed_metrics.h"
+#include "arbor/feed/feed_policy.h"
 #include "arbor/feed/feed_shard_service.h"
 #include "arbor/feed/kalshi_connection.h"
 #include "arbor/feed/outcome_pair_publisher.h"
@@ -45,6 +46,10 @@ namespace {
 constexpr absl::Duration kControlPeriod = absl::Milliseconds(250);
 // The control loop counts as alive while it ticked within this long (/healthz).
 constexpr absl::Duration kLivenessBudget = absl::Seconds(15);
+// A venue's market announcement reaches every connection at nearly the same time: reload the
+// catalog once, shortly after the first (the periodic refresh remains the backstop should the
+// catalog API lag the announcement).
+constexpr absl::Duration kAnnouncedMarketDebounce = absl::Seconds(1);
 
 HealthEvent FromPolymarket(PolymarketHealthEventType type) {
   switch (type) {
@@ -152,9 +157,14 @@ struct FeedShard::Impl : public FeedHealthSource {
   absl::Status LoadAndApplyCatalog();
   bool SilenceProbe(VenueState* st, const std::vector<InstrumentId>& ids);
   void ApplyUniverse(std::shared_ptr<const Universe> next);
+  void ApplyPolicy(const v1::FeedPolicy& policy, const v1::PolicyRef& ref);
   void ControlLoop();
   void ControlTick();
   void CatalogLoop();
+  // A venue announced a market (Polymarket new_market, Kalshi lifecycle created/activated):
+  // reload the catalog soon instead of at the next period. Requests within the debounce window
+  // share one reload (every Polymarket connection receives the same new_market).
+  void RequestCatalogRefresh(std::string_view venue_market_id);
   VenueState* StateOf(Venue v) { return v == Venue::kKalshi ? &kalshi_state : &pm_state; }
 
   const FeedShardOptions options;
@@ -191,6 +201,9 @@ struct FeedShard::Impl : public FeedHealthSource {
   std::condition_variable stop_cv;
   bool stopping = false;
   bool started = false;
+  // Set by RequestCatalogRefresh (guarded by stop_mu): when the announced markets are reloaded.
+  std::optional<absl::Time> catalog_refresh_due;
+  std::atomic<uint64_t> catalog_refresh_requests{0};
   std::thread control_thread;
   std::thread catalog_thread;
   std::atomic<int64_t> last_control_nanos{0};
@@ -321,6 +334,32 @@ void FeedShard::Impl::ApplyUniverse(std::shared_ptr<const Universe> next) {
         .Field("removed", diff.removed.size())
         .Field("changed", diff.changed.size());
   }
+}
+
+// A pushed FeedPolicy reaches both venues' mode controllers at once (SetPolicy restarts their
+// recovery timers, so a new policy never causes an early upgrade). The service has already
+// validated the proto; a combination the controller refuses keeps the old mode policy.
+void FeedShard::Impl::ApplyPolicy(const v1::FeedPolicy& policy, const v1::PolicyRef& ref) {
+  absl::StatusOr<FeedModePolicy> mode = ModePolicyFromFeedPolicy(options.mode, policy);
+  if (!mode.ok()) {
+    ARBOR_LOG(kError, "feed", "feed policy not applied to the mode controllers")
+        .Field("policy", ref.policy_name())
+        .Field("generation", ref.policy_generation())
+        .Field("error", FromAbsl(mode.status().message()));
+    return;
+  }
+  for (VenueState* st : {&pm_state, &kalshi_state}) {
+    std::lock_guard<std::mutex> lock(st->mode_mu);
+    if (!st->mode) continue;
+    if (absl::Status s = st->mode->SetPolicy(*mode); !s.ok()) {
+      ARBOR_LOG(kError, "feed", "mode controller refused the feed policy")
+          .Field("error", FromAbsl(s.message()));
+    }
+  }
+  ARBOR_LOG(kInfo, "feed", "feed policy applied")
+      .Field("policy", ref.policy_name())
+      .Field("generation", ref.policy_generation())
+      .Field("preferred_mode", FeedModeName(mode->best_mode));
 }
 
 absl::Status FeedShard::Impl::Start() {
@@ -473,7 +512,11 @@ absl::Status FeedShard::Impl::Start() {
   service_options.instance = absl::StrCat("arbor-feed-", options.shard.index);
   service_options.version = "0.1.0";
   service_options.clock = &clock;
+  service_options.default_queue_limit = options.subscriber_queue_limit;
+  service_options.default_policy = FeedPolicyFromOptions(options);
   service = std::make_unique<FeedShardService>(&fanout, service_options);
+  service->SetPolicyListener(
+      [this](const v1::FeedPolicy& policy, const v1::PolicyRef& ref) { ApplyPolicy(policy, ref); });
   {
     std::lock_guard<std::mutex> lock(universe_mu);
     service->SetUniverse(universe);
@@ -543,17 +586,39 @@ void FeedShard::Impl::ControlLoop() {
 
 void FeedShard::Impl::CatalogLoop() {
   std::unique_lock<std::mutex> lock(stop_mu);
+  absl::Time next_periodic = absl::Now() + options.catalog_refresh;
   while (!stopping) {
-    stop_cv.wait_for(lock, absl::ToChronoNanoseconds(options.catalog_refresh),
-                     [this] { return stopping; });
+    const absl::Time due =
+        catalog_refresh_due ? std::min(*catalog_refresh_due, next_periodic) : next_periodic;
+    stop_cv.wait_until(lock, absl::ToChronoTime(due), [&] {
+      return stopping || (catalog_refresh_due && *catalog_refresh_due < due);
+    });
     if (stopping) break;
+    const absl::Time now = absl::Now();
+    const bool announced = catalog_refresh_due && *catalog_refresh_due <= now;
+    if (!announced && now < next_periodic) continue;  // an earlier request arrived: re-plan
+    if (announced) catalog_refresh_due.reset();
+    if (now >= next_periodic) next_periodic = now + options.catalog_refresh;
     lock.unlock();
     if (absl::Status s = LoadAndApplyCatalog(); !s.ok()) {
       ARBOR_LOG(kWarning, "feed", "catalog refresh failed; keeping the current universe")
-          .Field("error", FromAbsl(s.message()));
+          .Field("error", FromAbsl(s.message()))
+          .Field("announced", announced);
     }
     lock.lock();
   }
+}
+
+void FeedShard::Impl::RequestCatalogRefresh(std::string_view venue_market_id) {
+  ++catalog_refresh_requests;
+  {
+    std::lock_guard<std::mutex> lock(stop_mu);
+    if (catalog_refresh_due) return;  // one reload covers every announcement until it runs
+    catalog_refresh_due = absl::Now() + kAnnouncedMarketDebounce;
+  }
+  ARBOR_LOG(kInfo, "feed", "venue announced a market; catalog reload scheduled")
+      .Field("market", venue_market_id);
+  stop_cv.notify_all();
 }
 
 void FeedShard::Impl::ControlTick() {

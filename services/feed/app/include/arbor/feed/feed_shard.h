@@ -104,6 +104,8 @@ struct FeedShardOptions {
   absl::Duration poll_interval = absl::Seconds(5);
   double rest_requests_per_second = 20;
   FeedModePolicy mode;
+  // Fan-out queue bound per gRPC subscriber (items) before its backlog is coalesced.
+  size_t subscriber_queue_limit = 4096;
 
   std::string capture_dir;
   int64_t capture_max_file_bytes = 256ll << 20;

@@ -79,8 +79,8 @@ struct RateThresholds {
 // Configuration of a FeedModeController. Defaults are the documented production values (see
 // docs/feed.md, section feed_mode). Mapping from arbor.v1.FeedPolicy: preferred_mode ->
 // best_mode; max_reconnects_per_minute -> thresholds[kReconnect].to_hybrid; max_gaps_per_minute ->
-// thresholds[kSeqGap].to_hybrid and thresholds[kDivergence].to_hybrid; recover_after_nanos ->
-// recover_to_stream; connection_silence_nanos -> stale_to_hybrid.
+// thresholds[kSeqGap].to_hybrid; recover_after_nanos -> recover_to_stream;
+// connection_silence_nanos -> stale_to_hybrid (arbor/feed/feed_policy.h does the mapping).
 struct FeedModePolicy {
   // Sliding window over which event rates are measured, in (0, 1h]; bucket_count must divide it
   // exactly into buckets of at least 1ms.
