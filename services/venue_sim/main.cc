@@ -247,9 +247,11 @@ int main(int argc, char** argv) {
     for (const auto& hook : after_step) ARBOR_RETURN_IF_ERROR(hook(now_ms));
     return absl::OkStatus();
   };
-  arbor::sim::AddAdminRoutes(
-      admin,
-      {.exchange = exchange->get(), .faults = &faults, .trades = &trades, .step_once = step_once});
+  arbor::sim::AddAdminRoutes(admin, {.exchange = exchange->get(),
+                                     .faults = &faults,
+                                     .trades = &trades,
+                                     .step_once = step_once,
+                                     .clock = &clock});
   if (absl::Status st = admin.Start(); !st.ok()) {
     std::cerr << "arbor-venue-sim: admin: " << st.message() << "\n";
     return 2;

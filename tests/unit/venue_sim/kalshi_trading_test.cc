@@ -6,6 +6,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -415,6 +416,31 @@ TEST_F(KalshiTradingTest, UnknownTickerIsNotFound) {
   EXPECT_NE(std::string(order.status().message()).find("not_found"), std::string::npos);
   EXPECT_EQ(a_->GetOrder("00000000-0000-4000-8000-000000000000").status().code(),
             absl::StatusCode::kNotFound);
+}
+
+// Resolution closes the market: resting orders are canceled, the market reads "determined" with
+// its result, and new orders are refused with market_closed.
+TEST_F(KalshiTradingTest, ResolvedMarketCancelsRestingOrdersAndRefusesNewOnes) {
+  absl::StatusOr<ks::RestOrder> rest =
+      a_->CreateOrder(MakeOrder(ks::Side::kYes, P("0.02"), 5, "r-1"));
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  std::promise<absl::StatusOr<std::vector<uint64_t>>> resolved;
+  boost::asio::post(io_, [&] { resolved.set_value(exchange_->ResolveKalshiMarket(kTwin, 1, 7)); });
+  absl::StatusOr<std::vector<uint64_t>> canceled = resolved.get_future().get();
+  ASSERT_TRUE(canceled.ok()) << canceled.status();
+  EXPECT_EQ(canceled->size(), 3u);  // the maker's two quotes and ours
+  absl::StatusOr<ks::RestOrder> after = a_->GetOrder(rest->order_id);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->status, "canceled");
+  absl::StatusOr<ks::RestMarket> market = public_->GetMarket(Ticker());
+  ASSERT_TRUE(market.ok()) << market.status();
+  EXPECT_EQ(market->status, "determined");
+  EXPECT_EQ(market->result, "no");
+  absl::StatusOr<ks::RestOrder> refused =
+      a_->CreateOrder(MakeOrder(ks::Side::kYes, P("0.02"), 5, "r-2"));
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(std::string(refused.status().message()).find("market_closed"), std::string::npos)
+      << refused.status();
 }
 
 // A server that reads the request and closes without answering: the order may have reached the

@@ -433,6 +433,25 @@ TEST_F(PolymarketTradingTest, OpenOrdersListAndCancelWithUserCancellation) {
                        pm::OrderEventType::kCancellation, pm::OrderEventType::kCancellation}));
 }
 
+// Resolution cancels resting orders; a resolved market refuses new ones (400, success:false).
+TEST_F(PolymarketTradingTest, ResolvedMarketCancelsOrdersAndRefusesNewOnes) {
+  Wallet a = NewWallet(kKeyA);
+  const Price low = exchange_->engine(market_).config().tick;
+  const Response placed =
+      L2(a, http::verb::post, "/order",
+         OrderBody(a, a, market_, 0, pm::OrderSide::kBuy, low, Quantity::FromUnits(5), "GTC", 1));
+  ASSERT_EQ(placed.status, 200) << placed.body;
+  OnIo([&] { ASSERT_TRUE(exchange_->ResolveMarket(market_, 0, 1).ok()); });
+  EXPECT_TRUE(pm::ParseOpenOrdersPage(L2(a, http::verb::get, "/data/orders").body)->data.empty());
+  const Response refused =
+      L2(a, http::verb::post, "/order",
+         OrderBody(a, a, market_, 0, pm::OrderSide::kBuy, low, Quantity::FromUnits(5), "GTC", 2));
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_NE(refused.body.find("is closed: not accepting orders"), std::string::npos)
+      << refused.body;
+  EXPECT_NE(refused.body.find(R"("success":false)"), std::string::npos) << refused.body;
+}
+
 TEST_F(PolymarketTradingTest, BadSignaturesAndBadL2HeadersAreRejected) {
   Wallet a = NewWallet(kKeyA);
   Wallet b = NewWallet(kKeyB);

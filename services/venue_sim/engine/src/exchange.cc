@@ -117,6 +117,23 @@ absl::StatusOr<std::unique_ptr<Exchange>> Exchange::Create(Universe universe, Dy
       }
     }
   }
+  for (const SimMarket& m : universe.markets) {
+    if (m.status == MarketStatus::kResolved) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("market ", m.condition_id, " cannot start resolved"));
+    }
+    if (m.status == MarketStatus::kUnlisted && m.event_index >= 0) {
+      // An event's members are listed together (its fair values sum to one over all of them).
+      return absl::InvalidArgumentError(absl::StrCat(
+          "market ", m.condition_id, " belongs to a NegRisk event: it must be listed"));
+    }
+  }
+  for (const KalshiTwin& k : universe.kalshi) {
+    if (k.status == MarketStatus::kResolved) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Kalshi market ", k.ticker, " cannot start resolved"));
+    }
+  }
   auto ex = std::unique_ptr<Exchange>(
       new Exchange(std::move(universe), dynamics, std::move(mispricings), seed));
   const size_t n = ex->universe_.markets.size();
@@ -137,6 +154,7 @@ absl::StatusOr<std::unique_ptr<Exchange>> Exchange::Create(Universe universe, Dy
     ex->listed_tick_.push_back(m.tick);
     ex->token_market_[m.yes_token] = static_cast<int>(i);
     ex->token_market_[m.no_token] = static_cast<int>(i);
+    ex->condition_market_[m.condition_id] = static_cast<int>(i);
     ex->log_odds_.push_back(Logit(static_cast<double>(m.fair_yes.micros()) / kFixedScale));
     for (std::string_view agent : {kMakerAccount, kNoiseAccount}) {
       ex->ledger_.GrantPosition(agent, m.yes_token, Quantity::FromUnits(kAgentInventoryUnits));
@@ -159,8 +177,12 @@ absl::StatusOr<std::unique_ptr<Exchange>> Exchange::Create(Universe universe, Dy
     }
   }
   ex->kalshi_maker_orders_.resize(ex->kalshi_engines_.size());
-  for (size_t i = 0; i < n; ++i) ARBOR_RETURN_IF_ERROR(ex->QuoteAroundFair(static_cast<int>(i), 0));
+  for (size_t i = 0; i < n; ++i) {
+    if (ex->universe_.markets[i].status != MarketStatus::kOpen) continue;
+    ARBOR_RETURN_IF_ERROR(ex->QuoteAroundFair(static_cast<int>(i), 0));
+  }
   for (size_t k = 0; k < ex->kalshi_engines_.size(); ++k) {
+    if (ex->universe_.kalshi[k].status != MarketStatus::kOpen) continue;
     ARBOR_RETURN_IF_ERROR(ex->QuoteKalshiAroundFair(static_cast<int>(k), 0));
   }
   return ex;
@@ -168,12 +190,102 @@ absl::StatusOr<std::unique_ptr<Exchange>> Exchange::Create(Universe universe, Dy
 
 int Exchange::MarketOfToken(std::string_view token) const {
   auto it = token_market_.find(ToAbsl(token));
-  return it == token_market_.end() ? -1 : it->second;
+  if (it == token_market_.end() || status(it->second) == MarketStatus::kUnlisted) return -1;
+  return it->second;
 }
 
 int Exchange::KalshiTwinOfTicker(std::string_view ticker) const {
+  const int twin = FindKalshiTwin(ticker);
+  return twin >= 0 && kalshi_status(twin) == MarketStatus::kUnlisted ? -1 : twin;
+}
+
+int Exchange::FindKalshiTwin(std::string_view ticker) const {
   auto it = kalshi_ticker_.find(ToAbsl(ticker));
   return it == kalshi_ticker_.end() ? -1 : it->second;
+}
+
+int Exchange::FindMarket(std::string_view condition_id) const {
+  auto it = condition_market_.find(ToAbsl(condition_id));
+  return it == condition_market_.end() ? -1 : it->second;
+}
+
+void Exchange::NotifyLifecycle(LifecycleEvent::Kind kind, bool kalshi, int index, int64_t now_ms) {
+  const LifecycleEvent event{kind, kalshi, index, now_ms};
+  for (const LifecycleListener& l : lifecycle_listeners_) l(event);
+}
+
+absl::Status Exchange::ListMarket(int market, int64_t now_ms) {
+  if (market < 0 || market >= markets()) {
+    return absl::OutOfRangeError(absl::StrCat("market index ", market, " out of range"));
+  }
+  SimMarket& m = universe_.markets[static_cast<size_t>(market)];
+  if (m.status != MarketStatus::kUnlisted) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "market ", m.condition_id, " is already listed (", MarketStatusName(m.status), ")"));
+  }
+  m.status = MarketStatus::kOpen;
+  ARBOR_RETURN_IF_ERROR(QuoteAroundFair(market, now_ms));
+  NotifyLifecycle(LifecycleEvent::Kind::kListed, false, market, now_ms);
+  return absl::OkStatus();
+}
+
+absl::Status Exchange::ListKalshiMarket(int twin, int64_t now_ms) {
+  if (twin < 0 || twin >= kalshi_twins()) {
+    return absl::OutOfRangeError(absl::StrCat("Kalshi twin index ", twin, " out of range"));
+  }
+  KalshiTwin& k = universe_.kalshi[static_cast<size_t>(twin)];
+  if (k.status != MarketStatus::kUnlisted) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "Kalshi market ", k.ticker, " is already listed (", MarketStatusName(k.status), ")"));
+  }
+  k.status = MarketStatus::kOpen;
+  k.opened_ms = now_ms;
+  ARBOR_RETURN_IF_ERROR(QuoteKalshiAroundFair(twin, now_ms));
+  NotifyLifecycle(LifecycleEvent::Kind::kListed, true, twin, now_ms);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<uint64_t>> Exchange::ResolveMarket(int market, int winning_outcome,
+                                                              int64_t now_ms) {
+  if (market < 0 || market >= markets()) {
+    return absl::OutOfRangeError(absl::StrCat("market index ", market, " out of range"));
+  }
+  if (winning_outcome != 0 && winning_outcome != 1) {
+    return absl::OutOfRangeError("winning outcome must be 0 (Yes) or 1 (No)");
+  }
+  SimMarket& m = universe_.markets[static_cast<size_t>(market)];
+  if (m.status != MarketStatus::kOpen) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("market ", m.condition_id, " is not open (", MarketStatusName(m.status), ")"));
+  }
+  m.status = MarketStatus::kResolved;
+  m.winning_outcome = winning_outcome;
+  std::vector<uint64_t> canceled = engine(market).CancelAll();
+  maker_orders_[static_cast<size_t>(market)].clear();
+  NotifyLifecycle(LifecycleEvent::Kind::kResolved, false, market, now_ms);
+  return canceled;
+}
+
+absl::StatusOr<std::vector<uint64_t>> Exchange::ResolveKalshiMarket(int twin, int winning_outcome,
+                                                                    int64_t now_ms) {
+  if (twin < 0 || twin >= kalshi_twins()) {
+    return absl::OutOfRangeError(absl::StrCat("Kalshi twin index ", twin, " out of range"));
+  }
+  if (winning_outcome != 0 && winning_outcome != 1) {
+    return absl::OutOfRangeError("result must be 0 (yes) or 1 (no)");
+  }
+  KalshiTwin& k = universe_.kalshi[static_cast<size_t>(twin)];
+  if (k.status != MarketStatus::kOpen) {
+    return absl::FailedPreconditionError(absl::StrCat("Kalshi market ", k.ticker, " is not open (",
+                                                      MarketStatusName(k.status), ")"));
+  }
+  k.status = MarketStatus::kResolved;
+  k.winning_outcome = winning_outcome;
+  k.resolved_ms = now_ms;
+  std::vector<uint64_t> canceled = kalshi_engine(twin).CancelAll();
+  kalshi_maker_orders_[static_cast<size_t>(twin)].clear();
+  NotifyLifecycle(LifecycleEvent::Kind::kResolved, true, twin, now_ms);
+  return canceled;
 }
 
 absl::Status Exchange::QuoteKalshi(int twin, Price yes_bid, Price yes_ask, int64_t now_ms) {
@@ -283,7 +395,40 @@ bool Exchange::Mispriced(int market) const {
   return false;
 }
 
+bool Exchange::MispricingTargetsOpen(const MispricingSpec& spec) const {
+  std::vector<int> affected;
+  switch (spec.kind) {
+    case MispricingKind::kCrossVenueGap:
+      if (kalshi_status(spec.target) != MarketStatus::kOpen) return false;
+      affected = {universe_.kalshi[static_cast<size_t>(spec.target)].polymarket_market};
+      break;
+    case MispricingKind::kImpliesViolation:
+    case MispricingKind::kExcludesViolation: {
+      const Relation& r = universe_.relations[static_cast<size_t>(spec.target)];
+      affected = {r.a, r.b};
+      break;
+    }
+    case MispricingKind::kBinaryUnderpriced:
+    case MispricingKind::kBinaryOverpriced:
+      affected = {spec.target};
+      break;
+    case MispricingKind::kNegRiskYesUnder:
+    case MispricingKind::kNegRiskNoUnder:
+      affected = universe_.events[static_cast<size_t>(spec.target)].markets;
+      break;
+  }
+  for (int i : affected) {
+    if (status(i) != MarketStatus::kOpen) return false;
+  }
+  return true;
+}
+
 absl::Status Exchange::StartMispricing(const MispricingSpec& spec, int64_t now_ms) {
+  if (!MispricingTargetsOpen(spec)) {
+    // An unlisted or resolved market shows nothing (and nothing is recorded as ground truth).
+    ++skipped_mispricings_;
+    return absl::OkStatus();
+  }
   ActiveMispricing a;
   a.spec = spec;
   a.started_step = step_;
@@ -452,7 +597,8 @@ absl::Status Exchange::ApplyTickRule() {
     // Only standalone markets listed at 0.01: a NegRisk event's fair values must sum to exactly
     // one on a single grid, so its members keep their listing tick.
     if (m.event_index >= 0 || listed_tick_[i] != kCoarseTick) continue;
-    if (Mispriced(static_cast<int>(i))) continue;  // the injected quotes stay as scheduled
+    if (m.status != MarketStatus::kOpen) continue;  // nobody quotes it
+    if (Mispriced(static_cast<int>(i))) continue;   // the injected quotes stay as scheduled
     MarketEngine& e = *engines_[i];
     const std::optional<Price> bid = e.BestPrice(0, Side::kBuy);
     const std::optional<Price> ask = e.BestPrice(0, Side::kSell);
@@ -527,20 +673,23 @@ absl::Status Exchange::Step(int64_t now_ms) {
     if (s.at_step == step_) ARBOR_RETURN_IF_ERROR(StartMispricing(s, now_ms));
   }
   for (size_t i = 0; i < engines_.size(); ++i) {
-    if (!Mispriced(static_cast<int>(i))) {
+    if (universe_.markets[i].status == MarketStatus::kOpen && !Mispriced(static_cast<int>(i))) {
       ARBOR_RETURN_IF_ERROR(QuoteAroundFair(static_cast<int>(i), now_ms));
     }
   }
   for (size_t k = 0; k < kalshi_engines_.size(); ++k) {
-    if (!KalshiMispriced(static_cast<int>(k))) {
+    if (universe_.kalshi[k].status == MarketStatus::kOpen &&
+        !KalshiMispriced(static_cast<int>(k))) {
       ARBOR_RETURN_IF_ERROR(QuoteKalshiAroundFair(static_cast<int>(k), now_ms));
     }
   }
   // Noise traders: marketable FAK orders a few ticks through the touch.
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   for (size_t i = 0; i < engines_.size(); ++i) {
+    // Unlisted and resolved markets see no noise (after the draw, like every market).
     if (unit(rng_) >= dynamics_.noise_orders_per_market) continue;
     const SimMarket& m = universe_.markets[i];
+    if (m.status != MarketStatus::kOpen) continue;
     const int64_t reach = 3 * std::max(dynamics_.half_spread.micros(), m.tick.micros());
     OrderRequest r;
     r.account = std::string(kNoiseAccount);

@@ -451,6 +451,16 @@ absl::StatusOr<std::vector<uint64_t>> MarketEngine::ChangeTick(Price new_tick) {
   return off_grid;
 }
 
+std::vector<uint64_t> MarketEngine::CancelAll() {
+  std::vector<uint64_t> live;
+  for (const auto& [id, order] : orders_) {
+    if (order.state == OrderState::kLive) live.push_back(id);
+  }
+  std::sort(live.begin(), live.end());
+  for (uint64_t id : live) Finish(orders_.at(id), OrderState::kCanceled);
+  return live;
+}
+
 const Order* MarketEngine::Find(uint64_t order_id) const {
   auto it = orders_.find(order_id);
   return it == orders_.end() ? nullptr : &it->second;

@@ -217,4 +217,106 @@ std::string PolymarketWsBestBidAskEvent(const MarketEngine& engine, int outcome,
   return w.Take();
 }
 
+std::string PolymarketWsNewMarketEvent(const Universe& universe, const SimMarket& market,
+                                       int64_t timestamp_ms) {
+  const std::string description =
+      absl::StrCat("This market will resolve to \"Yes\" if the answer to \"", market.question,
+                   "\" is yes. Otherwise, this market will resolve to \"No\".");
+  const SimEvent* event =
+      market.event_index >= 0 ? &universe.events[static_cast<size_t>(market.event_index)] : nullptr;
+  JsonWriter w;
+  w.BeginObject()
+      .Key("event_type")
+      .String("new_market")
+      .Key("id")
+      .String(market.gamma_id)
+      .Key("question")
+      .String(market.question)
+      .Key("market")
+      .String(market.condition_id)
+      .Key("slug")
+      .String(market.slug)
+      .Key("description")
+      .String(description)
+      .Key("assets_ids")
+      .BeginArray()
+      .String(market.yes_token)
+      .String(market.no_token)
+      .EndArray()
+      .Key("outcomes")
+      .BeginArray()
+      .String("Yes")
+      .String("No")
+      .EndArray()
+      .Key("event_message")
+      .BeginObject()
+      .Key("id")
+      .String(event != nullptr ? event->gamma_id : market.gamma_id)
+      .Key("ticker")
+      .String(event != nullptr ? event->ticker : market.slug)
+      .Key("slug")
+      .String(event != nullptr ? event->slug : market.slug)
+      .Key("title")
+      .String(event != nullptr ? event->title : market.question)
+      .Key("description")
+      .String(description)
+      .EndObject()
+      .Key("timestamp")
+      .String(absl::StrCat(timestamp_ms))
+      .Key("tags")
+      .BeginArray()
+      .String(market.category)
+      .EndArray()
+      .Key("condition_id")
+      .String(market.condition_id)
+      .Key("active")
+      .Bool(true)
+      .Key("clob_token_ids")
+      .BeginArray()
+      .String(market.yes_token)
+      .String(market.no_token)
+      .EndArray()
+      .Key("sports_market_type")
+      .String("")
+      .Key("line")
+      .String("")
+      .Key("game_start_time")
+      .String("")
+      .Key("order_price_min_tick_size")
+      .String(market.tick.ToString())
+      .Key("group_item_title")
+      .String(market.group_item_title)
+      .EndObject();
+  return w.Take();
+}
+
+std::string PolymarketWsMarketResolvedEvent(const SimMarket& market, int64_t timestamp_ms) {
+  const bool yes = market.winning_outcome == 0;
+  JsonWriter w;
+  w.BeginObject()
+      .Key("event_type")
+      .String("market_resolved")
+      .Key("id")
+      .String(market.gamma_id)
+      .Key("market")
+      .String(market.condition_id)
+      .Key("assets_ids")
+      .BeginArray()
+      .String(market.yes_token)
+      .String(market.no_token)
+      .EndArray()
+      .Key("winning_asset_id")
+      .String(yes ? market.yes_token : market.no_token)
+      .Key("winning_outcome")
+      .String(yes ? "Yes" : "No")
+      .Key("timestamp")
+      .String(absl::StrCat(timestamp_ms))
+      .Key("tags")
+      .BeginArray()
+      .String(market.category)
+      .EndArray()
+      .EndObject();
+  return w.Take();
+}
+
 }  // namespace arbor::sim

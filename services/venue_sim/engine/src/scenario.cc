@@ -1,5 +1,6 @@
 #include "arbor/sim/scenario.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -178,6 +179,39 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view json) {
                 }));
             s.mispricings.push_back(m);
           }
+        } else if (key == "markets" || key == "kalshi_markets") {
+          const bool kalshi = key == "kalshi_markets";
+          const std::string where = key + "[]";
+          od::array arr;
+          if (auto e = v.get_array().get(arr); e != simdjson::SUCCESS) return JsonError(key, e);
+          for (auto item : arr) {
+            od::value x;
+            if (auto e = item.get(x); e != simdjson::SUCCESS) return JsonError(where, e);
+            Scenario::MarketOverride o;
+            ARBOR_RETURN_IF_ERROR(
+                ForEachField(x, where, [&](const std::string& k, od::value y) -> absl::Status {
+                  const std::string f = where + "." + k;
+                  if (k == "index" && !kalshi) {
+                    ARBOR_ASSIGN_OR_RETURN(int64_t i, Int(y, f));
+                    o.index = static_cast<int>(i);
+                  } else if (k == "ticker" && kalshi) {
+                    ARBOR_ASSIGN_OR_RETURN(o.ticker, String(y, f));
+                  } else if (k == "listed") {
+                    bool listed = true;
+                    if (auto e = y.get_bool().get(listed); e != simdjson::SUCCESS) {
+                      return JsonError(f, e);
+                    }
+                    o.listed = listed;
+                  } else {
+                    return Unknown(where, k);
+                  }
+                  return absl::OkStatus();
+                }));
+            if (kalshi ? o.ticker.empty() : o.index < 0) {
+              return FieldError(where, kalshi ? "missing \"ticker\"" : "missing \"index\"");
+            }
+            (kalshi ? s.kalshi_markets : s.markets).push_back(std::move(o));
+          }
         } else {
           return Unknown("scenario", key);
         }
@@ -207,6 +241,21 @@ absl::StatusOr<std::unique_ptr<Exchange>> BuildExchange(const Scenario& scenario
   UniverseSpec spec = scenario.universe;
   spec.seed = scenario.seed;
   ARBOR_ASSIGN_OR_RETURN(Universe universe, GenerateUniverse(spec));
+  for (const Scenario::MarketOverride& o : scenario.markets) {
+    if (o.index < 0 || static_cast<size_t>(o.index) >= universe.markets.size()) {
+      return FieldError("markets[].index", absl::StrCat("no market ", o.index));
+    }
+    universe.markets[static_cast<size_t>(o.index)].status =
+        o.listed ? MarketStatus::kOpen : MarketStatus::kUnlisted;
+  }
+  for (const Scenario::MarketOverride& o : scenario.kalshi_markets) {
+    auto it = std::find_if(universe.kalshi.begin(), universe.kalshi.end(),
+                           [&](const KalshiTwin& k) { return k.ticker == o.ticker; });
+    if (it == universe.kalshi.end()) {
+      return FieldError("kalshi_markets[].ticker", absl::StrCat("no Kalshi market ", o.ticker));
+    }
+    it->status = o.listed ? MarketStatus::kOpen : MarketStatus::kUnlisted;
+  }
   return Exchange::Create(std::move(universe), scenario.dynamics, scenario.mispricings,
                           scenario.seed);
 }

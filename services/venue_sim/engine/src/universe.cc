@@ -118,6 +118,9 @@ std::string EncodedList(const std::vector<std::string>& items) {
 
 void WriteMarket(JsonWriter& w, const Universe& u, const SimMarket& m) {
   const SimEvent* e = m.event_index >= 0 ? &u.events[static_cast<size_t>(m.event_index)] : nullptr;
+  const bool resolved = m.status == MarketStatus::kResolved;
+  std::vector<std::string> prices = {m.fair_yes.ToString(), Complement(m.fair_yes).ToString()};
+  if (resolved) prices = {m.winning_outcome == 0 ? "1" : "0", m.winning_outcome == 0 ? "0" : "1"};
   w.BeginObject()
       .Key("id")
       .String(m.gamma_id)
@@ -138,17 +141,17 @@ void WriteMarket(JsonWriter& w, const Universe& u, const SimMarket& m) {
       .Key("outcomes")
       .String(EncodedList({"Yes", "No"}))
       .Key("outcomePrices")
-      .String(EncodedList({m.fair_yes.ToString(), Complement(m.fair_yes).ToString()}))
+      .String(EncodedList(prices))
       .Key("clobTokenIds")
       .String(EncodedList({m.yes_token, m.no_token}))
       .Key("active")
-      .Bool(true)
+      .Bool(!resolved)
       .Key("closed")
-      .Bool(false)
+      .Bool(resolved)
       .Key("archived")
       .Bool(false)
       .Key("acceptingOrders")
-      .Bool(true)
+      .Bool(m.status == MarketStatus::kOpen)
       .Key("enableOrderBook")
       .Bool(true)
       .Key("orderPriceMinTickSize")
@@ -234,6 +237,18 @@ void WriteRelationSide(JsonWriter& w, const Universe& u, int market) {
 }
 
 }  // namespace
+
+const char* MarketStatusName(MarketStatus status) {
+  switch (status) {
+    case MarketStatus::kUnlisted:
+      return "unlisted";
+    case MarketStatus::kOpen:
+      return "open";
+    case MarketStatus::kResolved:
+      return "resolved";
+  }
+  return "?";
+}
 
 const char* RelationKindName(RelationKind kind) {
   return kind == RelationKind::kImplies ? "implies" : "excludes";

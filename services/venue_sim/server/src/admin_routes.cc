@@ -98,6 +98,8 @@ class Admin {
           .Int(m)
           .Key("condition_id")
           .String(e.config().condition_id)
+          .Key("status")
+          .String(MarketStatusName(ex.status(m)))
           .Key("fair_yes")
           .String(ex.fair(m).ToString())
           .Key("yes");
@@ -361,6 +363,103 @@ class Admin {
     return HttpReply::Json(200, w.Take());
   }
 
+  // POST /admin/list and /admin/resolve (see admin_routes.h).
+  HttpReply Lifecycle(const HttpRequest& req, bool resolve) {
+    simdjson::dom::parser parser;
+    simdjson::dom::object obj;
+    if (parser.parse(req.body.data(), req.body.size()).get(obj) != simdjson::SUCCESS) {
+      return HttpReply::Error(400, "body: not a JSON object");
+    }
+    std::string_view condition_id;
+    std::string_view ticker;
+    std::string_view outcome;
+    bool has_condition = false, has_ticker = false, has_outcome = false;
+    const char* outcome_key = nullptr;
+    for (simdjson::dom::key_value_pair f : obj) {
+      std::string_view* dst = nullptr;
+      if (f.key == "condition_id") {
+        dst = &condition_id;
+        has_condition = true;
+      } else if (f.key == "ticker") {
+        dst = &ticker;
+        has_ticker = true;
+      } else if (resolve && (f.key == "winning_outcome" || f.key == "result")) {
+        if (has_outcome) return HttpReply::Error(400, "winning_outcome / result: given twice");
+        dst = &outcome;
+        has_outcome = true;
+        outcome_key = f.key == "result" ? "result" : "winning_outcome";
+      } else {
+        return HttpReply::Error(400, absl::StrCat(ToAbsl(f.key), ": unknown key"));
+      }
+      if (f.value.get_string().get(*dst) != simdjson::SUCCESS) {
+        return HttpReply::Error(400, absl::StrCat(ToAbsl(f.key), ": not a string"));
+      }
+    }
+    if (has_condition == has_ticker) {
+      return HttpReply::Error(400, "body: give exactly one of condition_id, ticker");
+    }
+    const bool kalshi = has_ticker;
+    int winner = -1;
+    if (resolve) {
+      const char* want_key = kalshi ? "result" : "winning_outcome";
+      if (!has_outcome) return HttpReply::Error(400, absl::StrCat(want_key, ": missing"));
+      if (std::string_view(outcome_key) != want_key) {
+        return HttpReply::Error(400, absl::StrCat(outcome_key, ": use ", want_key, " for ",
+                                                  kalshi ? "a Kalshi" : "a Polymarket", " market"));
+      }
+      const char* yes = kalshi ? "yes" : "Yes";
+      const char* no = kalshi ? "no" : "No";
+      if (outcome == yes) {
+        winner = 0;
+      } else if (outcome == no) {
+        winner = 1;
+      } else {
+        return HttpReply::Error(400, absl::StrCat(want_key, ": must be \"", yes, "\" or \"", no,
+                                                  "\", not \"", ToAbsl(outcome), "\""));
+      }
+    }
+    Exchange& ex = *d_.exchange;
+    const int64_t now_ms =
+        absl::ToUnixMillis((d_.clock != nullptr ? *d_.clock : SystemClock::Get()).Now());
+    const int index = kalshi ? ex.FindKalshiTwin(ticker) : ex.FindMarket(condition_id);
+    if (index < 0) {
+      return HttpReply::Error(
+          400, kalshi ? absl::StrCat("ticker: unknown Kalshi market ", ToAbsl(ticker))
+                      : absl::StrCat("condition_id: unknown market ", ToAbsl(condition_id)));
+    }
+    size_t canceled = 0;
+    if (!resolve) {
+      absl::Status st = kalshi ? ex.ListKalshiMarket(index, now_ms) : ex.ListMarket(index, now_ms);
+      if (!st.ok()) return HttpReply::Error(400, FromAbsl(st.message()));
+    } else {
+      absl::StatusOr<std::vector<uint64_t>> ids =
+          kalshi ? ex.ResolveKalshiMarket(index, winner, now_ms)
+                 : ex.ResolveMarket(index, winner, now_ms);
+      if (!ids.ok()) return HttpReply::Error(400, FromAbsl(ids.status().message()));
+      canceled = ids->size();
+    }
+    JsonWriter w;
+    w.BeginObject().Key("venue").String(kalshi ? "kalshi" : "polymarket");
+    if (kalshi) {
+      w.Key("twin").Int(index).Key("ticker").String(ticker);
+      w.Key("status").String(resolve ? "determined" : "open");
+      if (resolve) w.Key("result").String(winner == 0 ? "yes" : "no");
+    } else {
+      const SimMarket& m = ex.universe().markets[static_cast<size_t>(index)];
+      w.Key("market").Int(index).Key("condition_id").String(condition_id);
+      w.Key("status").String(resolve ? "resolved" : "open");
+      if (resolve) {
+        w.Key("winning_outcome")
+            .String(winner == 0 ? "Yes" : "No")
+            .Key("winning_asset_id")
+            .String(winner == 0 ? m.yes_token : m.no_token);
+      }
+    }
+    if (resolve) w.Key("canceled_orders").Uint(canceled);
+    w.EndObject();
+    return HttpReply::Json(200, w.Take());
+  }
+
   AdminDeps& deps() { return d_; }
 
  private:
@@ -427,6 +526,10 @@ void AddAdminRoutes(HttpServer& server, AdminDeps deps) {
   server.Route("POST", "/admin/step", [admin](const HttpRequest&) { return admin->Step(); });
   server.Route("POST", "/admin/fund", [admin](const HttpRequest& r) { return admin->Fund(r); });
   server.Route("POST", "/admin/tick", [admin](const HttpRequest& r) { return admin->Tick(r); });
+  server.Route("POST", "/admin/list",
+               [admin](const HttpRequest& r) { return admin->Lifecycle(r, false); });
+  server.Route("POST", "/admin/resolve",
+               [admin](const HttpRequest& r) { return admin->Lifecycle(r, true); });
 }
 
 }  // namespace arbor::sim

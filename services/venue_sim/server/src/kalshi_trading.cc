@@ -244,6 +244,8 @@ std::string KalshiTrading::MarketJson(int twin) const {
   const Price yes_ask = no_bid_size.IsZero() ? kPriceOne : Complement(no_bid);
   const Price no_ask = yes_bid_size.IsZero() ? kPriceOne : Complement(yes_bid);
   const std::string close = Rfc3339(m.end_unix_s * 1000);
+  // A resolved market reports the venue's "determined" status with its result.
+  const bool determined = t.status == MarketStatus::kResolved;
   JsonWriter w;
   w.BeginObject()
       .Key("ticker")
@@ -257,7 +259,7 @@ std::string KalshiTrading::MarketJson(int twin) const {
       .Key("title")
       .String(m.question)
       .Key("status")
-      .String("active")
+      .String(determined ? "determined" : "active")
       .Key("yes_bid_dollars")
       .String(yes_bid.ToFixedString(4))
       .Key("yes_ask_dollars")
@@ -304,7 +306,7 @@ std::string KalshiTrading::MarketJson(int twin) const {
       .Key("fractional_trading_enabled")
       .Bool(false)
       .Key("result")
-      .String("")
+      .String(determined ? (t.winning_outcome == 0 ? "yes" : "no") : "")
       .Key("rules_primary")
       .String(m.question)
       .EndObject();
@@ -319,7 +321,9 @@ HttpReply KalshiTrading::GetMarkets(const HttpRequest& r) const {
       status != "closed" && status != "settled") {
     return BadRequest(absl::StrCat("unknown status filter '", ToAbsl(status), "'"));
   }
-  const bool all_filtered_out = !status.empty() && status != "open" && status != "active";
+  // open/active = open markets, closed = determined ones; nothing is unopened or settled.
+  const bool want_open = status.empty() || status == "open" || status == "active";
+  const bool want_closed = status.empty() || status == "closed";
   const std::string_view event = r.Query("event_ticker");
   std::vector<std::string> tickers;
   if (!r.Query("tickers").empty()) {
@@ -327,7 +331,9 @@ HttpReply KalshiTrading::GetMarkets(const HttpRequest& r) const {
   }
   std::vector<int> matches;
   const auto& twins = exchange_.universe().kalshi;
-  for (size_t i = 0; i < twins.size() && !all_filtered_out; ++i) {
+  for (size_t i = 0; i < twins.size(); ++i) {
+    if (twins[i].status == MarketStatus::kUnlisted) continue;
+    if (!(twins[i].status == MarketStatus::kOpen ? want_open : want_closed)) continue;
     if (!event.empty() && twins[i].event_ticker != event) continue;
     if (!tickers.empty() &&
         std::find(tickers.begin(), tickers.end(), twins[i].ticker) == tickers.end()) {
@@ -361,6 +367,13 @@ HttpReply KalshiTrading::GetMarketPath(const HttpRequest& r) const {
   return HttpReply::Json(200, absl::StrCat("{\"market\":", MarketJson(twin), "}"));
 }
 
+bool KalshiTrading::EventListed(std::string_view event_ticker) const {
+  for (const KalshiTwin& t : exchange_.universe().kalshi) {
+    if (t.event_ticker == event_ticker && t.status != MarketStatus::kUnlisted) return true;
+  }
+  return false;
+}
+
 std::string KalshiTrading::EventJson(std::string_view event_ticker) const {
   std::string title;
   std::string category;
@@ -392,24 +405,34 @@ std::string KalshiTrading::EventJson(std::string_view event_ticker) const {
 HttpReply KalshiTrading::GetEvents(const HttpRequest& r) const {
   absl::StatusOr<Page> page = ParsePage(r, options_);
   if (!page.ok()) return BadRequest(page.status().message());
-  const size_t end = std::min(event_tickers_.size(), page->start + page->limit);
+  std::set<std::string_view> listed;  // events with a listed market
+  for (const KalshiTwin& t : exchange_.universe().kalshi) {
+    if (t.status != MarketStatus::kUnlisted) listed.insert(t.event_ticker);
+  }
+  std::vector<std::string_view> visible;
+  for (const std::string& e : event_tickers_) {
+    if (listed.contains(e)) visible.push_back(e);
+  }
+  const size_t end = std::min(visible.size(), page->start + page->limit);
   JsonWriter w;
   w.BeginObject().Key("events").BeginArray();
-  for (size_t i = page->start; i < end; ++i) w.Raw(EventJson(event_tickers_[i]));
-  w.EndArray().Key("cursor").String(NextCursor(end, event_tickers_.size())).EndObject();
+  for (size_t i = page->start; i < end; ++i) w.Raw(EventJson(visible[i]));
+  w.EndArray().Key("cursor").String(NextCursor(end, visible.size())).EndObject();
   return HttpReply::Json(200, w.Take());
 }
 
 HttpReply KalshiTrading::GetEventPath(const HttpRequest& r) const {
   const std::string_view ticker = std::string_view(r.path).substr(kApi.size() + 8);  // /events/
-  if (std::find(event_tickers_.begin(), event_tickers_.end(), ticker) == event_tickers_.end()) {
+  if (!EventListed(ticker)) {
     return KalshiError(404, "not_found", absl::StrCat("event ", ToAbsl(ticker), " not found"));
   }
   JsonWriter w;
   w.BeginObject().Key("event").Raw(EventJson(ticker)).Key("markets").BeginArray();
   const auto& twins = exchange_.universe().kalshi;
   for (size_t i = 0; i < twins.size(); ++i) {
-    if (twins[i].event_ticker == ticker) w.Raw(MarketJson(static_cast<int>(i)));
+    if (twins[i].event_ticker == ticker && twins[i].status != MarketStatus::kUnlisted) {
+      w.Raw(MarketJson(static_cast<int>(i)));
+    }
   }
   w.EndArray().EndObject();
   return HttpReply::Json(200, w.Take());
@@ -516,6 +539,9 @@ HttpReply KalshiTrading::CreateOrder(const HttpRequest& r) {
   const int twin = exchange_.KalshiTwinOfTicker(ticker);
   if (twin < 0) {
     return KalshiError(404, "not_found", absl::StrCat("market ", ToAbsl(ticker), " not found"));
+  }
+  if (exchange_.kalshi_status(twin) != MarketStatus::kOpen) {
+    return KalshiError(400, "market_closed", absl::StrCat("market ", ToAbsl(ticker), " is closed"));
   }
   if (side != "yes" && side != "no") return BadRequest("side must be 'yes' or 'no'");
   if (action != "buy" && action != "sell") return BadRequest("action must be 'buy' or 'sell'");

@@ -105,6 +105,86 @@ KalshiWsChannel::KalshiWsChannel(Exchange* exchange, KalshiWsAuthenticator authe
   }
   exchange_->AddTradeListener(
       [this](const MarketEngine& engine, const Trade& trade) { OnTrade(engine, trade); });
+  exchange_->AddLifecycleListener([this](const LifecycleEvent& event) {
+    if (event.kalshi) OnLifecycle(event);
+  });
+}
+
+std::string KalshiWsChannel::LifecycleJson(const LifecycleEvent& event, uint64_t sid,
+                                           uint64_t seq) const {
+  const KalshiTwin& k = exchange_->universe().kalshi[static_cast<size_t>(event.index)];
+  const SimMarket& m = exchange_->universe().markets[static_cast<size_t>(k.polymarket_market)];
+  JsonWriter w;
+  w.BeginObject()
+      .Key("type")
+      .String("market_lifecycle_v2")
+      .Key("sid")
+      .Uint(sid)
+      .Key("seq")
+      .Uint(seq)
+      .Key("msg")
+      .BeginObject()
+      .Key("market_ticker")
+      .String(k.ticker);
+  if (event.kind == LifecycleEvent::Kind::kListed) {
+    // Field set of samples/kalshi/ws_current/market_lifecycle_v2_created.json (no strike: the
+    // simulated markets are yes/no questions).
+    w.Key("exchange_index")
+        .Int(0)
+        .Key("open_ts")
+        .Int(event.now_ms / 1000)
+        .Key("close_ts")
+        .Int(m.end_unix_s)
+        .Key("additional_metadata")
+        .BeginObject()
+        .Key("name")
+        .String(m.question)
+        .Key("title")
+        .String(m.question)
+        .Key("yes_sub_title")
+        .String("Yes")
+        .Key("no_sub_title")
+        .String("No")
+        .Key("rules_primary")
+        .String(m.question)
+        .Key("rules_secondary")
+        .String("")
+        .Key("can_close_early")
+        .Bool(true)
+        .Key("event_ticker")
+        .String(k.event_ticker)
+        .Key("expected_expiration_ts")
+        .Int(m.end_unix_s)
+        .Key("strike_type")
+        .String("custom")
+        .EndObject()
+        .Key("event_type")
+        .String("created")
+        .Key("price_level_structure")
+        .String("linear_cent");
+  } else {
+    w.Key("event_type")
+        .String("determined")
+        .Key("result")
+        .String(k.winning_outcome == 0 ? "yes" : "no")
+        .Key("determination_ts")
+        .Int(event.now_ms / 1000);
+  }
+  w.EndObject().EndObject();
+  return w.Take();
+}
+
+void KalshiWsChannel::OnLifecycle(const LifecycleEvent& event) {
+  if (event.kind == LifecycleEvent::Kind::kResolved) {
+    // The cancels of the resolution are not published: the book is closed.
+    exchange_->kalshi_engine(event.index).TakeLevelChanges();
+  }
+  for (auto& [ptr, c] : connections_) {
+    for (auto& [sid, sub] : c.subs) {
+      if (sub.channel != Channel::kMarketLifecycleV2 || !sub.Covers(event.index)) continue;
+      Send(c, LifecycleJson(event, sid, NextSeq(sub)));
+    }
+  }
 }
 
 void KalshiWsChannel::Attach(HttpServer& server, const std::string& path) {

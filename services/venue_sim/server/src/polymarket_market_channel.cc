@@ -30,6 +30,40 @@ PolymarketMarketChannel::PolymarketMarketChannel(Exchange* exchange) : exchange_
     auto [it, inserted] = tick_changes_.try_emplace(market, TickChange{old_tick, new_tick});
     if (!inserted) it->second.new_tick = new_tick;
   });
+  exchange_->AddLifecycleListener([this](const LifecycleEvent& event) {
+    if (!event.kalshi) OnLifecycle(event);
+  });
+}
+
+void PolymarketMarketChannel::OnLifecycle(const LifecycleEvent& event) {
+  const int market = event.index;
+  MarketEngine& e = exchange_->engine(market);
+  // Listing quotes and resolution cancels are not published as price_change: a new market's
+  // subscribers get a snapshot below; a resolved market's book is dead.
+  e.TakeLevelChanges();
+  tick_changes_.erase(market);
+  for (int outcome = 0; outcome < 2; ++outcome) {
+    touch_[static_cast<size_t>(2 * market + outcome)] = CurrentTouch(market, outcome);
+  }
+  const SimMarket& m = exchange_->universe().markets[static_cast<size_t>(market)];
+  const bool listed = event.kind == LifecycleEvent::Kind::kListed;
+  std::string frame;
+  for (auto& [ptr, sub] : sessions_) {
+    if (!sub.custom_features) continue;
+    if (frame.empty()) {
+      frame = listed ? PolymarketWsNewMarketEvent(exchange_->universe(), m, event.now_ms)
+                     : PolymarketWsMarketResolvedEvent(m, event.now_ms);
+    }
+    Send(sub, frame);
+  }
+  if (!listed) return;
+  for (auto& [ptr, sub] : sessions_) {
+    std::vector<std::string> assets;
+    for (int outcome = 0; outcome < 2; ++outcome) {
+      if (sub.assets.contains(e.token(outcome))) assets.push_back(e.token(outcome));
+    }
+    if (!assets.empty()) SendSnapshots(sub, assets, event.now_ms);
+  }
 }
 
 PolymarketMarketChannel::Touch PolymarketMarketChannel::CurrentTouch(int market,

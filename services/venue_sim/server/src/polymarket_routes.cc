@@ -23,6 +23,17 @@ int64_t NowMs(const Clock& clock) { return absl::ToUnixMillis(clock.Now()); }
 // The market's taker fee rate in basis points (rate 0.03 -> 300), as GET /fee-rate reports it.
 int64_t FeeRateBps(const SimMarket& m) { return m.fees.rate_micros / 100; }
 
+// The markets the venue shows (listed: open or resolved), in universe order. Pages run over
+// this list so that unlisted markets leave no holes in them.
+std::vector<const SimMarket*> ListedMarkets(const Universe& u) {
+  std::vector<const SimMarket*> out;
+  out.reserve(u.markets.size());
+  for (const SimMarket& m : u.markets) {
+    if (m.status != MarketStatus::kUnlisted) out.push_back(&m);
+  }
+  return out;
+}
+
 // GET /markets cursors: base64 of the decimal offset ("MA==" = 0), "LTE=" past the end.
 std::string OffsetCursor(size_t offset) {
   std::string out;
@@ -62,20 +73,22 @@ bool Paging(const HttpRequest& r, size_t* limit, size_t* offset) {
 // CLOB market object (GET /markets/{condition_id} and each element of a GET /markets page) in
 // the shape of samples/polymarket/clob_rest/nt_py_clob_market.json. Token prices are omitted:
 // the simulator keeps no last-trade price per market (and must not leak fair values).
+// A resolved market shows active:false, closed:true, accepting_orders:false and its winner.
 std::string ClobMarketJson(const Universe& u, const SimMarket& m) {
   const bool neg_risk = m.event_index >= 0 && u.events[static_cast<size_t>(m.event_index)].neg_risk;
+  const bool resolved = m.status == MarketStatus::kResolved;
   JsonWriter w;
   w.BeginObject()
       .Key("enable_order_book")
       .Bool(true)
       .Key("active")
-      .Bool(true)
+      .Bool(!resolved)
       .Key("closed")
-      .Bool(false)
+      .Bool(resolved)
       .Key("archived")
       .Bool(false)
       .Key("accepting_orders")
-      .Bool(true)
+      .Bool(m.status == MarketStatus::kOpen)
       .Key("accepting_order_timestamp")
       .Raw("null")
       .Key("minimum_order_size")
@@ -116,9 +129,9 @@ std::string ClobMarketJson(const Universe& u, const SimMarket& m) {
       .Key("tokens")
       .BeginArray();
   w.BeginObject().Key("token_id").String(m.yes_token).Key("outcome").String("Yes");
-  w.Key("winner").Bool(false).EndObject();
+  w.Key("winner").Bool(resolved && m.winning_outcome == 0).EndObject();
   w.BeginObject().Key("token_id").String(m.no_token).Key("outcome").String("No");
-  w.Key("winner").Bool(false).EndObject();
+  w.Key("winner").Bool(resolved && m.winning_outcome == 1).EndObject();
   w.EndArray().Key("tags").BeginArray().String(m.category).EndArray().EndObject();
   return w.Take();
 }
@@ -205,16 +218,16 @@ void AddPolymarketClobRoutes(HttpServer& server, Exchange& exchange, const Clock
       return HttpReply::Error(400, "invalid next_cursor");
     }
     const Universe& u = exchange.universe();
-    const size_t end = std::min(u.markets.size(), offset + kClobMarketsPageSize);
+    const std::vector<const SimMarket*> listed = ListedMarkets(u);
+    const size_t end = std::min(listed.size(), offset + kClobMarketsPageSize);
     std::string out = R"({"data":[)";
     for (size_t i = offset; i < end; ++i) {
       if (i > offset) out += ",";
-      out += ClobMarketJson(u, u.markets[i]);
+      out += ClobMarketJson(u, *listed[i]);
     }
     absl::StrAppend(&out, R"(],"next_cursor":")",
-                    end >= u.markets.size() ? std::string("LTE=") : OffsetCursor(end),
-                    R"(","limit":)", kClobMarketsPageSize, R"(,"count":)",
-                    end > offset ? end - offset : 0, "}");
+                    end >= listed.size() ? std::string("LTE=") : OffsetCursor(end), R"(","limit":)",
+                    kClobMarketsPageSize, R"(,"count":)", end > offset ? end - offset : 0, "}");
     return HttpReply::Json(200, std::move(out));
   });
   server.RoutePrefix("GET", "/markets/", [&exchange](const HttpRequest& r) {
@@ -222,7 +235,9 @@ void AddPolymarketClobRoutes(HttpServer& server, Exchange& exchange, const Clock
         std::string_view(r.path).substr(std::string_view("/markets/").size());
     const Universe& u = exchange.universe();
     for (const SimMarket& m : u.markets) {
-      if (m.condition_id == condition) return HttpReply::Json(200, ClobMarketJson(u, m));
+      if (m.condition_id == condition && m.status != MarketStatus::kUnlisted) {
+        return HttpReply::Json(200, ClobMarketJson(u, m));
+      }
     }
     return HttpReply::Error(404, "market not found");
   });
@@ -230,7 +245,7 @@ void AddPolymarketClobRoutes(HttpServer& server, Exchange& exchange, const Clock
     const std::string condition = r.path.substr(std::string_view("/clob-markets/").size());
     for (size_t i = 0; i < exchange.universe().markets.size(); ++i) {
       const SimMarket& m = exchange.universe().markets[i];
-      if (m.condition_id != condition) continue;
+      if (m.condition_id != condition || m.status == MarketStatus::kUnlisted) continue;
       JsonWriter w;
       w.BeginObject().Key("t").BeginArray();
       w.BeginObject().Key("t").String(m.yes_token).Key("o").String("Yes").EndObject();
@@ -259,10 +274,11 @@ void AddGammaRoutes(HttpServer& server, const Exchange& exchange) {
     size_t limit = 0, offset = 0;
     if (!Paging(r, &limit, &offset)) return HttpReply::Error(400, "invalid limit or offset");
     const Universe& u = exchange.universe();
+    const std::vector<const SimMarket*> listed = ListedMarkets(u);
     std::string out = "[";
-    for (size_t i = offset; i < u.markets.size() && i < offset + limit; ++i) {
+    for (size_t i = offset; i < listed.size() && i < offset + limit; ++i) {
       if (i > offset) out += ",";
-      out += GammaMarketJson(u, u.markets[i]);
+      out += GammaMarketJson(u, *listed[i]);
     }
     out += "]";
     return HttpReply::Json(200, std::move(out));

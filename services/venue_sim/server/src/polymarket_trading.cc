@@ -504,6 +504,11 @@ absl::StatusOr<PolymarketTrading::OrderRecord*> PolymarketTrading::Admit(const P
   const int market = exchange_.MarketOfToken(o.token_id);
   if (market < 0) return absl::NotFoundError("Invalid token id");
   const SimMarket& sm = exchange_.universe().markets[static_cast<size_t>(market)];
+  if (sm.status != MarketStatus::kOpen) {
+    // The simulator's wording (the venue's own message for a closed market is not recorded).
+    return absl::FailedPreconditionError(
+        absl::StrCat("market ", sm.condition_id, " is closed: not accepting orders"));
+  }
   const bool neg_risk = sm.event_index >= 0;
   ARBOR_ASSIGN_OR_RETURN(
       pm::ExchangeDomain domain,

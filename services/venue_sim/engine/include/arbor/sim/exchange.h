@@ -21,6 +21,11 @@
 // Fair values respect the universe's relations at every step. The venue's tick rule runs every
 // step: a 0.01 market whose YES book goes past 0.96 / below 0.04 moves to 0.001, and back when
 // it leaves that zone (see MarketEngine::ChangeTick; tick-change listeners hear of it).
+// Market lifecycle: a market (or Kalshi twin) may start kUnlisted (SimMarket::status): it has an
+// engine but no quotes, no agents trade it, and MarketOfToken / KalshiTwinOfTicker do not find
+// it, so every venue API treats it as unknown. ListMarket opens it (the maker quotes it at
+// once); ResolveMarket closes it for good: every resting order is canceled (positions are NOT
+// settled) and nobody quotes or trades it again. Only kOpen markets take part in steps.
 // Everything is deterministic in the scenario's seed. Not thread-safe: the simulator's exchange
 // thread owns it. Model arithmetic (the random walk) uses double; every order the agents send
 // is fixed point on the market's tick grid.
@@ -82,6 +87,17 @@ struct ActiveMispricing {
 // A market's tick size changed (MarketEngine::ChangeTick) during a step.
 using TickChangeListener = std::function<void(int market, Price old_tick, Price new_tick)>;
 
+// A market was listed or resolved (Exchange::ListMarket / ResolveMarket and their Kalshi
+// variants). `index` is a market index, or a Kalshi twin index when `kalshi`.
+struct LifecycleEvent {
+  enum class Kind { kListed, kResolved };
+  Kind kind = Kind::kListed;
+  bool kalshi = false;
+  int index = 0;
+  int64_t now_ms = 0;
+};
+using LifecycleListener = std::function<void(const LifecycleEvent&)>;
+
 class Exchange {
  public:
   // The venue's tick rule for standalone markets listed at 0.01: when the YES book's best bid is
@@ -111,10 +127,20 @@ class Exchange {
   const MarketEngine& kalshi_engine(int twin) const {
     return *kalshi_engines_[static_cast<size_t>(twin)];
   }
-  // The twin index of a Kalshi market ticker, or -1.
+  // The twin index of a listed (open or resolved) Kalshi market ticker, or -1.
   int KalshiTwinOfTicker(std::string_view ticker) const;
+  // The twin index of any Kalshi ticker, unlisted ones included, or -1 (admin use).
+  int FindKalshiTwin(std::string_view ticker) const;
+  // The market index of any condition id, unlisted ones included, or -1 (admin use).
+  int FindMarket(std::string_view condition_id) const;
+  MarketStatus status(int market) const {
+    return universe_.markets[static_cast<size_t>(market)].status;
+  }
+  MarketStatus kalshi_status(int twin) const {
+    return universe_.kalshi[static_cast<size_t>(twin)].status;
+  }
   const MarketEngine& engine(int market) const { return *engines_[static_cast<size_t>(market)]; }
-  // The market index of a token id, or -1.
+  // The market index of a token id of a listed (open or resolved) market, or -1.
   int MarketOfToken(std::string_view token) const;
   // Current ground-truth probability of YES.
   Price fair(int market) const;
@@ -141,6 +167,30 @@ class Exchange {
   // admin API (POST /admin/tick). Errors: OutOfRange for a bad index, InvalidArgument for a
   // NegRisk member, a market listed at another tick, or another tick.
   [[nodiscard]] absl::Status PinTick(int market, std::optional<Price> tick);
+  // ListMarket / ListKalshiMarket
+  //
+  // Opens an unlisted market: the APIs show it from now on and the maker quotes it at once
+  // (`now_ms` stamps the quotes); then the lifecycle listeners run (kListed). Errors:
+  // OutOfRange for a bad index, FailedPrecondition when the market is not kUnlisted.
+  [[nodiscard]] absl::Status ListMarket(int market, int64_t now_ms);
+  [[nodiscard]] absl::Status ListKalshiMarket(int twin, int64_t now_ms);
+
+  // ResolveMarket / ResolveKalshiMarket
+  //
+  // Closes an open market with `winning_outcome` (0 = Yes, 1 = No): every live order on its
+  // books is canceled (OrderDone listeners see them) and the engine's pending level changes are
+  // left for the channels to drop; it is never quoted or traded again. Positions are not
+  // settled. Then the lifecycle listeners run (kResolved). Returns the canceled order ids.
+  // Errors: OutOfRange (bad index or outcome), FailedPrecondition when not kOpen.
+  [[nodiscard]] absl::StatusOr<std::vector<uint64_t>> ResolveMarket(int market, int winning_outcome,
+                                                                    int64_t now_ms);
+  [[nodiscard]] absl::StatusOr<std::vector<uint64_t>> ResolveKalshiMarket(int twin,
+                                                                          int winning_outcome,
+                                                                          int64_t now_ms);
+  void AddLifecycleListener(LifecycleListener listener) {
+    lifecycle_listeners_.push_back(std::move(listener));
+  }
+
   // Number of Polymarket markets / Kalshi twins (engine index ranges).
   int markets() const { return static_cast<int>(engines_.size()); }
   int kalshi_twins() const { return static_cast<int>(kalshi_engines_.size()); }
@@ -164,6 +214,9 @@ class Exchange {
   absl::Status StartMispricing(const MispricingSpec& spec, int64_t now_ms);
   absl::Status StartCrossVenueGap(const MispricingSpec& spec, ActiveMispricing* a, int64_t now_ms);
   bool Mispriced(int market) const;
+  // Whether every market a mispricing would quote is open (otherwise it is skipped).
+  bool MispricingTargetsOpen(const MispricingSpec& spec) const;
+  void NotifyLifecycle(LifecycleEvent::Kind kind, bool kalshi, int index, int64_t now_ms);
   absl::Status StartRelationViolation(const MispricingSpec& spec, ActiveMispricing* a,
                                       int64_t now_ms);
   void MoveFairValues();
@@ -182,6 +235,8 @@ class Exchange {
   std::vector<std::vector<uint64_t>> kalshi_maker_orders_;
   absl::flat_hash_map<std::string, int> kalshi_ticker_;
   absl::flat_hash_map<std::string, int> token_market_;
+  absl::flat_hash_map<std::string, int> condition_market_;
+  std::vector<LifecycleListener> lifecycle_listeners_;
   std::vector<ActiveMispricing> active_;
   std::vector<ActiveMispricing> history_;
   int64_t step_ = 0;

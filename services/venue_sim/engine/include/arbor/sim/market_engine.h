@@ -149,6 +149,13 @@ class MarketEngine {
   // account's order, FailedPrecondition if it is no longer live.
   [[nodiscard]] absl::Status Cancel(std::string_view account, uint64_t order_id);
 
+  // CancelAll
+  //
+  // Cancels every live order of every account (a market that closes for resolution): their
+  // funds are unlocked, OrderDoneListeners see kCanceled and their levels are recorded for
+  // TakeLevelChanges. Returns their ids, ascending.
+  std::vector<uint64_t> CancelAll();
+
   // Expires every GTD order whose time has come; returns their ids.
   std::vector<uint64_t> ExpireOrders(int64_t now_ms);
 

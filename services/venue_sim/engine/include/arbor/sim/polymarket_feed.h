@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "arbor/sim/market_engine.h"
+#include "arbor/sim/universe.h"
 #include "arbor/venue/polymarket/rest_parsers.h"
 
 namespace arbor::sim {
@@ -51,5 +52,16 @@ std::string PolymarketWsTickSizeChangeEvent(const MarketEngine& engine, int outc
 // level is omitted, and so is the spread then.
 std::string PolymarketWsBestBidAskEvent(const MarketEngine& engine, int outcome,
                                         int64_t timestamp_ms);
+
+// `new_market` (custom feature) for `market` of `universe`, with the venue's field set and order
+// (samples/polymarket/ws_market/nt_rs_ws_market_new_market_msg.json). A standalone market's
+// `event_message` describes its own single-market event (id and slugs of the market); sports
+// fields are empty strings; `tags` = [category].
+std::string PolymarketWsNewMarketEvent(const Universe& universe, const SimMarket& market,
+                                       int64_t timestamp_ms);
+
+// `market_resolved` (custom feature) for a resolved market (SimMarket::winning_outcome):
+// id, market, assets_ids, winning_asset_id, winning_outcome ("Yes"/"No"), timestamp, tags.
+std::string PolymarketWsMarketResolvedEvent(const SimMarket& market, int64_t timestamp_ms);
 
 }  // namespace arbor::sim

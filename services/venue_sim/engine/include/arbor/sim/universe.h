@@ -52,12 +52,23 @@ struct Relation {
   int b = 0;
 };
 
+// Where a market is in its life. A scenario may keep a market kUnlisted: it exists in the
+// exchange but no venue API shows it until POST /admin/list makes it kOpen; POST /admin/resolve
+// makes it kResolved (closed, orders canceled, no quotes). See Exchange::ListMarket.
+enum class MarketStatus { kUnlisted, kOpen, kResolved };
+// "unlisted" / "open" / "resolved".
+const char* MarketStatusName(MarketStatus status);
+
 // A Kalshi market that mirrors a Polymarket binary market.
 struct KalshiTwin {
   std::string ticker;     // e.g. "SIM-0042"
   std::string market_id;  // uuid-like
   std::string event_ticker;
   int polymarket_market = 0;  // index into Universe::markets
+  MarketStatus status = MarketStatus::kOpen;
+  int winning_outcome = -1;  // 0 = yes, 1 = no once kResolved
+  int64_t opened_ms = 0;     // when ListMarket opened it (0 = open since the start)
+  int64_t resolved_ms = 0;
 };
 
 struct SimMarket {
@@ -76,6 +87,8 @@ struct SimMarket {
   int event_index = -1;  // index into Universe::events, -1 for a standalone binary market
   std::string group_item_title;
   Price fair_yes;  // ground truth: P(YES)
+  MarketStatus status = MarketStatus::kOpen;
+  int winning_outcome = -1;  // 0 = Yes, 1 = No once kResolved
 };
 
 struct SimEvent {
@@ -105,7 +118,8 @@ bool RelationHolds(RelationKind kind, Price a, Price b);
 [[nodiscard]] absl::StatusOr<Universe> GenerateUniverse(const UniverseSpec& spec);
 
 // Gamma `/markets` object for one market (JSON-encoded string arrays, numbers and strings as
-// the venue mixes them).
+// the venue mixes them). A kResolved market shows active:false, closed:true,
+// acceptingOrders:false and outcomePrices ["1","0"] / ["0","1"].
 std::string GammaMarketJson(const Universe& universe, const SimMarket& market);
 // Gamma `/events` object with its markets nested.
 std::string GammaEventJson(const Universe& universe, const SimEvent& event);

@@ -15,6 +15,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "arbor/core/clock.h"
 #include "arbor/core/fixed_point.h"
 #include "arbor/sim/exchange.h"
 #include "arbor/sim/faults.h"
@@ -64,6 +65,9 @@ struct AdminDeps {
   // Advances the exchange one step and runs everything the binary runs after a step (the
   // binary's StepOnce). Required for POST /admin/step.
   std::function<absl::Status()> step_once;
+  // Stamps listings and resolutions (WS timestamps, Kalshi open_ts / determination_ts).
+  // Optional: null = SystemClock.
+  const Clock* clock = nullptr;
 };
 
 // Registers on `server` (everything must outlive it):
@@ -75,7 +79,21 @@ struct AdminDeps {
 //   GET    /admin/faults, POST /admin/faults (rules document), DELETE /admin/faults
 //   POST   /admin/step                            one synchronous StepOnce
 //   POST   /admin/fund {"account":"a","cash":"1000.5"}
-// Errors are 400 {"error":"<reason naming the field>"} / 404 for an unknown market.
+//   POST   /admin/list {"condition_id":"0x.."} | {"ticker":"SIM-00010"}
+//          lists an unlisted market (Exchange::ListMarket / ListKalshiMarket); 200
+//          {"venue":"polymarket","market":<index>,"condition_id":"0x..","status":"open"} or
+//          {"venue":"kalshi","twin":<index>,"ticker":"..","status":"open"}
+//   POST   /admin/resolve {"condition_id":"0x..","winning_outcome":"Yes"|"No"}
+//                       | {"ticker":"..","result":"yes"|"no"}
+//          resolves an open market (Exchange::ResolveMarket ...); 200
+//          {"venue":"polymarket","market":<index>,"condition_id":"0x..","status":"resolved",
+//           "winning_outcome":"Yes","winning_asset_id":"<token>","canceled_orders":<n>} or
+//          {"venue":"kalshi","twin":<index>,"ticker":"..","status":"determined","result":"yes",
+//           "canceled_orders":<n>}
+//          list / resolve answer 400 for an unknown id, a market already listed / not open,
+//          a bad outcome, or a body that is not exactly one of those shapes.
+// Errors are 400 {"error":"<reason naming the field>"} / 404 for an unknown market (except
+// list / resolve: 400). /admin/truth gives each market's "status" (unlisted|open|resolved).
 void AddAdminRoutes(HttpServer& server, AdminDeps deps);
 
 }  // namespace arbor::sim

@@ -151,6 +151,8 @@ class KalshiTrading {
 
   std::string MarketJson(int twin) const;
   std::string EventJson(std::string_view event_ticker) const;
+  // Whether any market of the event is listed (open or resolved).
+  bool EventListed(std::string_view event_ticker) const;
   std::string OrderJson(const OrderRecord& order) const;
   std::string FillJson(const FillRecord& fill) const;
 

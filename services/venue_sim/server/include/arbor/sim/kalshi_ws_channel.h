@@ -8,8 +8,12 @@
 //   - commands subscribe / unsubscribe / update_subscription (add_markets, delete_markets,
 //     get_snapshot) with the documented replies and `error` codes;
 //   - channels orderbook_delta (snapshot + additive deltas, one `seq` counter per sid), trade
-//     (seq), ticker and fill (no seq), market_lifecycle_v2 (accepted; the simulator emits no
-//     lifecycle events).
+//     (seq), ticker and fill (no seq), market_lifecycle_v2 (seq): `created` when
+//     Exchange::ListKalshiMarket lists a market and `determined` (with `result` and
+//     `determination_ts`) when ResolveKalshiMarket resolves one, sent at once to every
+//     market_lifecycle_v2 subscription covering the market (all of them unless it named
+//     tickers). A resolved market's pending level changes are dropped: no deltas after it.
+//     Unlisted markets are unknown tickers.
 // Publish() DRAINS the Kalshi twin engines' level changes (MarketEngine::TakeLevelChanges): it
 // must be their only consumer. Everything runs on the server's single io thread.
 #pragma once
@@ -117,6 +121,8 @@ class KalshiWsChannel {
   void Send(Connection& c, std::string frame);
   uint64_t NextSeq(Subscription& sub);
   void OnTrade(const MarketEngine& engine, const Trade& trade);
+  void OnLifecycle(const LifecycleEvent& event);
+  std::string LifecycleJson(const LifecycleEvent& event, uint64_t sid, uint64_t seq) const;
   std::string TickerJson(int twin, uint64_t sid, int64_t now_ms) const;
   std::string FillJson(int twin, const Trade& trade, bool taker, uint64_t sid) const;
 

@@ -17,7 +17,14 @@
 //     of the market, followed by a fresh `book` array frame for them instead of that step's
 //     `price_change` (clients drop the book on a tick change and wait for a snapshot);
 //   - with "custom_feature_enabled": true in the initial or a subscribe frame, a `best_bid_ask`
-//     event whenever a subscribed token's touch changed during the step.
+//     event whenever a subscribed token's touch changed during the step;
+//   - market lifecycle (Exchange::ListMarket / ResolveMarket, sent at once, not at Publish):
+//     a listing sends `new_market` to EVERY custom-feature connection whatever its assets (as
+//     the venue does), then a `book` array frame to connections already subscribed to the new
+//     tokens; a resolution sends `market_resolved` to every custom-feature connection (the
+//     venue documents no per-asset filter, POLYMARKET.md §3.1) and drops the market's pending
+//     level changes: a resolved market's book is never published again.
+// Unlisted markets' tokens are unknown here (Exchange::MarketOfToken): no snapshots for them.
 // Runs on the server's io thread with the exchange. The channel registers listeners on the
 // exchange: it must outlive every later Exchange::Step.
 #pragma once
@@ -77,6 +84,7 @@ class PolymarketMarketChannel {
   Touch CurrentTouch(int market, int outcome) const;
   // Sends the step's tick change of `market` and fresh snapshots to its subscribers.
   void PublishTickChange(int market, const TickChange& change, int64_t now_ms);
+  void OnLifecycle(const LifecycleEvent& event);
   void OnMessage(WsSession& session, const std::string& text);
   void SendSnapshots(Subscriber& sub, const std::vector<std::string>& assets, int64_t now_ms);
   void Send(Subscriber& sub, std::string frame);
