@@ -1,7 +1,6 @@
 #include "arbor/feed/poller.h"
 
 #include <algorithm>
-#include <chrono>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -18,7 +17,8 @@ Poller::Poller(Venue venue, RestBookSource* source, const BookFanout* fanout,
       governor_(governor),
       clock_(clock),
       options_(std::move(options)),
-      backoff_(options_.backoff) {}
+      worker_(RestWorkerOptions{options_.backoff, options_.max_retry_after, options_.max_idle},
+              [this] { return RunOnce(); }) {}
 
 Poller::~Poller() { Stop(); }
 
@@ -31,9 +31,8 @@ void Poller::SetMode(FeedMode mode) {
       for (auto& [id, t] : all_) t.last_refreshed_nanos = std::max(t.last_refreshed_nanos, now);
     }
     mode_ = mode;
-    wake_ = true;
   }
-  cv_.notify_all();
+  worker_.Wake();
 }
 
 FeedMode Poller::mode() const {
@@ -62,24 +61,22 @@ void Poller::SetInstruments(const std::vector<InstrumentId>& ids) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     SyncTargets(ids, all_);
-    wake_ = true;
   }
-  cv_.notify_all();
+  worker_.Wake();
 }
 
 void Poller::SetHybridSet(const std::vector<InstrumentId>& ids) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     SyncTargets(ids, hybrid_);
-    wake_ = true;
   }
-  cv_.notify_all();
+  worker_.Wake();
 }
 
 int64_t Poller::NanosUntilWorkLocked(int64_t now) const {
   const int64_t idle = absl::ToInt64Nanoseconds(options_.max_idle);
   if (mode_ == FeedMode::kStream) return idle;
-  if (now < blocked_until_nanos_) return blocked_until_nanos_ - now;
+  if (const int64_t blocked = worker_.BlockedForNanos(now); blocked > 0) return blocked;
   const auto& targets = mode_ == FeedMode::kPoll ? all_ : hybrid_;
   const int64_t interval = absl::ToInt64Nanoseconds(options_.poll_interval);
   int64_t until = idle;
@@ -88,28 +85,6 @@ int64_t Poller::NanosUntilWorkLocked(int64_t now) const {
     until = std::min(until, t.last_polled_nanos + interval - now);
   }
   return std::max<int64_t>(until, 0);
-}
-
-void Poller::OnError(const absl::Status& status, int64_t now) {
-  absl::Duration delay;
-  switch (ClassifyRestError(status)) {
-    case RestErrorKind::kThrottled: {
-      ++counters_.errors_throttled;
-      const std::optional<absl::Duration> retry_after = RetryAfter(status);
-      governor_->OnThrottle(options_.rate_endpoint, retry_after);
-      delay = retry_after.has_value() ? *retry_after : backoff_.Next();
-      break;
-    }
-    case RestErrorKind::kServer:
-      ++counters_.errors_server;
-      delay = backoff_.Next();
-      break;
-    case RestErrorKind::kOther:
-      ++counters_.errors_other;
-      delay = backoff_.Next();
-      break;
-  }
-  blocked_until_nanos_ = now + absl::ToInt64Nanoseconds(delay);
 }
 
 absl::Duration Poller::RunOnce() {
@@ -126,7 +101,9 @@ absl::Duration Poller::RunOnce() {
         if (publisher_->MarkStale(id, "RestPollTimeout").ok()) ++counters_.stale_marks;
       }
     }
-    if (now < blocked_until_nanos_) return absl::Nanoseconds(blocked_until_nanos_ - now);
+    if (const int64_t blocked = worker_.BlockedForNanos(now); blocked > 0) {
+      return absl::Nanoseconds(blocked);
+    }
     auto& targets = mode_ == FeedMode::kPoll ? all_ : hybrid_;
     const int64_t interval = absl::ToInt64Nanoseconds(options_.poll_interval);
     std::vector<std::pair<int64_t, InstrumentId>> due;
@@ -154,11 +131,14 @@ absl::Duration Poller::RunOnce() {
 
   std::lock_guard<std::mutex> lock(mu_);
   if (!fetched.ok()) {
-    OnError(fetched.status(), after);
+    const RestWorker::ErrorOutcome outcome = worker_.OnError(fetched.status(), after);
+    if (outcome.kind == RestErrorKind::kThrottled) {
+      governor_->OnThrottle(options_.rate_endpoint, outcome.retry_after);
+    }
     return absl::Nanoseconds(NanosUntilWorkLocked(after));
   }
   governor_->OnSuccess(options_.rate_endpoint);
-  backoff_.Reset();
+  worker_.OnSuccess();
   ++counters_.fetches;
   const absl::flat_hash_set<InstrumentId> asked(ids.begin(), ids.end());
   for (const RestBook& b : *fetched) {
@@ -185,40 +165,21 @@ absl::Duration Poller::RunOnce() {
   return absl::Nanoseconds(NanosUntilWorkLocked(clock_->MonotonicNanos()));
 }
 
-void Poller::Start() {
-  std::lock_guard<std::mutex> start_lock(mu_);
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] {
-    while (true) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (stop_) return;
-      }
-      const absl::Duration wait = std::min(RunOnce(), options_.max_idle);
-      std::unique_lock<std::mutex> lock(mu_);
-      if (stop_) return;
-      if (wait > absl::ZeroDuration()) {
-        cv_.wait_for(lock, std::chrono::nanoseconds(absl::ToInt64Nanoseconds(wait)),
-                     [this] { return stop_ || wake_; });
-      }
-      wake_ = false;
-    }
-  });
-}
+void Poller::Start() { worker_.Start(); }
 
-void Poller::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void Poller::Stop() { worker_.Stop(); }
 
 PollerCounters Poller::Counters() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return counters_;
+  PollerCounters c;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    c = counters_;
+  }
+  const RestErrorCounts errors = worker_.Errors();
+  c.errors_throttled = errors.throttled;
+  c.errors_server = errors.server;
+  c.errors_other = errors.other;
+  return c;
 }
 
 }  // namespace arbor::feed

@@ -1,7 +1,6 @@
 #include "arbor/feed/reconciler.h"
 
 #include <algorithm>
-#include <chrono>
 #include <limits>
 #include <utility>
 
@@ -24,7 +23,8 @@ Reconciler::Reconciler(Venue venue, RestBookSource* source, const BookFanout* fa
       clock_(clock),
       options_(options),
       on_divergence_(std::move(on_divergence)),
-      backoff_(options.backoff) {}
+      worker_(RestWorkerOptions{options.backoff, options.max_retry_after, options.max_idle},
+              [this] { return RunOnce(); }) {}
 
 Reconciler::~Reconciler() { Stop(); }
 
@@ -48,39 +48,17 @@ void Reconciler::Suspect(absl::Span<const InstrumentId> ids) {
     for (const InstrumentId& id : ids) {
       if (suspect_set_.insert(id).second) suspects_.push_back(id);
     }
-    wake_ = true;
   }
-  cv_.notify_all();
+  worker_.Wake();
 }
 
 int64_t Reconciler::NanosUntilWorkLocked(int64_t now) const {
-  if (now < blocked_until_nanos_) return blocked_until_nanos_ - now;
+  if (const int64_t blocked = worker_.BlockedForNanos(now); blocked > 0) return blocked;
   int64_t until = absl::ToInt64Nanoseconds(options_.max_idle);
   if (!suspects_.empty()) return 0;
   for (const auto& [id, p] : pending_) until = std::min(until, p.due_nanos - now);
   if (!instruments_.empty()) until = std::min(until, next_scheduled_nanos_ - now);
   return std::max<int64_t>(until, 0);
-}
-
-void Reconciler::OnError(const absl::Status& status, int64_t now) {
-  absl::Duration delay;
-  switch (ClassifyRestError(status)) {
-    case RestErrorKind::kThrottled: {
-      ++counters_.errors_throttled;
-      std::optional<absl::Duration> retry_after = RetryAfter(status);
-      delay = retry_after.has_value() ? *retry_after : backoff_.Next();
-      break;
-    }
-    case RestErrorKind::kServer:
-      ++counters_.errors_server;
-      delay = backoff_.Next();
-      break;
-    case RestErrorKind::kOther:
-      ++counters_.errors_other;
-      delay = backoff_.Next();
-      break;
-  }
-  blocked_until_nanos_ = now + absl::ToInt64Nanoseconds(delay);
 }
 
 absl::Duration Reconciler::RunOnce() {
@@ -94,7 +72,9 @@ absl::Duration Reconciler::RunOnce() {
   std::vector<InstrumentId> ids;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (now < blocked_until_nanos_) return absl::Nanoseconds(blocked_until_nanos_ - now);
+    if (const int64_t blocked = worker_.BlockedForNanos(now); blocked > 0) {
+      return absl::Nanoseconds(blocked);
+    }
     const size_t max = std::max<size_t>(source_->max_batch(), 1);
     std::vector<std::pair<InstrumentId, bool>> batch;
     absl::flat_hash_set<InstrumentId> in_batch;
@@ -149,14 +129,14 @@ absl::Duration Reconciler::RunOnce() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!fetched.ok()) {
-      OnError(fetched.status(), after);
+      (void)worker_.OnError(fetched.status(), after);
       for (Check& c : checks) {
         if (c.suspect && suspect_set_.insert(c.id).second) suspects_.push_back(std::move(c.id));
       }
       return absl::Nanoseconds(NanosUntilWorkLocked(after));
     }
     ++counters_.fetches;
-    backoff_.Reset();
+    worker_.OnSuccess();
     absl::flat_hash_map<InstrumentId, RestBook*> by_id;
     for (RestBook& b : *fetched) by_id[b.id] = &b;
     for (const Check& c : checks) {
@@ -228,40 +208,21 @@ absl::Duration Reconciler::RunOnce() {
   return absl::Nanoseconds(NanosUntilWorkLocked(clock_->MonotonicNanos()));
 }
 
-void Reconciler::Start() {
-  std::lock_guard<std::mutex> start_lock(mu_);
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] {
-    while (true) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (stop_) return;
-      }
-      absl::Duration wait = std::min(RunOnce(), options_.max_idle);
-      std::unique_lock<std::mutex> lock(mu_);
-      if (stop_) return;
-      if (wait > absl::ZeroDuration()) {
-        cv_.wait_for(lock, std::chrono::nanoseconds(absl::ToInt64Nanoseconds(wait)),
-                     [this] { return stop_ || wake_; });
-      }
-      wake_ = false;
-    }
-  });
-}
+void Reconciler::Start() { worker_.Start(); }
 
-void Reconciler::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void Reconciler::Stop() { worker_.Stop(); }
 
 ReconcilerCounters Reconciler::Counters() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return counters_;
+  ReconcilerCounters c;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    c = counters_;
+  }
+  const RestErrorCounts errors = worker_.Errors();
+  c.errors_throttled = errors.throttled;
+  c.errors_server = errors.server;
+  c.errors_other = errors.other;
+  return c;
 }
 
 size_t Reconciler::PendingRechecks() const {

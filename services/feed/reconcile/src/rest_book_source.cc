@@ -53,6 +53,9 @@ std::optional<absl::Duration> RetryAfter(const absl::Status& status) {
   if (std::optional<int64_t> s = venue::kalshi::RetryAfterSeconds(status)) {
     return absl::Seconds(*s);
   }
+  if (std::optional<int64_t> s = venue::polymarket::RetryAfterSeconds(status)) {
+    return absl::Seconds(*s);
+  }
   return std::nullopt;
 }
 

@@ -1,8 +1,11 @@
 // Unit tests of arbor::feed_reconcile with a fake RestBookSource and a simulated clock:
-// RestBookSource helpers, Reconciler (match / suspicion / confirmed divergence and repair /
+// RestBookSource helpers, RestWorker (error policy: backoff vs Retry-After; own thread),
+// Reconciler (match / suspicion / confirmed divergence and repair /
 // REST errors) and Poller (changed-only publishing, staleness, rate budget, errors).
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <thread>
@@ -16,6 +19,7 @@
 #include "arbor/feed/poller.h"
 #include "arbor/feed/reconciler.h"
 #include "arbor/feed/rest_book_source.h"
+#include "arbor/feed/rest_worker.h"
 #include "arbor/net/rate_governor.h"
 #include "gtest/gtest.h"
 
@@ -133,6 +137,93 @@ TEST(RestBookSourceTest, ErrorClassificationAndRetryAfter) {
   EXPECT_EQ(*RetryAfter(s), absl::Seconds(7));
   EXPECT_FALSE(RetryAfter(absl::ResourceExhaustedError("429")).has_value());
   EXPECT_FALSE(RetryAfter(WithRetryAfter(absl::UnavailableError("x"), absl::Seconds(1))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// RestWorker
+
+RestWorkerOptions StepBackoff() {
+  RestWorkerOptions o;
+  o.backoff = {absl::Seconds(1), absl::Seconds(8), 2.0, net::Jitter::kNone};  // 1, 2, 4, 8, 8
+  o.max_retry_after = absl::Minutes(2);
+  return o;
+}
+
+absl::Status Throttled(absl::Duration retry_after) {
+  return WithRetryAfter(absl::ResourceExhaustedError("429"), retry_after);
+}
+
+TEST(RestWorkerTest, RetryAfterBlocksForAtLeastItsDelay) {
+  RestWorker w(StepBackoff());
+  const int64_t t0 = 1'000'000'000;
+  EXPECT_EQ(w.BlockedForNanos(t0), 0);
+  const RestWorker::ErrorOutcome o = w.OnError(Throttled(absl::Seconds(7)), t0);
+  EXPECT_EQ(o.kind, RestErrorKind::kThrottled);
+  EXPECT_EQ(o.retry_after, absl::Seconds(7));
+  EXPECT_EQ(o.delay, absl::Seconds(7));  // max(1 s backoff, 7 s)
+  EXPECT_EQ(w.BlockedForNanos(t0), absl::ToInt64Nanoseconds(absl::Seconds(7)));
+  EXPECT_EQ(w.BlockedForNanos(t0 + absl::ToInt64Nanoseconds(absl::Seconds(7)) - 1), 1);
+  EXPECT_EQ(w.BlockedForNanos(t0 + absl::ToInt64Nanoseconds(absl::Seconds(7))), 0);
+  EXPECT_EQ(w.Errors().throttled, 1u);
+}
+
+TEST(RestWorkerTest, BackoffGrowsOverThrottlesAndResetsOnSuccess) {
+  RestWorker w(StepBackoff());
+  int64_t now = 0;
+  auto error = [&](const absl::Status& s) {
+    const RestWorker::ErrorOutcome o = w.OnError(s, now);
+    now += absl::ToInt64Nanoseconds(o.delay);
+    return o.delay;
+  };
+  EXPECT_EQ(error(absl::UnavailableError("503")), absl::Seconds(1));
+  EXPECT_EQ(error(absl::InternalError("500")), absl::Seconds(2));
+  EXPECT_EQ(error(absl::InvalidArgumentError("bad")), absl::Seconds(4));
+  // A Retry-After shorter than the backoff does not shorten it (the venue keeps throttling).
+  EXPECT_EQ(error(Throttled(absl::Seconds(3))), absl::Seconds(8));
+  EXPECT_EQ(error(absl::ResourceExhaustedError("429 without Retry-After")), absl::Seconds(8));
+  // A huge Retry-After is capped at max_retry_after.
+  EXPECT_EQ(error(Throttled(absl::Hours(24))), absl::Minutes(2));
+  const RestErrorCounts c = w.Errors();
+  EXPECT_EQ(c.throttled, 3u);
+  EXPECT_EQ(c.server, 2u);
+  EXPECT_EQ(c.other, 1u);
+  EXPECT_EQ(w.BlockedForNanos(now), 0);
+  // Recovery: after a success the backoff starts from its minimum again.
+  w.OnSuccess();
+  EXPECT_EQ(error(absl::UnavailableError("503")), absl::Seconds(1));
+}
+
+TEST(RestWorkerTest, OwnThreadRunsWakesAndStops) {
+  std::mutex mu;
+  std::condition_variable cv;
+  int calls = 0;
+  auto wait_for_calls = [&](int n) {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(10), [&] { return calls >= n; });
+  };
+  RestWorkerOptions o;
+  o.max_idle = absl::Hours(1);  // only Wake() and Stop() end the wait
+  RestWorker w(o, [&] {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ++calls;
+    }
+    cv.notify_all();
+    return absl::Hours(1);
+  });
+  w.Start();
+  ASSERT_TRUE(wait_for_calls(1));
+  w.Wake();
+  ASSERT_TRUE(wait_for_calls(2));
+  w.Stop();  // interrupts the hour-long wait and joins
+  int stopped_at = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    stopped_at = calls;
+  }
+  w.Start();  // restartable
+  ASSERT_TRUE(wait_for_calls(stopped_at + 1));
+  w.Stop();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -329,6 +420,57 @@ TEST_F(ReconcilerTest, RestErrorsAreCountedAndBackedOff) {
   EXPECT_EQ(publisher_.Counters(Venue::kPolymarket).quarantines, 0u);
 }
 
+TEST_F(ReconcilerTest, RetryAfterDelaysTheNextFetchByAtLeastItsDelay) {
+  const RestBook a = Book(kA, {L(40, 10)}, {L(42, 3)});
+  Publish(a);
+  source_.Set(a);
+  source_.errors.push_back(Throttled(absl::Seconds(20)));
+  ReconcilerOptions options;
+  options.interval = absl::Seconds(1);  // the schedule would fetch every second
+  Reconciler r(Venue::kPolymarket, &source_, &fanout_, &publisher_, &clock_, options);
+  r.SetInstruments({kA});
+  EXPECT_EQ(r.RunOnce(), absl::Seconds(20));
+  EXPECT_EQ(source_.Calls(), 1);
+  for (int t = 1; t < 20; ++t) {
+    clock_.Advance(absl::Seconds(1));
+    EXPECT_EQ(r.RunOnce(), absl::Seconds(20 - t)) << t;
+    EXPECT_EQ(source_.Calls(), 1) << t;
+  }
+  clock_.Advance(absl::Seconds(1));
+  (void)r.RunOnce();
+  EXPECT_EQ(source_.Calls(), 2);
+  EXPECT_EQ(r.Counters().matches, 1u);
+  EXPECT_EQ(r.Counters().errors_throttled, 1u);
+}
+
+TEST_F(ReconcilerTest, ShortRetryAfterWaitsForTheLongerBackoffAndHugeOneIsCapped) {
+  const RestBook a = Book(kA, {L(40, 10)}, {L(42, 3)});
+  Publish(a);
+  source_.Set(a);
+  source_.errors.push_back(absl::UnavailableError("503"));  // backoff 10 s
+  source_.errors.push_back(Throttled(absl::Seconds(3)));    // backoff 20 s > 3 s
+  source_.errors.push_back(Throttled(absl::Hours(10)));     // capped: 90 s
+  ReconcilerOptions options;
+  options.interval = absl::Seconds(1);
+  options.backoff = {absl::Seconds(10), absl::Seconds(40), 2.0, net::Jitter::kNone};
+  options.max_retry_after = absl::Seconds(90);
+  Reconciler r(Venue::kPolymarket, &source_, &fanout_, &publisher_, &clock_, options);
+  r.SetInstruments({kA});
+  EXPECT_EQ(r.RunOnce(), absl::Seconds(10));
+  clock_.Advance(absl::Seconds(10));
+  EXPECT_EQ(r.RunOnce(), absl::Seconds(20));
+  clock_.Advance(absl::Seconds(20));
+  EXPECT_EQ(r.RunOnce(), absl::Seconds(90));
+  EXPECT_EQ(source_.Calls(), 3);
+  clock_.Advance(absl::Seconds(90));
+  (void)r.RunOnce();
+  EXPECT_EQ(source_.Calls(), 4);
+  const ReconcilerCounters c = r.Counters();
+  EXPECT_EQ(c.errors_server, 1u);
+  EXPECT_EQ(c.errors_throttled, 2u);
+  EXPECT_EQ(c.matches, 1u);
+}
+
 TEST_F(ReconcilerTest, OwnThreadStartsAndStops) {
   const RestBook a = Book(kA, {L(40, 10)}, {L(42, 3)});
   Publish(a);
@@ -486,6 +628,32 @@ TEST_F(PollerTest, ThrottlingAndServerErrorsBackOffAndNeverPublish) {
   (void)p.RunOnce();  // keeps going after the errors
   EXPECT_EQ(p.Counters().published, 1u);
   EXPECT_EQ(publisher_.State(kA), PublishState::kLive);
+}
+
+TEST_F(PollerTest, RetryAfterLongerThanBackoffDelaysTheNextPollAndRecovers) {
+  source_.Set(Book(kA, {L(40, 10)}, {L(42, 3)}));
+  source_.errors.push_back(Throttled(absl::Seconds(30)));
+  source_.errors.push_back(absl::UnavailableError("503"));
+  options_.backoff = {absl::Seconds(2), absl::Seconds(60), 2.0, net::Jitter::kNone};
+  net::RateGovernor governor(clock_, governor_options_);
+  Poller p(Venue::kPolymarket, &source_, &fanout_, &publisher_, &governor, &clock_, options_);
+  p.SetInstruments({kA});
+  p.SetMode(FeedMode::kPoll);
+  EXPECT_EQ(p.RunOnce(), absl::Seconds(30));
+  clock_.Advance(absl::Seconds(29));  // several poll intervals, still inside Retry-After
+  (void)p.RunOnce();
+  EXPECT_EQ(source_.Calls(), 1);
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(p.RunOnce(), absl::Seconds(4));  // 503: second backoff step (2 s, 4 s)
+  EXPECT_EQ(source_.Calls(), 2);
+  clock_.Advance(absl::Seconds(5));  // past the backoff and poll_interval: recovers
+  (void)p.RunOnce();
+  EXPECT_EQ(source_.Calls(), 3);
+  EXPECT_EQ(publisher_.State(kA), PublishState::kLive);
+  const PollerCounters c = p.Counters();
+  EXPECT_EQ(c.errors_throttled, 1u);
+  EXPECT_EQ(c.errors_server, 1u);
+  EXPECT_EQ(c.published, 1u);
 }
 
 TEST_F(PollerTest, RefusedRestBookIsCountedNotFatal) {

@@ -2,14 +2,20 @@
 
 #include <utility>
 
+#include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "arbor/core/json_writer.h"
 #include "arbor/core/status_macros.h"
 #include "arbor/core/strings.h"
+#include "arbor/net/rate_governor.h"
 #include "simdjson.h"
 
 namespace arbor::venue::polymarket {
 namespace {
+
+// Kalshi's client uses "type.arbor/kalshi.RetryAfterSeconds"; the trading client keeps its own.
+constexpr char kPublicRetryAfterPayload[] = "type.arbor/polymarket.RetryAfterSeconds";
 
 // Token ids are decimal, so they need no escaping in a query string; anything else is refused
 // rather than sent.
@@ -23,8 +29,21 @@ absl::Status CheckTokenId(std::string_view token_id) {
 
 }  // namespace
 
-PublicClient::PublicClient(net::HttpClient* http, net::Origin clob, net::Origin gamma)
-    : http_(http), clob_(std::move(clob)), gamma_(std::move(gamma)) {}
+std::optional<int64_t> RetryAfterSeconds(const absl::Status& status) {
+  if (status.code() != absl::StatusCode::kResourceExhausted) return std::nullopt;
+  const auto payload = status.GetPayload(kPublicRetryAfterPayload);
+  if (!payload) return std::nullopt;
+  int64_t seconds = 0;
+  if (!absl::SimpleAtoi(std::string(*payload), &seconds) || seconds < 0) return std::nullopt;
+  return seconds;
+}
+
+PublicClient::PublicClient(net::HttpClient* http, net::Origin clob, net::Origin gamma,
+                           const Clock* clock)
+    : http_(http),
+      clock_(clock != nullptr ? clock : &SystemClock::Get()),
+      clob_(std::move(clob)),
+      gamma_(std::move(gamma)) {}
 
 absl::StatusOr<std::string> PublicClient::Call(const net::Origin& origin, std::string method,
                                                std::string target, std::string body) {
@@ -36,8 +55,21 @@ absl::StatusOr<std::string> PublicClient::Call(const net::Origin& origin, std::s
     req.body = std::move(body);
   }
   ARBOR_ASSIGN_OR_RETURN(net::HttpResponse res, http_->Send(origin, req));
-  if (res.status < 200 || res.status >= 300) return net::StatusFromHttp(res.status, res.body);
-  return std::move(res.body);
+  if (res.status >= 200 && res.status < 300) return std::move(res.body);
+  absl::Status status = net::StatusFromHttp(res.status, res.body);
+  if (res.status == 429 && status.code() == absl::StatusCode::kResourceExhausted) {
+    // Keep the venue's Retry-After so the caller waits as long as asked (an unparsable value is
+    // dropped: the caller then falls back on its own backoff).
+    const std::string_view header = res.Header("Retry-After");
+    if (!header.empty()) {
+      if (absl::StatusOr<absl::Duration> delay = net::ParseRetryAfter(header, clock_->Now());
+          delay.ok()) {
+        const int64_t seconds = absl::ToInt64Seconds(absl::Ceil(*delay, absl::Seconds(1)));
+        status.SetPayload(kPublicRetryAfterPayload, absl::Cord(absl::StrCat(seconds)));
+      }
+    }
+  }
+  return status;
 }
 
 absl::StatusOr<BookSummary> PublicClient::GetBook(std::string_view token_id) {

@@ -12,21 +12,20 @@
 // snapshot, quarantined); an unchanged kStale book is MarkLive'd. In kPoll mode a kLive book not
 // refreshed by REST within `poll_stale_after` is MarkStale'd ("RestPollTimeout").
 //
-// Errors: 429 → governor->OnThrottle(Retry-After) and the whole venue waits for Retry-After
-// (or the backoff delay when none was sent); 5xx / transport / other → counted, exponential
-// backoff (`backoff`), then polling continues. A failed fetch publishes nothing; a REST book the
+// Errors (policy of arbor/feed/rest_worker.h): every error is counted and the whole venue waits
+// an exponential backoff (`backoff`); a 429 also calls governor->OnThrottle(Retry-After) and,
+// when Retry-After was sent, the venue waits max(backoff, Retry-After capped at
+// `max_retry_after`). Then polling continues. A failed fetch publishes nothing; a REST book the
 // publisher refuses (crossed, off-grid) is counted (the publisher quarantines it).
 //
 // Threading: as Reconciler — RunOnce() (one fetch at most, returns the time until more work is
-// due) or Start()/Stop() for an own thread. Setters and Counters are thread-safe.
+// due) or Start()/Stop() for an own thread (a RestWorker). Setters and Counters are thread-safe.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <limits>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -37,6 +36,7 @@
 #include "arbor/feed/book_publisher.h"
 #include "arbor/feed/feed_mode.h"
 #include "arbor/feed/rest_book_source.h"
+#include "arbor/feed/rest_worker.h"
 #include "arbor/net/backoff.h"
 #include "arbor/net/rate_governor.h"
 
@@ -47,7 +47,8 @@ struct PollerOptions {
   absl::Duration poll_stale_after = absl::Seconds(30);  // kPoll: no REST refresh → MarkStale
   std::string rate_endpoint = "rest_books";             // RateGovernor endpoint key
   net::BackoffOptions backoff = {absl::Seconds(1), absl::Seconds(60), 2.0, net::Jitter::kFull};
-  absl::Duration max_idle = absl::Seconds(1);  // longest wait of the Start() thread
+  absl::Duration max_idle = absl::Seconds(1);         // longest wait of the Start() thread
+  absl::Duration max_retry_after = absl::Minutes(5);  // cap on a venue's Retry-After
 };
 
 struct PollerCounters {
@@ -99,7 +100,6 @@ class Poller {
   void SyncTargets(const std::vector<InstrumentId>& ids,
                    absl::flat_hash_map<InstrumentId, Target>& targets);
   int64_t NanosUntilWorkLocked(int64_t now) const;
-  void OnError(const absl::Status& status, int64_t now);
 
   const Venue venue_;
   RestBookSource* const source_;
@@ -110,16 +110,12 @@ class Poller {
   const PollerOptions options_;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;
   FeedMode mode_ = FeedMode::kStream;
   absl::flat_hash_map<InstrumentId, Target> all_;
   absl::flat_hash_map<InstrumentId, Target> hybrid_;
-  int64_t blocked_until_nanos_ = 0;
-  net::Backoff backoff_;
-  PollerCounters counters_;
-  bool stop_ = false;
-  bool wake_ = false;
-  std::thread thread_;
+  PollerCounters counters_;  // errors_* come from worker_
+  // Error policy and own thread; last, so it stops before the members above go away.
+  RestWorker worker_;
 };
 
 }  // namespace arbor::feed

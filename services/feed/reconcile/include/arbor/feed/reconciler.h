@@ -23,24 +23,23 @@
 // success, repair_failures++ if the publisher refuses it), then on_divergence(ids) once per
 // RunOnce with every id confirmed in it (called without internal locks held).
 //
-// REST errors are counted by kind (RestErrorKind); 429 blocks the reconciler for Retry-After
-// (or the backoff delay when absent), 5xx / transport errors back off exponentially
-// (`backoff`), other errors too. The ids of a failed fetch are retried later (suspects and
-// re-checks stay queued; the schedule simply continues).
+// REST errors (policy of arbor/feed/rest_worker.h) are counted by kind (RestErrorKind) and block
+// the reconciler for an exponential backoff (`backoff`); a 429 with Retry-After blocks it for
+// max(backoff, Retry-After capped at `max_retry_after`). The ids of a failed fetch are retried
+// later (suspects and re-checks stay queued; the schedule simply continues).
 //
 // Threading: RunOnce() does at most one fetch (one batch) of due work and returns how long until
-// more work is due; the lead may drive it, or call Start() for an own thread that loops on it
-// (interruptible waits: Suspect() and Stop() wake it). Do not call RunOnce() while started.
+// more work is due; the lead may drive it, or call Start() for an own thread (a RestWorker) that
+// loops on it (interruptible waits: Suspect() and Stop() wake it). Do not call RunOnce() while
+// started.
 // SetInstruments / Suspect / Counters are thread-safe.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -52,6 +51,7 @@
 #include "arbor/feed/book_fanout.h"
 #include "arbor/feed/book_publisher.h"
 #include "arbor/feed/rest_book_source.h"
+#include "arbor/feed/rest_worker.h"
 #include "arbor/net/backoff.h"
 
 namespace arbor::feed {
@@ -63,6 +63,8 @@ struct ReconcilerOptions {
   net::BackoffOptions backoff = {absl::Seconds(1), absl::Seconds(60), 2.0, net::Jitter::kFull};
   // Longest wait of the Start() thread between RunOnce calls.
   absl::Duration max_idle = absl::Seconds(1);
+  // Upper bound on a venue's Retry-After (a larger one is treated as this).
+  absl::Duration max_retry_after = absl::Minutes(5);
 };
 
 struct ReconcilerCounters {
@@ -126,7 +128,6 @@ class Reconciler {
 
   // Next wake-up relative to `now`, requires mu_.
   int64_t NanosUntilWorkLocked(int64_t now) const;
-  void OnError(const absl::Status& status, int64_t now);
 
   const Venue venue_;
   RestBookSource* const source_;
@@ -137,19 +138,15 @@ class Reconciler {
   const DivergenceCallback on_divergence_;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;
   std::vector<InstrumentId> instruments_;
   size_t cursor_ = 0;
   int64_t next_scheduled_nanos_ = 0;
   std::deque<InstrumentId> suspects_;
   absl::flat_hash_set<InstrumentId> suspect_set_;
   absl::flat_hash_map<InstrumentId, Pending> pending_;
-  int64_t blocked_until_nanos_ = 0;
-  net::Backoff backoff_;
-  ReconcilerCounters counters_;
-  bool stop_ = false;
-  bool wake_ = false;
-  std::thread thread_;
+  ReconcilerCounters counters_;  // errors_* come from worker_
+  // Error policy and own thread; last, so it stops before the members above go away.
+  RestWorker worker_;
 };
 
 }  // namespace arbor::feed

@@ -17,7 +17,8 @@
 // Errors: a FetchBooks call either returns every book it could find (unknown instruments are
 // simply absent) or an error for the whole call; it never returns a partially parsed book.
 // ClassifyRestError() buckets errors for counters and backoff; RetryAfter() reads the
-// Retry-After carried by a 429 status (payload kRetryAfterPayload, seconds as text).
+// Retry-After carried by a 429 status (payload kRetryAfterPayload, seconds as text, or the one
+// either venue client attaches).
 //
 // Thread-safety: the sources are as thread-safe as their clients (both are); the reconciler and
 // the poller may share one source.
@@ -84,8 +85,8 @@ const char* RestErrorKindName(RestErrorKind kind);
 inline constexpr char kRetryAfterPayload[] = "type.arbor/feed.RetryAfterSeconds";
 // `status` with a Retry-After of `delay` (rounded down to seconds) attached.
 absl::Status WithRetryAfter(absl::Status status, absl::Duration delay);
-// The Retry-After carried by a kResourceExhausted status (this file's payload or the Kalshi
-// client's), if any.
+// The Retry-After carried by a kResourceExhausted status (this file's payload, the Kalshi
+// RestClient's or the Polymarket PublicClient's), if any.
 std::optional<absl::Duration> RetryAfter(const absl::Status& status);
 
 // Sorts and cleans levels into the RestBook convention: zero sizes dropped, bids descending,

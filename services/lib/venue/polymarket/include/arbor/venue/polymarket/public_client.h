@@ -4,27 +4,42 @@
 // CLOB books, tick size, NegRisk flag, version, fee rate, CLOB markets (one or a cursor page),
 // and Gamma market / event pages. Responses are
 // parsed with this library's parsers; HTTP errors become statuses through net::StatusFromHttp
-// (404 NotFound, 429 ResourceExhausted, 5xx Unavailable, ...) with the venue's message.
+// (404 NotFound, 429 ResourceExhausted, 5xx Unavailable, ...) with the venue's message. A 429
+// keeps the venue's Retry-After (see RetryAfterSeconds()) so callers can honour it.
 //
 // Thread-safe if the HttpClient is (it is). Blocking: call from I/O threads, not hot paths.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "arbor/core/clock.h"
 #include "arbor/net/http_client.h"
 #include "arbor/venue/polymarket/gamma.h"
 #include "arbor/venue/polymarket/rest_parsers.h"
 
 namespace arbor::venue::polymarket {
 
+// RetryAfterSeconds
+//
+// The Retry-After the venue sent with a 429 from PublicClient, in whole seconds (payload
+// "type.arbor/polymarket.RetryAfterSeconds" on a kResourceExhausted status), if any. Both forms
+// of the header are kept: delta-seconds as sent, an HTTP-date as the seconds from the client's
+// clock to that date (rounded up, zero if past). An unparsable header is dropped.
+std::optional<int64_t> RetryAfterSeconds(const absl::Status& status);
+
 class PublicClient {
  public:
-  // `http` must outlive the client. `clob` and `gamma` are the two hosts (the venue's are
-  // clob.polymarket.com and gamma-api.polymarket.com on 443 with TLS).
-  PublicClient(net::HttpClient* http, net::Origin clob, net::Origin gamma);
+  // `http` and `clock` must outlive the client. `clob` and `gamma` are the two hosts (the
+  // venue's are clob.polymarket.com and gamma-api.polymarket.com on 443 with TLS). `clock` only
+  // turns an HTTP-date Retry-After into a delay (nullptr = SystemClock).
+  PublicClient(net::HttpClient* http, net::Origin clob, net::Origin gamma,
+               const Clock* clock = nullptr);
 
   // GET /book?token_id=
   [[nodiscard]] absl::StatusOr<BookSummary> GetBook(std::string_view token_id);
@@ -61,6 +76,7 @@ class PublicClient {
                                    std::string target, std::string body = {});
 
   net::HttpClient* http_;
+  const Clock* clock_;
   net::Origin clob_;
   net::Origin gamma_;
 };
