@@ -56,6 +56,7 @@ struct Truth {
 
 class FeedShardSimTest : public ::testing::Test {
  protected:
+  virtual std::string Scenario() const { return "default.json"; }
   virtual int MaxInstruments() const { return 400; }
   virtual int TokensPerConnection() const { return 50; }
   std::string CaptureDir() const { return dir_ + "/capture"; }
@@ -67,7 +68,7 @@ class FeedShardSimTest : public ::testing::Test {
     key_ = testing::MakeRsaKey(dir_, "feed");
     ASSERT_EQ(mkdir(CaptureDir().c_str(), 0755), 0);
     absl::StatusOr<testing::ChildProcess> sim = testing::ChildProcess::Start(
-        {ARBOR_VENUE_SIM_BINARY, "--scenario", std::string(ARBOR_SCENARIO_DIR) + "/default.json",
+        {ARBOR_VENUE_SIM_BINARY, "--scenario", std::string(ARBOR_SCENARIO_DIR) + "/" + Scenario(),
          "--step-ms", "3600000", "--kalshi-key", "feed-key=" + key_.public_pem_file});
     ASSERT_TRUE(sim.ok()) << sim.status();
     sim_ = std::make_unique<testing::ChildProcess>(std::move(*sim));
@@ -286,6 +287,9 @@ class FeedShardSimTest : public ::testing::Test {
         last_problem.clear();
         for (const auto& [key, book] : books) {
           auto it = truth->find(key);
+          if (expected_closed_.contains(key) && book.status == arbor::v1::BOOK_STATUS_CLOSED) {
+            continue;  // resolved by the test: closed is its final state
+          }
           const bool same = it != truth->end() && it->second.bids == book.bids &&
                             it->second.asks == book.asks &&
                             book.status == arbor::v1::BOOK_STATUS_LIVE;
@@ -322,6 +326,7 @@ class FeedShardSimTest : public ::testing::Test {
                   << last_problem;
   }
 
+  std::set<std::string> expected_closed_;  // mirror keys the test resolved
   std::string dir_;
   testing::RsaKey key_;
   std::unique_ptr<testing::ChildProcess> sim_;
@@ -594,6 +599,98 @@ TEST_F(FeedShardSimTest, AppliedFeedPolicyCapsTheModeAndIsReported) {
   });
   Step();
   ExpectConverged("policy STREAM again");
+}
+
+// Markets listed and resolved while the shard runs (scenario lifecycle.json holds one
+// Polymarket market and one Kalshi market back). The venue's announcements — Polymarket
+// new_market / market_resolved on the custom-feature market channel, Kalshi market_lifecycle_v2
+// created / determined — add and close them without a restart. The catalog refresh period is
+// the default 5 min, so only the announcement can explain a book appearing within the bound.
+class FeedShardLifecycleTest : public FeedShardSimTest {
+ protected:
+  std::string Scenario() const override { return "lifecycle.json"; }
+  int MaxInstruments() const override { return 0; }
+
+  std::string Admin(const std::string& target, const std::string& body) {
+    absl::StatusOr<net::HttpResponse> r =
+        http_->Send(SimOrigin("admin_port"), {.method = "POST", .target = target, .body = body});
+    EXPECT_TRUE(r.ok()) << r.status();
+    if (!r.ok()) return "";
+    EXPECT_EQ(r->status, 200) << target << " " << r->body;
+    return r->body;
+  }
+};
+
+TEST_F(FeedShardLifecycleTest, AnnouncedMarketsAreAddedAndResolvedOnesClosedWithoutRestart) {
+  ExpectConverged("start");
+  absl::StatusOr<net::HttpResponse> truth =
+      http_->Send(SimOrigin("admin_port"), {.target = "/admin/truth"});
+  ASSERT_TRUE(truth.ok()) << truth.status();
+  // Market index 7 is the unlisted one; its condition id is in the ground truth.
+  const size_t at = truth->body.find(R"("index":7,"condition_id":")");
+  ASSERT_NE(at, std::string::npos) << truth->body.substr(0, 400);
+  const size_t start = at + std::string(R"("index":7,"condition_id":")").size();
+  const std::string condition_id = truth->body.substr(start, truth->body.find('"', start) - start);
+  ASSERT_NE(truth->body.find(R"("status":"unlisted")", at), std::string::npos);
+  const std::string ticker = "SIM-00010";
+  const std::string pm_prefix = absl::StrCat(static_cast<int>(arbor::v1::VENUE_POLYMARKET), "/");
+  const std::string ks_prefix = absl::StrCat(static_cast<int>(arbor::v1::VENUE_KALSHI), "/");
+  const std::string yes_key = ks_prefix + ticker + ":YES";
+  const std::string no_key = ks_prefix + ticker + ":NO";
+  ASSERT_FALSE(mirror_.books().contains(yes_key)) << "an unlisted market must not be streamed";
+  const size_t books_before = mirror_.books().size();
+
+  Admin("/admin/list", absl::StrCat(R"({"condition_id":")", condition_id, R"("})"));
+  Admin("/admin/list", absl::StrCat(R"({"ticker":")", ticker, R"("})"));
+  pm::PublicClient pub(http_.get(), SimOrigin("clob_port"), SimOrigin("gamma_port"));
+  absl::StatusOr<std::vector<pm::GammaMarket>> markets = pub.GetAllGammaMarkets();
+  ASSERT_TRUE(markets.ok()) << markets.status();
+  std::vector<std::string> token_keys;
+  for (const pm::GammaMarket& m : *markets) {
+    if (m.condition_id != condition_id) continue;
+    for (const std::string& t : m.clob_token_ids) token_keys.push_back(pm_prefix + t);
+  }
+  ASSERT_EQ(token_keys.size(), 2u) << "the listed market must be in Gamma";
+  WaitFor("the announced markets' books", kConverge, [&] {
+    const auto books = mirror_.books();
+    for (const std::string& k : token_keys) {
+      if (!books.contains(k)) return false;
+    }
+    return books.contains(yes_key) && books.contains(no_key);
+  });
+  EXPECT_EQ(mirror_.books().size(), books_before + 4);
+  Step(2);
+  ExpectConverged("listing");
+  {
+    grpc::ClientContext ctx;
+    arbor::v1::GetBookRequest req;
+    req.mutable_instrument_id()->set_venue(arbor::v1::VENUE_KALSHI);
+    req.mutable_instrument_id()->set_symbol(ticker + ":YES");
+    arbor::v1::GetBookResponse resp;
+    ASSERT_TRUE(stub_->GetBook(&ctx, req, &resp).ok());
+    EXPECT_EQ(resp.snapshot().status(), arbor::v1::BOOK_STATUS_LIVE);
+  }
+
+  Admin("/admin/resolve",
+        absl::StrCat(R"({"condition_id":")", condition_id, R"(","winning_outcome":"Yes"})"));
+  Admin("/admin/resolve", absl::StrCat(R"({"ticker":")", ticker, R"(","result":"no"})"));
+  std::vector<std::string> resolved = token_keys;
+  resolved.push_back(yes_key);
+  resolved.push_back(no_key);
+  WaitFor("the resolved markets' books to close", kConverge, [&] {
+    const auto books = mirror_.books();
+    for (const std::string& k : resolved) {
+      if (books.at(k).status != arbor::v1::BOOK_STATUS_CLOSED) return false;
+    }
+    return true;
+  });
+  for (const std::string& k : resolved) expected_closed_.insert(k);
+  const auto books = mirror_.books();
+  EXPECT_EQ(books.at(token_keys[0]).last_status_reason, "MarketResolved");
+  EXPECT_EQ(books.at(yes_key).last_status_reason, "determined");
+  // The rest of the universe carries on.
+  Step(2);
+  ExpectConverged("resolution");
 }
 
 // Soak: thousands of tokens over many connections, the exchange stepping continuously with

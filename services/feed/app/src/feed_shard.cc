@@ -415,6 +415,12 @@ absl::Status FeedShard::Impl::Start() {
     pool_options.connection.silence_probe = [this](const std::vector<InstrumentId>& ids) {
       return SilenceProbe(&pm_state, ids);
     };
+    // The venue sends new_market and market_resolved only to connections that enable its
+    // custom features (best_bid_ask comes with them and is counted as "other").
+    pool_options.connection.custom_feature_enabled = true;
+    pool_options.connection.on_new_market = [this](std::string_view condition_id) {
+      RequestCatalogRefresh(condition_id);
+    };
     if (capture) {
       pool_options.connection.frame_tap = [this](int id, std::string_view frame) {
         capture->Record(Venue::kPolymarket, static_cast<uint64_t>(id), frame);
@@ -457,6 +463,7 @@ absl::Status FeedShard::Impl::Start() {
     k.ws = options.ws;
     k.ping_interval = options.ping_interval;
     k.stale_after = options.stale_after;
+    k.on_new_market = [this](std::string_view ticker) { RequestCatalogRefresh(ticker); };
     k.silence_probe = [this](const std::vector<std::string>& tickers) {
       std::vector<InstrumentId> ids;
       ids.reserve(2 * tickers.size());
@@ -503,8 +510,6 @@ absl::Status FeedShard::Impl::Start() {
   ARBOR_RETURN_IF_ERROR(LoadAndApplyCatalog());
 
   metrics = std::make_unique<FeedMetrics>(*registry);
-  publisher.SetLatencyObserver(
-      [this](Venue v, int64_t nanos) { metrics->ObserveLatency(v, nanos); });
 
   FeedShardServiceOptions service_options;
   service_options.shard_index = options.shard.index;

@@ -177,11 +177,52 @@ void BookPublisher::ObserveLatency(Venue venue, int64_t receive_nanos) {
   latency_observer_(venue, std::max<int64_t>(0, clock_->MonotonicNanos() - receive_nanos));
 }
 
+EventTimes BookPublisher::TimesFromMonotonic(int64_t receive_nanos) const {
+  EventTimes t;
+  const int64_t wall = absl::ToUnixNanos(clock_->Now());
+  if (receive_nanos <= 0) {
+    t.receipt_unix_nanos = wall;
+    return t;
+  }
+  t.receipt_mono_nanos = receive_nanos;
+  t.receipt_unix_nanos = wall - std::max<int64_t>(0, clock_->MonotonicNanos() - receive_nanos);
+  return t;
+}
+
 absl::Status BookPublisher::PublishSnapshot(const InstrumentId& id,
                                             absl::Span<const book::Level> bids,
                                             absl::Span<const book::Level> asks,
-                                            SnapshotSource /*source*/, int64_t receive_nanos,
+                                            SnapshotSource source, int64_t receive_nanos,
                                             std::optional<Price> venue_tick) {
+  return PublishSnapshot(id, bids, asks, source, TimesFromMonotonic(receive_nanos), venue_tick);
+}
+
+absl::Status BookPublisher::PublishChanges(const InstrumentId& id,
+                                           absl::Span<const LevelChange> changes,
+                                           int64_t receive_nanos) {
+  return PublishChanges(id, changes, TimesFromMonotonic(receive_nanos));
+}
+
+absl::Status BookPublisher::PublishTrade(const InstrumentId& id, const TradePrint& trade) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(id);
+  if (it == entries_.end())
+    return absl::NotFoundError(absl::StrCat("unknown instrument ", id.value()));
+  Entry& e = it->second;
+  if (e.state == PublishState::kClosed) {
+    return absl::FailedPreconditionError(absl::StrCat(id.value(), " is closed"));
+  }
+  ARBOR_RETURN_IF_ERROR(fanout_->PublishTrade(e.key, trade));
+  ++counters_[VenueIndex(e.key.venue)].trades;
+  return absl::OkStatus();
+}
+
+absl::Status BookPublisher::PublishSnapshot(const InstrumentId& id,
+                                            absl::Span<const book::Level> bids,
+                                            absl::Span<const book::Level> asks,
+                                            SnapshotSource /*source*/, const EventTimes& times,
+                                            std::optional<Price> venue_tick) {
+  const int64_t receive_nanos = times.receipt_mono_nanos;
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(id);
   if (it == entries_.end())
@@ -205,7 +246,7 @@ absl::Status BookPublisher::PublishSnapshot(const InstrumentId& id,
   // The fan-out numbers each snapshot as one step past the last sequence, so a consumer can
   // always tell a new snapshot from a replay of the old one.
   ARBOR_RETURN_IF_ERROR(
-      fanout_->ApplySnapshot(e.key, bids, asks, e.sequence + 1, BookStatus::kLive));
+      fanout_->ApplySnapshot(e.key, bids, asks, e.sequence + 1, BookStatus::kLive, times));
   ++e.sequence;
   e.published = true;
   Transition(e, PublishState::kLive);
@@ -216,7 +257,8 @@ absl::Status BookPublisher::PublishSnapshot(const InstrumentId& id,
 
 absl::Status BookPublisher::PublishChanges(const InstrumentId& id,
                                            absl::Span<const LevelChange> changes,
-                                           int64_t receive_nanos) {
+                                           const EventTimes& times) {
+  const int64_t receive_nanos = times.receipt_mono_nanos;
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(id);
   if (it == entries_.end())
@@ -243,7 +285,7 @@ absl::Status BookPublisher::PublishChanges(const InstrumentId& id,
     Transition(e, PublishState::kLive);
     ARBOR_RETURN_IF_ERROR(SetFanoutStatus(e, BookStatus::kLive, "DataResumed"));
   }
-  ARBOR_RETURN_IF_ERROR(fanout_->ApplyDelta(id, changes, e.sequence + changes.size()));
+  ARBOR_RETURN_IF_ERROR(fanout_->ApplyDelta(id, changes, e.sequence + changes.size(), times));
   e.sequence += changes.size();
   ++k.delta_groups;
   k.level_changes += changes.size();

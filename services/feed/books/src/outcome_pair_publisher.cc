@@ -45,26 +45,58 @@ absl::Status OutcomePairPublisher::PublishSnapshot(const InstrumentId& ticker,
                                                    absl::Span<const book::Level> bids,
                                                    absl::Span<const book::Level> asks,
                                                    SnapshotSource source, int64_t receive_nanos) {
+  return PublishSnapshot(ticker, bids, asks, source, publisher_->TimesFromMonotonic(receive_nanos));
+}
+
+absl::Status OutcomePairPublisher::PublishSnapshot(const InstrumentId& ticker,
+                                                   absl::Span<const book::Level> bids,
+                                                   absl::Span<const book::Level> asks,
+                                                   SnapshotSource source, const EventTimes& times) {
   std::vector<book::Level> no_bids;
   std::vector<book::Level> no_asks;
   no_bids.reserve(asks.size());
   no_asks.reserve(bids.size());
   for (const book::Level& l : asks) no_bids.push_back({Complement(l.price), l.size});
   for (const book::Level& l : bids) no_asks.push_back({Complement(l.price), l.size});
-  return Both(publisher_->PublishSnapshot(Yes(ticker), bids, asks, source, receive_nanos),
-              publisher_->PublishSnapshot(No(ticker), no_bids, no_asks, source, receive_nanos));
+  return Both(publisher_->PublishSnapshot(Yes(ticker), bids, asks, source, times),
+              publisher_->PublishSnapshot(No(ticker), no_bids, no_asks, source, times));
 }
 
 absl::Status OutcomePairPublisher::PublishChanges(const InstrumentId& ticker,
                                                   absl::Span<const LevelChange> changes,
                                                   int64_t receive_nanos) {
+  return PublishChanges(ticker, changes, publisher_->TimesFromMonotonic(receive_nanos));
+}
+
+absl::Status OutcomePairPublisher::PublishChanges(const InstrumentId& ticker,
+                                                  absl::Span<const LevelChange> changes,
+                                                  const EventTimes& times) {
   std::vector<LevelChange> no;
   no.reserve(changes.size());
   for (const LevelChange& c : changes) {
     no.push_back({book::Opposite(c.side), Complement(c.price), c.total});
   }
-  return Both(publisher_->PublishChanges(Yes(ticker), changes, receive_nanos),
-              publisher_->PublishChanges(No(ticker), no, receive_nanos));
+  return Both(publisher_->PublishChanges(Yes(ticker), changes, times),
+              publisher_->PublishChanges(No(ticker), no, times));
+}
+
+absl::Status OutcomePairPublisher::PublishTrade(const InstrumentId& ticker,
+                                                std::optional<bool> taker_bought_yes,
+                                                Price yes_price, Quantity count,
+                                                std::string_view venue_trade_id,
+                                                const EventTimes& times) {
+  TradePrint trade;
+  trade.size = count;
+  trade.venue_trade_id = std::string(venue_trade_id);
+  trade.times = times;
+  if (taker_bought_yes.has_value() && !*taker_bought_yes) {
+    trade.price = Complement(yes_price);
+    trade.aggressor = TradeSide::kBuy;
+    return publisher_->PublishTrade(No(ticker), trade);
+  }
+  trade.price = yes_price;
+  trade.aggressor = taker_bought_yes.has_value() ? TradeSide::kBuy : TradeSide::kUnspecified;
+  return publisher_->PublishTrade(Yes(ticker), trade);
 }
 
 absl::Status OutcomePairPublisher::MarkStale(const InstrumentId& ticker, std::string_view reason) {

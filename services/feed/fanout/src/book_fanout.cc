@@ -110,7 +110,13 @@ void BookFanout::DropQueued(Subscriber& sub, size_t book, SnapshotReason reason)
   size_t kept = 0;
   for (size_t i = 0; i < sub.size; ++i) {
     Item& item = sub.ring[(sub.head + i) % cap];
-    if (book == kAllBooks || item.book == book) {
+    if (item.kind == UpdateKind::kTrade) {
+      // Trades are not superseded by a snapshot; only an overflow drops them.
+      if (book == kAllBooks) {
+        CountDroppedTrade(sub, item.trade_key.venue);
+        continue;
+      }
+    } else if (book == kAllBooks || item.book == book) {
       FlagSnapshot(sub, item.book, reason);
       continue;
     }
@@ -119,6 +125,23 @@ void BookFanout::DropQueued(Subscriber& sub, size_t book, SnapshotReason reason)
     ++kept;
   }
   sub.size = kept;
+}
+
+void BookFanout::CountDroppedTrade(Subscriber& sub, Venue venue) {
+  ++sub.dropped_trades;
+  ++sub.dropped_trades_by_venue[venue == Venue::kKalshi ? 1 : 0];
+}
+
+BookFanout::Item* BookFanout::ReserveTradeSlot(Subscriber& sub, Venue venue) {
+  if (sub.size == sub.ring.size()) {
+    // A full queue drops the trade rather than grow or disturb the books' backlog.
+    CountDroppedTrade(sub, venue);
+    return nullptr;
+  }
+  Item* slot = &sub.ring[(sub.head + sub.size) % sub.ring.size()];
+  ++sub.size;
+  slot->book = 0;
+  return slot;
 }
 
 BookFanout::Item* BookFanout::ReserveSlot(Subscriber& sub, size_t book) {
@@ -139,7 +162,7 @@ BookFanout::Item* BookFanout::ReserveSlot(Subscriber& sub, size_t book) {
 
 absl::Status BookFanout::ApplySnapshot(const InstrumentKey& key, absl::Span<const book::Level> bids,
                                        absl::Span<const book::Level> asks, uint64_t sequence,
-                                       BookStatus status) {
+                                       BookStatus status, const EventTimes& times) {
   std::vector<book::Level> sorted_bids;
   std::vector<book::Level> sorted_asks;
   ARBOR_RETURN_IF_ERROR(ValidateSide("bids", bids, &sorted_bids));
@@ -151,7 +174,7 @@ absl::Status BookFanout::ApplySnapshot(const InstrumentKey& key, absl::Span<cons
   auto it = book_index_.find(key.instrument_id);
   if (it == book_index_.end()) {
     index = books_.size();
-    books_.push_back(Book{key, {}, {}, 0, BookStatus::kLive});
+    books_.push_back(Book{key, {}, {}, 0, BookStatus::kLive, {}});
     book_index_.emplace(key.instrument_id, index);
     for (auto& [id, sub] : subscribers_) {
       sub->matches.push_back(sub->filter.Matches(key) ? 1 : 0);
@@ -166,6 +189,7 @@ absl::Status BookFanout::ApplySnapshot(const InstrumentKey& key, absl::Span<cons
   b.asks = std::move(sorted_asks);
   b.sequence = sequence;
   b.status = status;
+  b.times = times;
   for (auto& [id, sub] : subscribers_) {
     if (!sub->matches[index]) continue;
     DropQueued(*sub, index, SnapshotReason::kVenueResync);
@@ -176,7 +200,8 @@ absl::Status BookFanout::ApplySnapshot(const InstrumentKey& key, absl::Span<cons
 }
 
 absl::Status BookFanout::ApplyDelta(const InstrumentId& instrument,
-                                    absl::Span<const LevelChange> changes, uint64_t sequence) {
+                                    absl::Span<const LevelChange> changes, uint64_t sequence,
+                                    const EventTimes& times) {
   if (changes.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("ApplyDelta(", ToAbsl(instrument.view()), "): empty changes"));
@@ -210,12 +235,14 @@ absl::Status BookFanout::ApplyDelta(const InstrumentId& instrument,
     }
   }
   b.sequence = sequence;
+  b.times = times;
   for (auto& [id, sub] : subscribers_) {
     if (!sub->matches[index]) continue;
     if (Item* slot = ReserveSlot(*sub, index)) {
       slot->kind = UpdateKind::kDeltas;
       slot->sequence = sequence;
       slot->changes.assign(changes.begin(), changes.end());
+      slot->times = times;
     }
     sub->cv.notify_one();
   }
@@ -246,6 +273,39 @@ absl::Status BookFanout::SetStatus(const InstrumentId& instrument, BookStatus st
   return absl::OkStatus();
 }
 
+absl::Status BookFanout::PublishTrade(const InstrumentKey& key, const TradePrint& trade) {
+  if (trade.price <= Price::Zero() || trade.price > kPriceOne) {
+    return absl::InvalidArgumentError(absl::StrCat("PublishTrade(",
+                                                   ToAbsl(key.instrument_id.view()), "): price ",
+                                                   trade.price.ToString(), " outside (0, 1]"));
+  }
+  if (trade.size <= Quantity::Zero()) {
+    return absl::InvalidArgumentError(absl::StrCat("PublishTrade(",
+                                                   ToAbsl(key.instrument_id.view()), "): size ",
+                                                   trade.size.ToString(), " must be > 0"));
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  auto it = book_index_.find(key.instrument_id);
+  for (auto& [id, sub] : subscribers_) {
+    if (!sub->include_trades) continue;
+    const bool matches =
+        it != book_index_.end() ? sub->matches[it->second] != 0 : sub->filter.Matches(key);
+    if (!matches) continue;
+    if (Item* slot = ReserveTradeSlot(*sub, key.venue)) {
+      slot->kind = UpdateKind::kTrade;
+      // The book's stored key when known (the fan-out's identity of the instrument).
+      slot->trade_key = it != book_index_.end() ? books_[it->second].key : key;
+      slot->trade.price = trade.price;
+      slot->trade.size = trade.size;
+      slot->trade.aggressor = trade.aggressor;
+      slot->trade.venue_trade_id.assign(trade.venue_trade_id);
+      slot->trade.times = trade.times;
+      sub->cv.notify_one();
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<BookState> BookFanout::GetBook(const InstrumentId& instrument) const {
   std::unique_lock<std::mutex> lock(mu_);
   auto it = book_index_.find(instrument);
@@ -254,14 +314,16 @@ absl::StatusOr<BookState> BookFanout::GetBook(const InstrumentId& instrument) co
         absl::StrCat("GetBook: unknown instrument ", ToAbsl(instrument.view())));
   }
   const Book& b = books_[it->second];
-  return BookState{b.key, b.bids, b.asks, b.sequence, b.status};
+  return BookState{b.key, b.bids, b.asks, b.sequence, b.status, b.times};
 }
 
-absl::StatusOr<SubscriberId> BookFanout::Subscribe(BookFilter filter, size_t max_queue) {
+absl::StatusOr<SubscriberId> BookFanout::Subscribe(BookFilter filter, size_t max_queue,
+                                                   bool include_trades) {
   if (max_queue == 0) return absl::InvalidArgumentError("Subscribe: max_queue must be >= 1");
   auto sub = std::make_shared<Subscriber>();
   sub->filter = std::move(filter);
   sub->max_queue = max_queue;
+  sub->include_trades = include_trades;
   sub->ring.resize(max_queue);
   std::unique_lock<std::mutex> lock(mu_);
   sub->matches.reserve(books_.size());
@@ -304,6 +366,7 @@ bool BookFanout::PopLocked(Subscriber& sub, FanoutUpdate* out) {
     out->asks.assign(b.asks.begin(), b.asks.end());
     out->status = b.status;
     out->reason = sub.snapshot_reason[index];
+    out->times = b.times;
     return true;
   }
   if (sub.burst_marker_pending) {
@@ -315,13 +378,21 @@ bool BookFanout::PopLocked(Subscriber& sub, FanoutUpdate* out) {
   Item& item = sub.ring[sub.head];
   sub.head = (sub.head + 1) % sub.ring.size();
   --sub.size;
-  const Book& b = books_[item.book];
   out->kind = item.kind;
+  if (item.kind == UpdateKind::kTrade) {
+    out->key = item.trade_key;
+    out->sequence = 0;
+    // Swap: both keep a buffer for their next use.
+    std::swap(out->trade, item.trade);
+    return true;
+  }
+  const Book& b = books_[item.book];
   out->key = b.key;
   out->sequence = item.sequence;
   if (item.kind == UpdateKind::kDeltas) {
     // Swap buffers: the slot inherits the caller's old vector (and its capacity).
     std::swap(out->changes, item.changes);
+    out->times = item.times;
   } else {
     out->status = item.status;
     out->status_reason.assign(item.status_reason);
@@ -374,8 +445,12 @@ absl::StatusOr<SubscriberStats> BookFanout::Stats(SubscriberId id) const {
     return absl::NotFoundError(absl::StrCat("Stats: unknown subscriber ", id));
   }
   const Subscriber& sub = *it->second;
-  return SubscriberStats{sub.size, sub.pending.size() - sub.pending_head, sub.coalesce_events,
-                         sub.delivered};
+  return SubscriberStats{sub.size,
+                         sub.pending.size() - sub.pending_head,
+                         sub.coalesce_events,
+                         sub.delivered,
+                         sub.dropped_trades,
+                         sub.dropped_trades_by_venue};
 }
 
 bool BookFanout::IsWaiting(SubscriberId id) const {

@@ -108,9 +108,8 @@ void KalshiConnection::Supervise() {
     ever_connected = true;
     backoff.Reset();
     const int64_t connected_at = clock_->MonotonicNanos();
-    book_sid_.reset();
-    subscribed_.clear();
-    subscribe_pending_ = false;
+    book_sub_ = ChannelSubscription{};
+    trade_sub_ = ChannelSubscription{};
     if (options_.subscribe_lifecycle) {
       const std::string_view channels[] = {ks::kChannelMarketLifecycleV2};
       SendLocked(ks::SubscribeCommand(next_id_++, channels, {}, options_.use_yes_price));
@@ -179,43 +178,62 @@ void KalshiConnection::HandleClose(const net::WsCloseInfo& /*info*/) {
 
 void KalshiConnection::HandleFrame(std::string_view frame) {
   const int64_t receive = clock_->MonotonicNanos();
+  EventTimes receipt;
+  receipt.receipt_mono_nanos = receive;
+  receipt.receipt_unix_nanos = absl::ToUnixNanos(clock_->Now());
   frames_.fetch_add(1);
   last_message_nanos_.store(receive);
   if (options_.frame_tap) options_.frame_tap(frame);
-  std::lock_guard<std::mutex> lock(mu_);
-  const absl::Status s = decoder_.Decode(frame);
-  if (absl::IsUnimplemented(s)) {
-    unknown_types_.fetch_add(1);
-    return;
+  std::vector<std::string> new_markets;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const absl::Status s = decoder_.Decode(frame);
+    if (absl::IsUnimplemented(s)) {
+      unknown_types_.fetch_add(1);
+      return;
+    }
+    if (!s.ok()) {
+      decode_errors_.fetch_add(1);
+      EmitLocked(KalshiHealthEvent::kDecodeError, std::string(s.message()));
+      return;
+    }
+    const ks::WsMessage& m = decoder_.message();
+    const size_t type = static_cast<size_t>(m.type);
+    if (type < kKalshiMessageTypes) by_type_[type].fetch_add(1);
+    ApplyMessageLocked(m, receipt, new_markets);
   }
-  if (!s.ok()) {
-    decode_errors_.fetch_add(1);
-    EmitLocked(KalshiHealthEvent::kDecodeError, std::string(s.message()));
-    return;
+  if (options_.on_new_market) {
+    for (const std::string& ticker : new_markets) options_.on_new_market(ticker);
   }
-  const ks::WsMessage& m = decoder_.message();
-  const size_t type = static_cast<size_t>(m.type);
-  if (type < kKalshiMessageTypes) by_type_[type].fetch_add(1);
-  ApplyMessageLocked(m, receive);
 }
 
-void KalshiConnection::ApplyMessageLocked(const ks::WsMessage& m, int64_t receive_nanos) {
+void KalshiConnection::ApplyMessageLocked(const ks::WsMessage& m, const EventTimes& receipt,
+                                          std::vector<std::string>& new_markets) {
   switch (m.type) {
     case ks::MessageType::kSubscribed: {
       (void)books_.Apply(m);
-      if (subscribe_pending_ && m.id == subscribe_id_ &&
+      if (book_sub_.pending && m.id == book_sub_.command_id &&
           m.subscribed.channel == ks::kChannelOrderbookDelta) {
-        book_sid_ = m.subscribed.sid;
-        subscribe_pending_ = false;
+        book_sub_.sid = m.subscribed.sid;
+        book_sub_.pending = false;
         ReconcileSubscriptionLocked();  // SetMarkets calls made while the subscribe was pending
+      } else if (trade_sub_.pending && m.id == trade_sub_.command_id &&
+                 m.subscribed.channel == ks::kChannelTrade) {
+        trade_sub_.sid = m.subscribed.sid;
+        trade_sub_.pending = false;
+        ReconcileSubscriptionLocked();
       }
       return;
     }
     case ks::MessageType::kError: {
       error_replies_.fetch_add(1);
-      if (subscribe_pending_ && m.id == subscribe_id_) {
-        subscribe_pending_ = false;
-        subscribed_.clear();
+      if (book_sub_.pending && m.id == book_sub_.command_id) {
+        book_sub_.pending = false;
+        book_sub_.subscribed.clear();
+      }
+      if (trade_sub_.pending && m.id == trade_sub_.command_id) {
+        // Trades are optional: retried at the next subscription change, never fatal.
+        trade_sub_.pending = false;
       }
       if (ks::IsTerminal(m.error.kind) || m.error.kind == ks::ErrorCode::kUnknownSid) {
         // The subscription is dead or unknown: rebuild everything on a fresh connection.
@@ -226,7 +244,14 @@ void KalshiConnection::ApplyMessageLocked(const ks::WsMessage& m, int64_t receiv
     case ks::MessageType::kMarketLifecycleV2: {
       const std::string ticker(m.lifecycle.market_ticker);
       auto it = markets_.find(ticker);
-      if (it == markets_.end()) return;  // channel-wide: not one of ours
+      if (it == markets_.end()) {
+        // Channel-wide: not one of ours. A new market is reported to the owner.
+        if (!ticker.empty() && (m.lifecycle.event_type == ks::LifecycleEvent::kCreated ||
+                                m.lifecycle.event_type == ks::LifecycleEvent::kActivated)) {
+          new_markets.push_back(ticker);
+        }
+        return;
+      }
       const ks::ApplyResult r = books_.Apply(m);
       const ks::LifecycleEvent e = m.lifecycle.event_type;
       if (e == ks::LifecycleEvent::kDetermined || e == ks::LifecycleEvent::kSettled ||
@@ -241,13 +266,20 @@ void KalshiConnection::ApplyMessageLocked(const ks::WsMessage& m, int64_t receiv
       }
       return;
     }
+    case ks::MessageType::kTrade:
+      PublishTradeLocked(m.trade, receipt);
+      return;
+    case ks::MessageType::kOk:
+      // The trade subscription's seq also counts prints the BookSet never sees: keep its `ok`
+      // replies away from the book sequence tracking.
+      if (trade_sub_.sid.has_value() && m.sid == trade_sub_.sid) return;
+      break;
     case ks::MessageType::kOrderbookSnapshot:
     case ks::MessageType::kOrderbookDelta:
-    case ks::MessageType::kOk:
     case ks::MessageType::kUnsubscribed:
       break;
     default:
-      return;  // ticker, trade, fill, ...: counted only
+      return;  // ticker, fill, ...: counted only
   }
 
   const ks::ApplyResult r = books_.Apply(m);
@@ -291,7 +323,8 @@ void KalshiConnection::ApplyMessageLocked(const ks::WsMessage& m, int64_t receiv
   const book::OrderBook* b = books_.Find(ticker);
   if (b == nullptr) return;
   if (m.type == ks::MessageType::kOrderbookSnapshot) {
-    PublishSnapshotLocked(ticker, receive_nanos);
+    // Kalshi snapshots carry no venue timestamp.
+    PublishSnapshotLocked(ticker, receipt);
     return;
   }
   if (b->cross_state() != book::CrossState::kNormal) {
@@ -310,11 +343,34 @@ void KalshiConnection::ApplyMessageLocked(const ks::WsMessage& m, int64_t receiv
   }
   change.total = b->SizeAt(change.side, change.price);
   // Refused (FailedPrecondition) while the book awaits a snapshot: counted by the publisher.
+  EventTimes times = receipt;
+  times.event_unix_nanos = m.delta.ts_ms.has_value() ? *m.delta.ts_ms * 1'000'000 : 0;
   (void)publisher_->PublishChanges(market.key.instrument_id, absl::MakeConstSpan(&change, 1),
-                                   receive_nanos);
+                                   times);
 }
 
-void KalshiConnection::PublishSnapshotLocked(const std::string& ticker, int64_t receive_nanos) {
+void KalshiConnection::PublishTradeLocked(const ks::Trade& t, const EventTimes& receipt) {
+  auto it = markets_.find(std::string(t.market_ticker));
+  if (it == markets_.end()) return;  // not (or no longer) ours
+  // Which outcome the taker bought: taker_book_side (bid = bought YES, ask = sold YES = bought
+  // NO) when present, else taker_outcome_side, else unknown.
+  std::optional<bool> bought_yes;
+  if (t.taker_book_side.has_value()) {
+    bought_yes = *t.taker_book_side == book::BookSide::kBid;
+  } else if (t.taker_outcome_side.has_value()) {
+    bought_yes = *t.taker_outcome_side == ks::Side::kYes;
+  }
+  EventTimes times = receipt;
+  times.event_unix_nanos = t.ts_ms.has_value() ? *t.ts_ms * 1'000'000 : 0;
+  if (publisher_
+          ->PublishTrade(it->second.key.instrument_id, bought_yes, t.yes_price, t.count, t.trade_id,
+                         times)
+          .ok()) {
+    trades_.fetch_add(1);
+  }
+}
+
+void KalshiConnection::PublishSnapshotLocked(const std::string& ticker, const EventTimes& times) {
   MarketState& market = markets_.at(ticker);
   const book::OrderBook* b = books_.Find(ticker);
   bids_scratch_.clear();
@@ -325,7 +381,7 @@ void KalshiConnection::PublishSnapshotLocked(const std::string& ticker, int64_t 
   // A refused snapshot (crossed, off-grid) is quarantined by the publisher; the REST reconciler
   // repairs it (re-requesting here could loop on a venue that keeps sending it).
   (void)publisher_->PublishSnapshot(market.key.instrument_id, bids_scratch_, asks_scratch_, source,
-                                    receive_nanos);
+                                    times);
   market.published = true;
   market.snapshot_requested = false;
 }
@@ -344,53 +400,58 @@ void KalshiConnection::RequestSnapshotsLocked(std::vector<std::string> tickers,
   resyncs_.fetch_add(send.size());
   for (size_t i = 0; i < send.size(); ++i) EmitLocked(KalshiHealthEvent::kResync, reason);
   const std::vector<std::string_view> views = Views(send);
-  SendLocked(
-      ks::UpdateSubscriptionCommand(next_id_++, *book_sid_, views, ks::UpdateAction::kGetSnapshot));
+  SendLocked(ks::UpdateSubscriptionCommand(next_id_++, *book_sub_.sid, views,
+                                           ks::UpdateAction::kGetSnapshot));
 }
 
 bool KalshiConnection::IsSubscribedLocked(const std::string& ticker) const {
-  return book_sid_.has_value() && subscribed_.count(ticker) > 0;
+  return book_sub_.sid.has_value() && book_sub_.subscribed.count(ticker) > 0;
 }
 
 void KalshiConnection::ReconcileSubscriptionLocked() {
-  if (client_ == nullptr || closed_ || subscribe_pending_) return;
+  ReconcileChannelLocked(ks::kChannelOrderbookDelta, book_sub_);
+  if (options_.subscribe_trades) ReconcileChannelLocked(ks::kChannelTrade, trade_sub_);
+}
+
+void KalshiConnection::ReconcileChannelLocked(std::string_view channel, ChannelSubscription& sub) {
+  if (client_ == nullptr || closed_ || sub.pending) return;
   std::set<std::string> desired;
   for (const auto& [ticker, market] : markets_) desired.insert(ticker);
-  if (!book_sid_.has_value()) {
+  if (!sub.sid.has_value()) {
     if (desired.empty()) return;
     const std::vector<std::string> list(desired.begin(), desired.end());
     const std::vector<std::string_view> views = Views(list);
-    const std::string_view channels[] = {ks::kChannelOrderbookDelta};
-    subscribe_id_ = next_id_++;
-    SendLocked(ks::SubscribeCommand(subscribe_id_, channels, views, options_.use_yes_price));
-    subscribed_ = std::move(desired);
-    subscribe_pending_ = true;
+    const std::string_view channels[] = {channel};
+    sub.command_id = next_id_++;
+    SendLocked(ks::SubscribeCommand(sub.command_id, channels, views, options_.use_yes_price));
+    sub.subscribed = std::move(desired);
+    sub.pending = true;
     return;
   }
   if (desired.empty()) {
-    const uint64_t sids[] = {*book_sid_};
+    const uint64_t sids[] = {*sub.sid};
     SendLocked(ks::UnsubscribeCommand(next_id_++, sids));
-    book_sid_.reset();
-    subscribed_.clear();
+    sub.sid.reset();
+    sub.subscribed.clear();
     return;
   }
   std::vector<std::string> add;
   std::vector<std::string> del;
-  std::set_difference(desired.begin(), desired.end(), subscribed_.begin(), subscribed_.end(),
+  std::set_difference(desired.begin(), desired.end(), sub.subscribed.begin(), sub.subscribed.end(),
                       std::back_inserter(add));
-  std::set_difference(subscribed_.begin(), subscribed_.end(), desired.begin(), desired.end(),
+  std::set_difference(sub.subscribed.begin(), sub.subscribed.end(), desired.begin(), desired.end(),
                       std::back_inserter(del));
   if (!add.empty()) {
     const std::vector<std::string_view> views = Views(add);
-    SendLocked(ks::UpdateSubscriptionCommand(next_id_++, *book_sid_, views,
-                                             ks::UpdateAction::kAddMarkets));
+    SendLocked(
+        ks::UpdateSubscriptionCommand(next_id_++, *sub.sid, views, ks::UpdateAction::kAddMarkets));
   }
   if (!del.empty()) {
     const std::vector<std::string_view> views = Views(del);
-    SendLocked(ks::UpdateSubscriptionCommand(next_id_++, *book_sid_, views,
+    SendLocked(ks::UpdateSubscriptionCommand(next_id_++, *sub.sid, views,
                                              ks::UpdateAction::kDeleteMarkets));
   }
-  subscribed_ = std::move(desired);
+  sub.subscribed = std::move(desired);
 }
 
 void KalshiConnection::SendLocked(const absl::StatusOr<std::string>& command) {
@@ -404,9 +465,8 @@ void KalshiConnection::DropConnectionStateLocked(std::string_view reason) {
     market.snapshot_requested = false;
   }
   books_.Reset();
-  book_sid_.reset();
-  subscribed_.clear();
-  subscribe_pending_ = false;
+  book_sub_ = ChannelSubscription{};
+  trade_sub_ = ChannelSubscription{};
 }
 
 void KalshiConnection::EmitLocked(KalshiHealthEvent event, std::string_view detail) {
@@ -442,7 +502,7 @@ absl::Status KalshiConnection::SetMarkets(absl::Span<const InstrumentKey> market
 
 absl::Status KalshiConnection::Resync(absl::Span<const std::string> tickers) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (client_ == nullptr || closed_ || !book_sid_.has_value()) {
+  if (client_ == nullptr || closed_ || !book_sub_.sid.has_value()) {
     return absl::FailedPreconditionError("Kalshi connection not subscribed");
   }
   std::vector<std::string> list;
@@ -476,6 +536,7 @@ KalshiConnectionCounters KalshiConnection::counters() const {
   c.stale_timeouts = stale_timeouts_.load();
   c.pings_sent = pings_sent_.load();
   c.pongs = pongs_.load();
+  c.trades = trades_.load();
   c.last_message_nanos = last_message_nanos_.load();
   c.connected = connected_.load();
   return c;

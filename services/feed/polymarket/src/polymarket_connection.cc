@@ -13,6 +13,13 @@ namespace pm = ::arbor::venue::polymarket;
 
 int64_t Nanos(absl::Duration d) { return absl::ToInt64Nanoseconds(d); }
 
+// The frame's receipt times with the event's venue timestamp (ms; 0 = none).
+EventTimes WithEvent(const EventTimes& receipt, int64_t timestamp_ms) {
+  EventTimes t = receipt;
+  t.event_unix_nanos = timestamp_ms > 0 ? timestamp_ms * 1'000'000 : 0;
+  return t;
+}
+
 // {"assets_ids":["a","b"], ...} — token ids are decimal strings, no escaping needed.
 std::string AssetsJson(const std::vector<std::string>& ids) {
   return absl::StrCat("[\"", absl::StrJoin(ids, "\",\""), "\"]");
@@ -43,6 +50,7 @@ void PolymarketConnectionCounters::Add(const PolymarketConnectionCounters& o) {
   quarantines += o.quarantines;
   resyncs += o.resyncs;
   subscribe_frames += o.subscribe_frames;
+  trades += o.trades;
   last_message_nanos = std::max(last_message_nanos, o.last_message_nanos);
   last_data_nanos = std::max(last_data_nanos, o.last_data_nanos);
 }
@@ -362,10 +370,14 @@ void PolymarketConnection::OnClose(uint64_t generation, const net::WsCloseInfo&)
 
 void PolymarketConnection::OnMessage(uint64_t generation, std::string_view message) {
   std::vector<PolymarketHealthEvent> events;
+  std::vector<std::string> new_markets;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (generation != generation_ || phase_ != Phase::kConnected) return;
     const int64_t now = clock_->MonotonicNanos();
+    EventTimes receipt;
+    receipt.receipt_mono_nanos = now;
+    receipt.receipt_unix_nanos = absl::ToUnixNanos(clock_->Now());
     ++counters_.frames;
     counters_.last_message_nanos = now;
     if (options_.frame_tap) options_.frame_tap(id_, message);
@@ -379,10 +391,13 @@ void PolymarketConnection::OnMessage(uint64_t generation, std::string_view messa
     } else if ((*frame)->kind() == pm::FrameKind::kEvents) {
       ++counters_.data_frames;
       counters_.last_data_nanos = now;
-      HandleFrameLocked(**frame, now, events);
+      HandleFrameLocked(**frame, receipt, events, new_markets);
     }
   }
   Emit(events);
+  if (options_.on_new_market) {
+    for (const std::string& market : new_markets) options_.on_new_market(market);
+  }
 }
 
 void PolymarketConnection::QuarantineLocked(std::string_view asset_id, std::string_view reason,
@@ -420,7 +435,7 @@ bool PolymarketConnection::RegridAndApplyLocked(const pm::BookEvent& e) {
   return false;
 }
 
-void PolymarketConnection::PublishBookLocked(std::string_view asset_id, int64_t receive_nanos) {
+void PolymarketConnection::PublishBookLocked(std::string_view asset_id, const EventTimes& times) {
   const book::OrderBook* ob = books_.Find(asset_id);
   if (ob == nullptr) return;
   bid_scratch_.clear();
@@ -448,11 +463,13 @@ void PolymarketConnection::PublishBookLocked(std::string_view asset_id, int64_t 
       }
     }
   }
-  (void)publisher_->PublishSnapshot(id, bid_scratch_, ask_scratch_, source, receive_nanos);
+  (void)publisher_->PublishSnapshot(id, bid_scratch_, ask_scratch_, source, times);
 }
 
-void PolymarketConnection::HandleFrameLocked(const pm::MarketFrame& frame, int64_t receive_nanos,
-                                             std::vector<PolymarketHealthEvent>& events) {
+void PolymarketConnection::HandleFrameLocked(const pm::MarketFrame& frame,
+                                             const EventTimes& receipt,
+                                             std::vector<PolymarketHealthEvent>& events,
+                                             std::vector<std::string>& new_markets) {
   for (const pm::MarketEventRef& ref : frame.events()) {
     switch (ref.type) {
       case pm::MarketEventType::kBook: {
@@ -463,7 +480,7 @@ void PolymarketConnection::HandleFrameLocked(const pm::MarketFrame& frame, int64
           QuarantineLocked(e.asset_id, "BadSnapshot", events);
           break;
         }
-        PublishBookLocked(e.asset_id, receive_nanos);
+        PublishBookLocked(e.asset_id, WithEvent(receipt, e.timestamp_ms));
         break;
       }
       case pm::MarketEventType::kPriceChange: {
@@ -510,7 +527,8 @@ void PolymarketConnection::HandleFrameLocked(const pm::MarketFrame& frame, int64
             }
           }
           if (!changes.empty()) {
-            (void)publisher_->PublishChanges(InstrumentId(std::string(t)), changes, receive_nanos);
+            (void)publisher_->PublishChanges(InstrumentId(std::string(t)), changes,
+                                             WithEvent(receipt, e.timestamp_ms));
           }
         }
         break;
@@ -536,9 +554,35 @@ void PolymarketConnection::HandleFrameLocked(const pm::MarketFrame& frame, int64
         }
         break;
       }
+      case pm::MarketEventType::kLastTradePrice: {
+        ++counters_.other_events;
+        const pm::LastTradePriceEvent& e = frame.last_trade_prices()[ref.index];
+        std::string token(e.asset_id);
+        if (!tokens_.contains(token)) break;
+        TradePrint trade;
+        trade.price = e.price;
+        trade.size = e.size;
+        // The market channel reports the taker's side of the print.
+        trade.aggressor = e.side == pm::Side::kBuy ? TradeSide::kBuy : TradeSide::kSell;
+        trade.times = WithEvent(receipt, e.timestamp_ms);
+        if (publisher_->PublishTrade(InstrumentId(std::move(token)), trade).ok()) {
+          ++counters_.trades;
+        }
+        break;
+      }
       case pm::MarketEventType::kNewMarket: {
         ++counters_.other_events;
-        (void)books_.ApplyNewMarket(frame.new_markets()[ref.index]);
+        const pm::NewMarketEvent& e = frame.new_markets()[ref.index];
+        (void)books_.ApplyNewMarket(e);
+        const auto held = [this](std::string_view t) { return tokens_.contains(std::string(t)); };
+        if (std::any_of(e.assets_ids.begin(), e.assets_ids.end(), held) ||
+            std::any_of(e.clob_token_ids.begin(), e.clob_token_ids.end(), held)) {
+          break;
+        }
+        std::string_view market = !e.market.empty()         ? e.market
+                                  : !e.condition_id.empty() ? e.condition_id
+                                                            : e.id;
+        if (!market.empty()) new_markets.emplace_back(market);
         break;
       }
       default:

@@ -62,6 +62,10 @@ FeedMetrics::FeedMetrics(prometheus::Registry& registry)
                      .Name("arbor_feed_coalesced_snapshots_total")
                      .Help("Snapshots sent to slow StreamBooks subscribers instead of deltas.")
                      .Register(registry)),
+      dropped_trades_(prometheus::BuildCounter()
+                          .Name("arbor_feed_dropped_trades_total")
+                          .Help("Trades dropped because a StreamBooks subscriber's queue was full.")
+                          .Register(registry)),
       quarantined_(prometheus::BuildGauge()
                        .Name("arbor_feed_quarantined_books")
                        .Help("Books currently quarantined.")
@@ -96,7 +100,7 @@ FeedMetrics::FeedMetrics(prometheus::Registry& registry)
                        .Register(registry)),
       latency_(prometheus::BuildHistogram()
                    .Name("arbor_feed_publish_latency_seconds")
-                   .Help("Venue event receipt to gRPC publish latency.")
+                   .Help("Venue frame receipt to gRPC write latency, per subscriber write.")
                    .Register(registry)) {
   subscribers_ = &subscribers_family_.Add({});
   for (Venue venue : kAllVenues) {
@@ -108,6 +112,7 @@ FeedMetrics::FeedMetrics(prometheus::Registry& registry)
     h.resyncs = &resyncs_.Add(labels);
     h.divergences = &divergences_.Add(labels);
     h.coalesced = &coalesced_.Add(labels);
+    h.dropped_trades = &dropped_trades_.Add(labels);
     h.quarantined = &quarantined_.Add(labels);
     h.mode = &mode_.Add(labels);
     h.connections_open = &connections_open_.Add(labels);
@@ -191,6 +196,10 @@ void FeedMetrics::RemoveSubscriber(std::string_view subscriber) {
   if (it == queue_depths_.end()) return;
   queue_depth_.Remove(it->second);
   queue_depths_.erase(it);
+}
+
+void FeedMetrics::AddDroppedTrades(Venue venue, uint64_t count) {
+  if (count > 0) venues_[Index(venue)].dropped_trades->Increment(static_cast<double>(count));
 }
 
 void FeedMetrics::AddCoalescedSnapshots(Venue venue, uint64_t count) {

@@ -145,7 +145,7 @@ void SetInstrumentId(Venue venue, const InstrumentId& id, v1::InstrumentId* out)
 void FillSnapshot(const InstrumentKey& key, const std::vector<book::Level>& bids,
                   const std::vector<book::Level>& asks, uint64_t sequence, BookStatus status,
                   SnapshotReason reason, uint64_t epoch, uint32_t max_depth,
-                  v1::BookSnapshot* out) {
+                  const EventTimes& times, v1::BookSnapshot* out) {
   SetInstrumentId(key.venue, key.instrument_id, out->mutable_instrument_id());
   bool truncated = false;
   auto fill_side = [&](const std::vector<book::Level>& levels,
@@ -169,6 +169,20 @@ void FillSnapshot(const InstrumentKey& key, const std::vector<book::Level>& bids
   out->set_reason(ToProto(reason));
   out->set_book_epoch(epoch);
   out->set_truncated(truncated);
+  out->set_ts_event_unix_nanos(times.event_unix_nanos);
+  out->set_ts_receipt_unix_nanos(times.receipt_unix_nanos);
+}
+
+v1::Side ToProto(TradeSide side) {
+  switch (side) {
+    case TradeSide::kBuy:
+      return v1::SIDE_BUY;
+    case TradeSide::kSell:
+      return v1::SIDE_SELL;
+    case TradeSide::kUnspecified:
+      break;
+  }
+  return v1::SIDE_UNSPECIFIED;
 }
 
 v1::MarketStatus StatusOf(const Instrument& in) {
@@ -394,7 +408,7 @@ grpc::Status FeedShardService::StreamBooks(grpc::ServerContext* context,
       return grpc::Status(grpc::StatusCode::UNAVAILABLE, "feed shard shutting down");
   }
   absl::StatusOr<SubscriberId> subscribed =
-      fanout_->Subscribe(std::move(filter.fanout), QueueLimit());
+      fanout_->Subscribe(std::move(filter.fanout), QueueLimit(), request->include_trades());
   if (!subscribed.ok()) return ToGrpc(subscribed.status());
   const SubscriberId id = *subscribed;
   size_t active = 0;
@@ -414,6 +428,19 @@ grpc::Status FeedShardService::StreamBooks(grpc::ServerContext* context,
   v1::BookUpdate message;
   uint64_t coalesced = 0;
   std::array<uint64_t, 2> coalesced_by_venue{};
+  // Dropped trades already added to the metric (the fan-out's per-subscriber totals grow).
+  std::array<uint64_t, 2> dropped_trades_reported{};
+  auto report_dropped_trades = [&](const SubscriberStats& stats) {
+    if (stream_metrics == nullptr) return;
+    for (size_t v = 0; v < dropped_trades_reported.size(); ++v) {
+      const uint64_t total = stats.dropped_trades_by_venue[v];
+      if (total > dropped_trades_reported[v]) {
+        stream_metrics->AddDroppedTrades(v == 1 ? Venue::kKalshi : Venue::kPolymarket,
+                                         total - dropped_trades_reported[v]);
+        dropped_trades_reported[v] = total;
+      }
+    }
+  };
   auto last_send = SteadyClock::now();
   auto last_metrics = SteadyClock::time_point{};
   const auto heartbeat_chrono = std::chrono::nanoseconds(absl::ToInt64Nanoseconds(heartbeat));
@@ -437,6 +464,7 @@ grpc::Status FeedShardService::StreamBooks(grpc::ServerContext* context,
       last_metrics = now;
       if (absl::StatusOr<SubscriberStats> stats = fanout_->Stats(id); stats.ok()) {
         stream_metrics->SetSubscriberQueueDepth(request->subscriber_id(), stats->queued);
+        report_dropped_trades(*stats);
       }
     }
     const auto until_heartbeat = last_send + heartbeat_chrono - now;
@@ -471,10 +499,17 @@ grpc::Status FeedShardService::StreamBooks(grpc::ServerContext* context,
     }
 
     message.Clear();
+    // Receipt -> gRPC write latency is observed for updates caused by a venue event just now
+    // (deltas, trades, venue resync snapshots), not for INITIAL / COALESCED snapshots, whose
+    // data may be old by design.
+    int64_t latency_from = 0;
     switch (update.kind) {
       case UpdateKind::kSnapshot: {
         FillSnapshot(update.key, update.bids, update.asks, update.sequence, update.status,
-                     update.reason, epoch_, max_depth, message.mutable_snapshot());
+                     update.reason, epoch_, max_depth, update.times, message.mutable_snapshot());
+        if (update.reason == SnapshotReason::kVenueResync) {
+          latency_from = update.times.receipt_mono_nanos;
+        }
         if (update.reason == SnapshotReason::kCoalesced) {
           ++coalesced;
           ++coalesced_by_venue[update.key.venue == Venue::kKalshi ? 1 : 0];
@@ -499,8 +534,23 @@ grpc::Status FeedShardService::StreamBooks(grpc::ServerContext* context,
             d->set_action(v1::BOOK_ACTION_DELETE);
           }
           d->set_sequence(first + i);
+          d->set_ts_event_unix_nanos(update.times.event_unix_nanos);
+          d->set_ts_receipt_unix_nanos(update.times.receipt_unix_nanos);
           if (i + 1 == n) d->set_flags(v1::BOOK_DELTA_FLAG_LAST);
         }
+        latency_from = update.times.receipt_mono_nanos;
+        break;
+      }
+      case UpdateKind::kTrade: {
+        v1::Trade* t = message.mutable_trade();
+        SetInstrumentId(update.key.venue, update.key.instrument_id, t->mutable_instrument_id());
+        t->set_price_micros(update.trade.price.micros());
+        t->set_size_micros(update.trade.size.micros());
+        t->set_aggressor_side(ToProto(update.trade.aggressor));
+        t->set_venue_trade_id(update.trade.venue_trade_id);
+        t->set_ts_event_unix_nanos(update.trade.times.event_unix_nanos);
+        t->set_ts_receipt_unix_nanos(update.trade.times.receipt_unix_nanos);
+        latency_from = update.trade.times.receipt_mono_nanos;
         break;
       }
       case UpdateKind::kStatus: {
@@ -519,6 +569,10 @@ grpc::Status FeedShardService::StreamBooks(grpc::ServerContext* context,
         break;
       }
     }
+    if (stream_metrics != nullptr && latency_from > 0) {
+      // Observed for every subscriber's write, as the update is handed to Write.
+      stream_metrics->ObserveLatency(update.key.venue, clock_->MonotonicNanos() - latency_from);
+    }
     if (!write()) {
       result = grpc::Status(grpc::StatusCode::CANCELLED, "stream closed by client");
       break;
@@ -526,6 +580,9 @@ grpc::Status FeedShardService::StreamBooks(grpc::ServerContext* context,
   }
 
   // Cleanup: NotFound means BeginShutdown already removed the subscription.
+  if (absl::StatusOr<SubscriberStats> stats = fanout_->Stats(id); stats.ok()) {
+    report_dropped_trades(*stats);
+  }
   (void)fanout_->Unsubscribe(id);
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -563,7 +620,7 @@ grpc::Status FeedShardService::GetBook(grpc::ServerContext* /*context*/,
                                      " is not owned by this shard"));
   }
   FillSnapshot(book->key, book->bids, book->asks, book->sequence, book->status,
-               SnapshotReason::kInitial, epoch_, request->max_depth(),
+               SnapshotReason::kInitial, epoch_, request->max_depth(), book->times,
                response->mutable_snapshot());
   return grpc::Status::OK;
 }

@@ -1,5 +1,6 @@
 #include "arbor/feed/book_publisher.h"
 
+#include <optional>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -236,6 +237,98 @@ TEST(OutcomePairPublisherTest, OneVenueBookIsPublishedAsYesAndComplementedNo) {
   ASSERT_TRUE(pair.CloseInstrument(InstrumentId("KX-1"), "MarketClosed").ok());
   EXPECT_EQ(pair.State(InstrumentId("KX-1")), PublishState::kClosed);
   EXPECT_EQ(pub.State(no), PublishState::kClosed);
+}
+
+TEST_F(BookPublisherTest, SnapshotsAndChangesCarryTheirTimes) {
+  pub_.AddInstrument(Key("tokA"), P("0.01"));
+  const EventTimes t1{.event_unix_nanos = 1'699'999'999'000'000'000,
+                      .receipt_unix_nanos = 1'700'000'000'000'000'000,
+                      .receipt_mono_nanos = 5};
+  std::vector<Level> bids = {{P("0.40"), Q("10")}};
+  ASSERT_TRUE(pub_.PublishSnapshot(a_, bids, {}, SnapshotSource::kVenue, t1).ok());
+  EXPECT_EQ(fanout_.GetBook(a_)->times, t1);
+  const EventTimes t2{.event_unix_nanos = 11, .receipt_unix_nanos = 12, .receipt_mono_nanos = 13};
+  std::vector<LevelChange> changes = {{BookSide::kBid, P("0.41"), Q("1")}};
+  ASSERT_TRUE(pub_.PublishChanges(a_, changes, t2).ok());
+  EXPECT_EQ(fanout_.GetBook(a_)->times, t2);
+}
+
+TEST_F(BookPublisherTest, ARestSnapshotCarriesItsReceiveTimeInWallTerms) {
+  // The reconciler / poller pass only a monotonic receive time: the wall receipt is derived.
+  pub_.AddInstrument(Key("tokA"), P("0.01"));
+  clock_.Advance(absl::Seconds(1));  // monotonic 0 means "unknown"
+  const int64_t received = clock_.MonotonicNanos();
+  const int64_t received_wall = absl::ToUnixNanos(clock_.Now());
+  clock_.Advance(absl::Milliseconds(3));  // the publish happens later
+  std::vector<Level> bids = {{P("0.40"), Q("10")}};
+  ASSERT_TRUE(pub_.PublishSnapshot(a_, bids, {}, SnapshotSource::kRest, received).ok());
+  const EventTimes times = fanout_.GetBook(a_)->times;
+  EXPECT_EQ(times.receipt_unix_nanos, received_wall);
+  EXPECT_EQ(times.receipt_mono_nanos, received);
+  EXPECT_EQ(times.event_unix_nanos, 0) << "REST books have no venue event time";
+  // Unknown receive time: receipt = publish time, no latency reference.
+  ASSERT_TRUE(pub_.PublishSnapshot(a_, bids, {}, SnapshotSource::kRest).ok());
+  EXPECT_EQ(fanout_.GetBook(a_)->times.receipt_unix_nanos, absl::ToUnixNanos(clock_.Now()));
+  EXPECT_EQ(fanout_.GetBook(a_)->times.receipt_mono_nanos, 0);
+}
+
+TEST_F(BookPublisherTest, TradesReachTheFanoutWithTheInstrumentKey) {
+  pub_.AddInstrument(Key("tokA"), P("0.01"));
+  absl::StatusOr<SubscriberId> sub =
+      fanout_.Subscribe(BookFilter{{}, {}, {"m1"}, {}}, 8, /*include_trades=*/true);
+  ASSERT_TRUE(sub.ok());
+  FanoutUpdate u;
+  ASSERT_TRUE(fanout_.Next(*sub, absl::ZeroDuration(), &u).ok());  // end of burst (no book yet)
+  // A trade while the book still awaits its snapshot is published (trades do not need a book).
+  const TradePrint t{.price = P("0.42"), .size = Q("3"), .aggressor = TradeSide::kBuy};
+  ASSERT_TRUE(pub_.PublishTrade(a_, t).ok());
+  ASSERT_TRUE(fanout_.Next(*sub, absl::ZeroDuration(), &u).ok());
+  ASSERT_EQ(u.kind, UpdateKind::kTrade);
+  EXPECT_EQ(u.key, Key("tokA"));
+  EXPECT_EQ(u.trade, t);
+  EXPECT_EQ(pub_.Counters(Venue::kPolymarket).trades, 1u);
+  EXPECT_EQ(pub_.PublishTrade(InstrumentId("nope"), t).code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(pub_.CloseInstrument(a_, "MarketResolved").ok());
+  EXPECT_EQ(pub_.PublishTrade(a_, t).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(OutcomePairPublisherTest, AKalshiTradeGoesToTheInstrumentTheTakerBought) {
+  BookFanout fanout;
+  SimulatedClock clock;
+  BookPublisher pub(&fanout, &clock);
+  OutcomePairPublisher pair(&pub);
+  pair.AddInstrument(InstrumentKey{Venue::kKalshi, InstrumentId("KX-1"), "", EventId("KX")});
+  absl::StatusOr<SubscriberId> sub = fanout.Subscribe(BookFilter{}, 16, true);
+  ASSERT_TRUE(sub.ok());
+  FanoutUpdate u;
+  ASSERT_TRUE(fanout.Next(*sub, absl::ZeroDuration(), &u).ok());  // end of burst
+  const EventTimes times{.event_unix_nanos = 1, .receipt_unix_nanos = 2, .receipt_mono_nanos = 3};
+  struct Case {
+    std::optional<bool> bought_yes;
+    const char* instrument;
+    const char* price;
+    TradeSide side;
+  } cases[] = {
+      {true, "KX-1:YES", "0.36", TradeSide::kBuy},
+      {false, "KX-1:NO", "0.64", TradeSide::kBuy},
+      {std::nullopt, "KX-1:YES", "0.36", TradeSide::kUnspecified},
+  };
+  for (const Case& c : cases) {
+    ASSERT_TRUE(
+        pair.PublishTrade(InstrumentId("KX-1"), c.bought_yes, P("0.36"), Q("12"), "t-9", times)
+            .ok());
+    ASSERT_TRUE(fanout.Next(*sub, absl::ZeroDuration(), &u).ok());
+    ASSERT_EQ(u.kind, UpdateKind::kTrade);
+    EXPECT_EQ(u.key.instrument_id, InstrumentId(c.instrument));
+    EXPECT_EQ(u.key.market_id, "KX-1");
+    EXPECT_EQ(u.trade.price, P(c.price));
+    EXPECT_EQ(u.trade.size.micros(), 12'000'000);
+    EXPECT_EQ(u.trade.aggressor, c.side);
+    EXPECT_EQ(u.trade.venue_trade_id, "t-9");
+    EXPECT_EQ(u.trade.times, times);
+    // One print per trade, never both instruments.
+    EXPECT_TRUE(absl::IsDeadlineExceeded(fanout.Next(*sub, absl::ZeroDuration(), &u)));
+  }
 }
 
 }  // namespace

@@ -69,8 +69,12 @@ class ConsumerView {
         b.status = u.status;
         return;
       }
+      case UpdateKind::kTrade:
+        trades_.push_back({u.key.instrument_id.value(), u.trade});
+        return;
     }
   }
+  const std::vector<std::pair<std::string, TradePrint>>& trades() const { return trades_; }
 
   // The view of one book in BookState form, or nullopt if never seen.
   std::optional<BookState> Get(const std::string& id) const {
@@ -106,6 +110,7 @@ class ConsumerView {
   std::map<std::string, Book> books_;
   int bursts_ = 0;
   int snapshots_ = 0;
+  std::vector<std::pair<std::string, TradePrint>> trades_;
 };
 
 // Pops until DeadlineExceeded (zero timeout), applying everything to `view`.
@@ -466,6 +471,151 @@ TEST(BookFanoutTest, ProducerConsumerStress) {
   absl::StatusOr<SubscriberStats> st = fanout.Stats(*id);
   ASSERT_TRUE(st.ok());
   EXPECT_LE(st->queued, 8u);
+}
+
+TEST(BookFanoutTest, SnapshotsAndDeltasCarryTheirEventTimes) {
+  BookFanout fanout;
+  const EventTimes t1{
+      .event_unix_nanos = 1'000, .receipt_unix_nanos = 2'000, .receipt_mono_nanos = 3'000};
+  const EventTimes t2{
+      .event_unix_nanos = 4'000, .receipt_unix_nanos = 5'000, .receipt_mono_nanos = 6'000};
+  ASSERT_TRUE(fanout.ApplySnapshot(Key("a"), {{P(40), Q(1)}}, {}, 1, BookStatus::kLive, t1).ok());
+  absl::StatusOr<SubscriberId> id = fanout.Subscribe(BookFilter{}, 8);
+  ASSERT_TRUE(id.ok());
+  FanoutUpdate u;
+  ASSERT_TRUE(fanout.Next(*id, absl::ZeroDuration(), &u).ok());
+  ASSERT_EQ(u.kind, UpdateKind::kSnapshot);
+  EXPECT_EQ(u.times, t1);
+  ASSERT_TRUE(fanout.Next(*id, absl::ZeroDuration(), &u).ok());  // end of burst
+  const LevelChange d[] = {{BookSide::kBid, P(41), Q(2)}};
+  ASSERT_TRUE(fanout.ApplyDelta(InstrumentId("a"), d, 2, t2).ok());
+  ASSERT_TRUE(fanout.Next(*id, absl::ZeroDuration(), &u).ok());
+  ASSERT_EQ(u.kind, UpdateKind::kDeltas);
+  EXPECT_EQ(u.times, t2);
+  // The book keeps the newest data's times: a later snapshot of it (GetBook, a new
+  // subscriber's INITIAL snapshot) carries t2.
+  absl::StatusOr<BookState> book = fanout.GetBook(InstrumentId("a"));
+  ASSERT_TRUE(book.ok());
+  EXPECT_EQ(book->times, t2);
+  absl::StatusOr<SubscriberId> late = fanout.Subscribe(BookFilter{}, 8);
+  ASSERT_TRUE(late.ok());
+  ASSERT_TRUE(fanout.Next(*late, absl::ZeroDuration(), &u).ok());
+  ASSERT_EQ(u.kind, UpdateKind::kSnapshot);
+  EXPECT_EQ(u.times, t2);
+}
+
+TEST(BookFanoutTest, TradesGoOnlyToMatchingSubscribersThatAskedForThem) {
+  BookFanout fanout;
+  ASSERT_TRUE(fanout.ApplySnapshot(Key("a", Venue::kPolymarket, "m1", "e1"), {}, {}, 0).ok());
+  absl::StatusOr<SubscriberId> books_only = fanout.Subscribe(BookFilter{}, 8);
+  absl::StatusOr<SubscriberId> all = fanout.Subscribe(BookFilter{}, 8, /*include_trades=*/true);
+  absl::StatusOr<SubscriberId> other_event =
+      fanout.Subscribe(BookFilter{{}, {}, {}, {EventId("e2")}}, 8, true);
+  absl::StatusOr<SubscriberId> kalshi_event =
+      fanout.Subscribe(BookFilter{{Venue::kKalshi}, {}, {}, {}}, 8, true);
+  ASSERT_TRUE(books_only.ok() && all.ok() && other_event.ok() && kalshi_event.ok());
+  ConsumerView v_books, v_all, v_other, v_kalshi;
+  FanoutUpdate u;
+  Drain(fanout, *books_only, v_books, u);
+  Drain(fanout, *all, v_all, u);
+  Drain(fanout, *other_event, v_other, u);
+  Drain(fanout, *kalshi_event, v_kalshi, u);
+
+  TradePrint t{.price = P(42),
+               .size = Q(5),
+               .aggressor = TradeSide::kSell,
+               .venue_trade_id = "",
+               .times = {.event_unix_nanos = 7, .receipt_unix_nanos = 8, .receipt_mono_nanos = 9}};
+  ASSERT_TRUE(fanout.PublishTrade(Key("a", Venue::kPolymarket, "m1", "e1"), t).ok());
+  // A trade of an instrument without a book is filtered by the key it comes with.
+  TradePrint k = t;
+  k.venue_trade_id = "tid-1";
+  k.aggressor = TradeSide::kBuy;
+  ASSERT_TRUE(fanout.PublishTrade(Key("K:YES", Venue::kKalshi, "K", "KE"), k).ok());
+
+  EXPECT_EQ(Drain(fanout, *books_only, v_books, u), 0);
+  EXPECT_EQ(Drain(fanout, *all, v_all, u), 2);
+  EXPECT_EQ(Drain(fanout, *other_event, v_other, u), 0);
+  EXPECT_EQ(Drain(fanout, *kalshi_event, v_kalshi, u), 1);
+  ASSERT_EQ(v_all.trades().size(), 2u);
+  EXPECT_EQ(v_all.trades()[0].first, "a");
+  EXPECT_EQ(v_all.trades()[0].second, t);
+  EXPECT_EQ(v_all.trades()[1].first, "K:YES");
+  EXPECT_EQ(v_all.trades()[1].second, k);
+  ASSERT_EQ(v_kalshi.trades().size(), 1u);
+  EXPECT_EQ(v_kalshi.trades()[0].second.venue_trade_id, "tid-1");
+
+  TradePrint bad = t;
+  bad.price = Price::Zero();
+  EXPECT_EQ(fanout.PublishTrade(Key("a"), bad).code(), absl::StatusCode::kInvalidArgument);
+  bad = t;
+  bad.size = Quantity::Zero();
+  EXPECT_EQ(fanout.PublishTrade(Key("a"), bad).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(BookFanoutTest, SlowSubscriberDropsTradesAndCountsThemWhileBooksCoalesce) {
+  BookFanout fanout;
+  ASSERT_TRUE(fanout.ApplySnapshot(Key("a"), {}, {}, 0).ok());
+  ASSERT_TRUE(fanout.ApplySnapshot(Key("K:YES", Venue::kKalshi), {}, {}, 0).ok());
+  absl::StatusOr<SubscriberId> id = fanout.Subscribe(BookFilter{}, 3, true);
+  ASSERT_TRUE(id.ok());
+  ConsumerView view;
+  FanoutUpdate u;
+  Drain(fanout, *id, view, u);
+  const TradePrint t{.price = P(50), .size = Q(1)};
+  // Fill the queue (3) with trades, then two more trades: both dropped, queue unchanged.
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(fanout.PublishTrade(Key("a"), t).ok());
+  absl::StatusOr<SubscriberStats> st = fanout.Stats(*id);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->queued, 3u);
+  EXPECT_EQ(st->dropped_trades, 2u);
+  EXPECT_EQ(st->dropped_trades_by_venue[0], 2u);
+  EXPECT_EQ(st->coalesce_events, 0u) << "a dropped trade does not coalesce the books";
+  // A delta on a full queue coalesces: the queued trades are dropped (counted), the book
+  // becomes a snapshot.
+  const LevelChange d[] = {{BookSide::kBid, P(30), Q(2)}};
+  ASSERT_TRUE(fanout.ApplyDelta(InstrumentId("K:YES"), d, 1).ok());
+  st = fanout.Stats(*id);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->queued, 0u);
+  EXPECT_EQ(st->dropped_trades, 5u);
+  EXPECT_EQ(st->coalesce_events, 1u);
+  EXPECT_EQ(Drain(fanout, *id, view, u), 1);  // the coalesced snapshot
+  EXPECT_TRUE(view.trades().empty());
+  EXPECT_EQ(view.sequence("K:YES"), 1u);
+  // A kalshi trade dropped on a full queue is counted under Kalshi.
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(fanout.PublishTrade(Key("K:YES", Venue::kKalshi), t).ok());
+  }
+  st = fanout.Stats(*id);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->dropped_trades_by_venue[1], 1u);
+  EXPECT_EQ(st->dropped_trades, 6u);
+}
+
+TEST(BookFanoutTest, AResyncSnapshotKeepsQueuedTradesInOrder) {
+  BookFanout fanout;
+  ASSERT_TRUE(fanout.ApplySnapshot(Key("a"), {}, {}, 0).ok());
+  absl::StatusOr<SubscriberId> id = fanout.Subscribe(BookFilter{}, 8, true);
+  ASSERT_TRUE(id.ok());
+  ConsumerView view;
+  FanoutUpdate u;
+  Drain(fanout, *id, view, u);
+  const LevelChange d[] = {{BookSide::kBid, P(30), Q(2)}};
+  ASSERT_TRUE(fanout.ApplyDelta(InstrumentId("a"), d, 1).ok());
+  ASSERT_TRUE(fanout.PublishTrade(Key("a"), TradePrint{.price = P(30), .size = Q(1)}).ok());
+  // The venue resends the book: the queued delta is superseded, the trade is not.
+  ASSERT_TRUE(fanout.ApplySnapshot(Key("a"), {{P(31), Q(1)}}, {}, 5).ok());
+  ASSERT_TRUE(fanout.Next(*id, absl::ZeroDuration(), &u).ok());
+  EXPECT_EQ(u.kind, UpdateKind::kSnapshot);
+  EXPECT_EQ(u.sequence, 5u);
+  ASSERT_TRUE(fanout.Next(*id, absl::ZeroDuration(), &u).ok());
+  EXPECT_EQ(u.kind, UpdateKind::kTrade);
+  EXPECT_EQ(u.key.instrument_id, InstrumentId("a"));
+  EXPECT_EQ(u.trade.price, P(30));
+  absl::StatusOr<SubscriberStats> st = fanout.Stats(*id);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->dropped_trades, 0u);
 }
 
 }  // namespace

@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "arbor/core/clock.h"
 #include "arbor/feed/book_fanout.h"
 #include "arbor/feed/book_publisher.h"
@@ -399,6 +401,204 @@ TEST_F(KalshiConnectionTest, ResyncRequestsSnapshotsForSubscribedMarkets) {
   const std::vector<std::string> none = {"NOT-OURS"};
   EXPECT_TRUE(absl::IsNotFound(conn_->Resync(none)));
   ExpectConverged({0, 1});
+}
+
+TEST_F(KalshiConnectionTest, TradesArePublishedOnTheInstrumentTheTakerBought) {
+  absl::StatusOr<SubscriberId> sub = fanout_.Subscribe(BookFilter{}, 1 << 14, true);
+  ASSERT_TRUE(sub.ok());
+  Connect(Options());
+  SetMarkets({0, 1});
+  ExpectConverged({0, 1});
+  Steps(1);
+  ExpectConverged({0, 1});
+  // Marketable orders in twin 0: a taker buying YES, then one selling YES (= buying NO). The
+  // simulator prints each fill on the `trade` channel with YES price = the maker's price in
+  // YES terms.
+  auto place = [&](sim::Side side, int64_t price_micros) {
+    return OnIo([&] {
+      sim::OrderRequest r;
+      r.account = std::string(sim::Exchange::kNoiseAccount);  // funded by the simulator
+      r.outcome = 0;
+      r.side = side;
+      r.price = Price::FromMicros(price_micros);
+      r.size = Quantity::FromUnits(1);
+      r.tif = sim::TimeInForce::kFak;
+      return exchange_->kalshi_engine(0).Place(r, 1000 * step_);
+    });
+  };
+  absl::StatusOr<sim::PlaceResult> buy = place(sim::Side::kBuy, 990'000);
+  ASSERT_TRUE(buy.ok()) << buy.status();
+  absl::StatusOr<sim::PlaceResult> sell = place(sim::Side::kSell, 10'000);
+  ASSERT_TRUE(sell.ok()) << sell.status();
+  ASSERT_FALSE(buy->trades.empty());
+  ASSERT_FALSE(sell->trades.empty());
+  const auto yes_price = [](const sim::Trade& t) {
+    return t.maker_outcome == 0 ? t.maker_price : Complement(t.maker_price);
+  };
+  const size_t sim_prints = buy->trades.size() + sell->trades.size();
+  ASSERT_TRUE(WaitFor([&] { return conn_->counters().trades >= sim_prints; }));
+
+  const uint64_t seen =
+      conn_->counters().messages_by_type[static_cast<size_t>(ks::MessageType::kTrade)];
+  OnIo([&] {
+    server_->ws_sessions().ForEach([&](sim::WsSession& s) {
+      // The venue's own sample (taker bought NO: taker_book_side ask) on our market 1.
+      s.Send(absl::StrCat(R"({"type":"trade","sid":99,"seq":1,"msg":{"trade_id":"inj-1",)",
+                          R"("market_ticker":")", Ticker(1),
+                          R"(","yes_price_dollars":"0.3600","no_price_dollars":"0.6400",)"
+                          R"("count_fp":"136.00","taker_side":"no","taker_outcome_side":"no",)"
+                          R"("taker_book_side":"ask","ts_ms":1669149841000}})"));
+      // Only the outcome side given: bought YES.
+      s.Send(absl::StrCat(R"({"type":"trade","sid":99,"seq":2,"msg":{"trade_id":"inj-2",)",
+                          R"("market_ticker":")", Ticker(1),
+                          R"(","yes_price_dollars":"0.4100","count_fp":"2.50",)"
+                          R"("taker_outcome_side":"yes","ts_ms":1669149842000}})"));
+      // Not one of ours.
+      s.Send(R"({"type":"trade","sid":99,"seq":3,"msg":{"trade_id":"inj-3",)"
+             R"("market_ticker":"NOT-OURS","yes_price_dollars":"0.5000","count_fp":"1.00",)"
+             R"("taker_book_side":"bid","ts_ms":1669149843000}})");
+    });
+    return 0;
+  });
+  ASSERT_TRUE(WaitFor([&] {
+    return conn_->counters().messages_by_type[static_cast<size_t>(ks::MessageType::kTrade)] >=
+           seen + 3;
+  }));
+
+  std::vector<FanoutUpdate> sim_trades;
+  std::map<std::string, FanoutUpdate> injected;
+  FanoutUpdate u;
+  while (fanout_.Next(*sub, absl::ZeroDuration(), &u).ok()) {
+    if (u.kind != UpdateKind::kTrade) continue;
+    if (absl::StartsWith(u.trade.venue_trade_id, "inj-")) {
+      injected[u.trade.venue_trade_id] = u;
+    } else {
+      sim_trades.push_back(u);
+    }
+  }
+  ASSERT_EQ(sim_trades.size(), sim_prints);
+  size_t i = 0;
+  for (const sim::Trade& t : buy->trades) {
+    const FanoutUpdate& got = sim_trades[i++];
+    EXPECT_EQ(got.key.instrument_id, OutcomeInstrumentId(Ticker(0), true));
+    EXPECT_EQ(got.trade.price, yes_price(t));
+    EXPECT_EQ(got.trade.size, t.size);
+    EXPECT_EQ(got.trade.aggressor, TradeSide::kBuy);
+    EXPECT_EQ(got.trade.venue_trade_id, std::to_string(t.trade_id));
+    EXPECT_EQ(got.trade.times.event_unix_nanos, int64_t{1'000'000'000} * step_)
+        << "the simulator's ts_ms (1000 ms per step)";
+    EXPECT_GT(got.trade.times.receipt_unix_nanos, 0);
+  }
+  for (const sim::Trade& t : sell->trades) {
+    const FanoutUpdate& got = sim_trades[i++];
+    EXPECT_EQ(got.key.instrument_id, OutcomeInstrumentId(Ticker(0), false));
+    EXPECT_EQ(got.trade.price, Complement(yes_price(t)));
+    EXPECT_EQ(got.trade.size, t.size);
+    EXPECT_EQ(got.trade.aggressor, TradeSide::kBuy);
+  }
+  ASSERT_EQ(injected.size(), 2u) << "the foreign ticker's trade is ignored";
+  const FanoutUpdate& no = injected["inj-1"];
+  EXPECT_EQ(no.key.instrument_id, OutcomeInstrumentId(Ticker(1), false));
+  EXPECT_EQ(no.trade.price.micros(), 640'000);
+  EXPECT_EQ(no.trade.size.micros(), 136'000'000);
+  EXPECT_EQ(no.trade.aggressor, TradeSide::kBuy);
+  EXPECT_EQ(no.trade.times.event_unix_nanos, int64_t{1'669'149'841'000'000'000});
+  const FanoutUpdate& yes = injected["inj-2"];
+  EXPECT_EQ(yes.key.instrument_id, OutcomeInstrumentId(Ticker(1), true));
+  EXPECT_EQ(yes.trade.price.micros(), 410'000);
+  EXPECT_EQ(yes.trade.size.micros(), 2'500'000);
+  EXPECT_EQ(yes.trade.times.event_unix_nanos, int64_t{1'669'149'842'000'000'000});
+  EXPECT_EQ(conn_->counters().gaps, 0u) << "the trade sid's seq does not touch the books";
+  Steps(1);  // publishes the level changes of the orders placed above
+  ExpectConverged({0, 1});
+}
+
+TEST_F(KalshiConnectionTest, DeltasCarryTheVenueTimestampAndReceiptTime) {
+  Connect(Options());
+  SetMarkets({0, 1, 3});
+  ExpectConverged({0, 1, 3});
+  // Subscribe once the books exist and drain the initial burst, so that later deltas are queued
+  // as deltas (a book flagged for a snapshot would absorb them).
+  absl::StatusOr<SubscriberId> sub = fanout_.Subscribe(BookFilter{}, 1 << 14);
+  ASSERT_TRUE(sub.ok());
+  FanoutUpdate u;
+  int snapshots = 0;
+  while (fanout_.Next(*sub, absl::ZeroDuration(), &u).ok()) {
+    if (u.kind != UpdateKind::kSnapshot) continue;
+    ++snapshots;
+    // Kalshi snapshots carry no venue time; the book may already hold a delta's.
+    EXPECT_GT(u.times.receipt_unix_nanos, 0);
+  }
+  EXPECT_EQ(snapshots, 6) << "3 markets x 2 outcomes";
+  const uint64_t deltas_before =
+      conn_->counters().messages_by_type[static_cast<size_t>(ks::MessageType::kOrderbookDelta)];
+  const int64_t before = absl::ToUnixNanos(SystemClock::Get().Now());
+  ASSERT_TRUE(WaitFor([&] {
+    Steps(1);
+    return conn_->counters()
+               .messages_by_type[static_cast<size_t>(ks::MessageType::kOrderbookDelta)] >
+           deltas_before;
+  }));
+  ExpectConverged({0, 1, 3});
+  const int64_t after = absl::ToUnixNanos(SystemClock::Get().Now());
+  // Per delta group: the YES and NO instruments of one venue delta carry the same times.
+  std::map<std::pair<std::string, uint64_t>, EventTimes> by_ticker_seq;
+  int deltas = 0;
+  while (fanout_.Next(*sub, absl::ZeroDuration(), &u).ok()) {
+    ASSERT_NE(u.kind, UpdateKind::kSnapshot) << "nothing should have been coalesced";
+    if (u.kind != UpdateKind::kDeltas) continue;
+    ++deltas;
+    // The simulator stamps ts_ms = 1000 * step (its own clock).
+    EXPECT_GT(u.times.event_unix_nanos, 0);
+    EXPECT_EQ(u.times.event_unix_nanos % 1'000'000'000, 0);
+    EXPECT_LE(u.times.event_unix_nanos, int64_t{1'000'000'000} * step_);
+    EXPECT_GE(u.times.receipt_unix_nanos, before);
+    EXPECT_LE(u.times.receipt_unix_nanos, after);
+    EXPECT_GT(u.times.receipt_mono_nanos, 0);
+    const std::string& id = u.key.instrument_id.value();
+    const std::string ticker = id.substr(0, id.rfind(':'));
+    auto [it, inserted] = by_ticker_seq.try_emplace({ticker, u.sequence}, u.times);
+    if (!inserted) {
+      EXPECT_EQ(it->second, u.times) << id << " seq " << u.sequence;
+    }
+  }
+  EXPECT_GT(deltas, 0);
+}
+
+TEST_F(KalshiConnectionTest, NewMarketLifecycleEventsCallTheHookOncePerEvent) {
+  std::mutex mu;
+  std::vector<std::string> seen;
+  KalshiConnectionOptions o = Options();
+  o.on_new_market = [&](std::string_view ticker) {
+    std::lock_guard<std::mutex> lock(mu);
+    seen.emplace_back(ticker);
+  };
+  Connect(o);
+  SetMarkets({0});
+  ExpectConverged({0});
+  const uint64_t before =
+      conn_->counters().messages_by_type[static_cast<size_t>(ks::MessageType::kMarketLifecycleV2)];
+  OnIo([&] {
+    server_->ws_sessions().ForEach([&](sim::WsSession& s) {
+      s.Send(R"({"type":"market_lifecycle_v2","sid":1,"seq":1,"msg":{"market_ticker":"NEW-1",)"
+             R"("event_type":"created","price_level_structure":"linear_cent"}})");
+      s.Send(R"({"type":"market_lifecycle_v2","sid":1,"seq":2,"msg":{"market_ticker":"NEW-2",)"
+             R"("event_type":"activated"}})");
+      // Ours already, or not a creation: no call.
+      s.Send(absl::StrCat(R"({"type":"market_lifecycle_v2","sid":1,"seq":3,"msg":{)",
+                          R"("market_ticker":")", Ticker(0), R"(","event_type":"activated"}})"));
+      s.Send(R"({"type":"market_lifecycle_v2","sid":1,"seq":4,"msg":{"market_ticker":"NEW-3",)"
+             R"("event_type":"close_date_updated","close_ts":1694721600}})");
+    });
+    return 0;
+  });
+  ASSERT_TRUE(WaitFor([&] {
+    return conn_->counters()
+               .messages_by_type[static_cast<size_t>(ks::MessageType::kMarketLifecycleV2)] >=
+           before + 4;
+  }));
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(seen, (std::vector<std::string>{"NEW-1", "NEW-2"}));
 }
 
 }  // namespace

@@ -8,11 +8,13 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "arbor/core/clock.h"
 #include "arbor/feed/book_fanout.h"
 #include "arbor/feed/book_publisher.h"
@@ -331,6 +333,84 @@ TEST_F(PolymarketPoolTickTest, TickSizeChangeRepublishesTheBookOnTheNewGrid) {
   Step(5);
   ASSERT_TRUE(WaitFor([&] { return Converged(tokens); }));
   EXPECT_EQ(pool_->counters().decode_errors, 0u);
+}
+
+TEST_F(PolymarketPoolTest, FramesCarryTimestampsTradesAndNewMarkets) {
+  PolymarketPoolOptions o = Options(200);
+  std::mutex new_mu;
+  std::vector<std::string> new_markets;
+  o.connection.on_new_market = [&](std::string_view market) {
+    std::lock_guard<std::mutex> lock(new_mu);
+    new_markets.emplace_back(market);
+  };
+  MakePool(std::move(o));
+  const auto tokens = Tokens(0, 1);
+  const std::string held = exchange_->engine(0).token(0);
+  const std::string condition = exchange_->universe().markets[0].condition_id;
+  absl::StatusOr<feed::SubscriberId> sub =
+      fanout_.Subscribe(feed::BookFilter{}, 1024, /*include_trades=*/true);
+  ASSERT_TRUE(sub.ok());
+  pool_->SetTokens(tokens);
+  ASSERT_TRUE(WaitFor([&] { return Converged(tokens); }));
+  {
+    absl::StatusOr<feed::BookState> book = fanout_.GetBook(InstrumentId(held));
+    ASSERT_TRUE(book.ok());
+    EXPECT_GT(book->times.receipt_unix_nanos, 0) << "venue books carry their receipt time";
+    EXPECT_GT(book->times.receipt_mono_nanos, 0);
+  }
+
+  const uint64_t other_before = pool_->counters().other_events;
+  const int64_t before = absl::ToUnixNanos(SystemClock::Get().Now());
+  ForEachSession([&](WsSession& s) {
+    // A level far below the book (cannot cross), then a trade on a held and on a foreign token,
+    // then a new market nobody holds and one whose token is held.
+    s.Send(absl::StrCat(R"({"event_type":"price_change","market":")", condition,
+                        R"(","timestamp":"1700000000123","price_changes":[{"asset_id":")", held,
+                        R"(","price":"0.01","size":"10","side":"BUY"}]})"));
+    s.Send(absl::StrCat(R"({"event_type":"last_trade_price","asset_id":")", held, R"(","market":")",
+                        condition,
+                        R"(","fee_rate_bps":"0","price":"0.491","side":"SELL","size":"85.36",)"
+                        R"("timestamp":"1724564136087"})"));
+    s.Send(R"({"event_type":"last_trade_price","asset_id":"999","market":"0xother",)"
+           R"("price":"0.5","side":"BUY","size":"1","timestamp":"1724564136088"})");
+    s.Send(R"({"event_type":"new_market","market":"0xnew","assets_ids":["111","222"],)"
+           R"("outcomes":["Yes","No"],"timestamp":"1766790415550"})");
+    s.Send(absl::StrCat(R"({"event_type":"new_market","market":")", condition,
+                        R"(","assets_ids":[")", held, R"("],"timestamp":"1766790415551"})"));
+  });
+  // Two trades and two new_market events counted: every frame has been handled.
+  ASSERT_TRUE(WaitFor([&] { return pool_->counters().other_events >= other_before + 4; }));
+  EXPECT_EQ(pool_->counters().trades, 1u);
+  const int64_t after = absl::ToUnixNanos(SystemClock::Get().Now());
+
+  // The delta group of the price_change carries the frame's venue timestamp and receipt time.
+  absl::StatusOr<feed::BookState> book = fanout_.GetBook(InstrumentId(held));
+  ASSERT_TRUE(book.ok());
+  EXPECT_EQ(book->times.event_unix_nanos, int64_t{1'700'000'000'123'000'000});
+  EXPECT_GE(book->times.receipt_unix_nanos, before);
+  EXPECT_LE(book->times.receipt_unix_nanos, after);
+
+  std::vector<feed::FanoutUpdate> trades;
+  feed::FanoutUpdate u;
+  while (fanout_.Next(*sub, absl::ZeroDuration(), &u).ok()) {
+    if (u.kind == feed::UpdateKind::kTrade) trades.push_back(u);
+  }
+  ASSERT_EQ(trades.size(), 1u) << "only the held token's trade";
+  const feed::FanoutUpdate& t = trades[0];
+  EXPECT_EQ(t.key.instrument_id, InstrumentId(held));
+  EXPECT_EQ(t.key.market_id, condition);
+  EXPECT_EQ(t.trade.price.micros(), 491'000);
+  EXPECT_EQ(t.trade.size.micros(), 85'360'000);
+  EXPECT_EQ(t.trade.aggressor, feed::TradeSide::kSell);
+  EXPECT_EQ(t.trade.venue_trade_id, "");
+  EXPECT_EQ(t.trade.times.event_unix_nanos, int64_t{1'724'564'136'087'000'000});
+  // Same frame-receipt rule as the books (each frame is stamped once when it arrives).
+  EXPECT_GE(t.trade.times.receipt_unix_nanos, before);
+  EXPECT_LE(t.trade.times.receipt_unix_nanos, after);
+  EXPECT_GT(t.trade.times.receipt_mono_nanos, 0);
+
+  std::lock_guard<std::mutex> lock(new_mu);
+  EXPECT_EQ(new_markets, std::vector<std::string>{"0xnew"});
 }
 
 }  // namespace

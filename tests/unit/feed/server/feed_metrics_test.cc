@@ -109,5 +109,16 @@ TEST(FeedMetrics, DirectCounterHandlesAreShared) {
   EXPECT_THAT(text, HasSubstr("arbor_feed_coalesced_snapshots_total{venue=\"polymarket\"} 4"));
 }
 
+TEST(FeedMetrics, DroppedTradesCountPerVenue) {
+  prometheus::Registry registry;
+  FeedMetrics metrics(registry);
+  metrics.AddDroppedTrades(Venue::kKalshi, 3);
+  metrics.AddDroppedTrades(Venue::kKalshi, 0);
+  metrics.AddDroppedTrades(Venue::kPolymarket, 1);
+  const std::string text = Render(registry);
+  EXPECT_THAT(text, HasSubstr("arbor_feed_dropped_trades_total{venue=\"kalshi\"} 3"));
+  EXPECT_THAT(text, HasSubstr("arbor_feed_dropped_trades_total{venue=\"polymarket\"} 1"));
+}
+
 }  // namespace
 }  // namespace arbor::feed

@@ -701,5 +701,113 @@ TEST_F(FeedShardServiceTest, MetricsTrackSubscribers) {
   server_.reset();
 }
 
+TEST_F(FeedShardServiceTest, UpdatesCarryTimestampsAndTradesGoOnlyToIncludeTrades) {
+  SimulatedClock clock;
+  prometheus::Registry registry;
+  FeedMetrics metrics(registry);
+  FeedShardServiceOptions options;
+  options.clock = &clock;
+  StartServer(options);
+  service_->SetMetrics(&metrics);
+
+  grpc::ClientContext with_ctx;
+  with_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  v1::StreamBooksRequest with_trades = Request("with-trades");
+  with_trades.set_include_trades(true);
+  auto with_reader = stub_->StreamBooks(&with_ctx, with_trades);
+  grpc::ClientContext without_ctx;
+  without_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto without_reader = stub_->StreamBooks(&without_ctx, Request("books-only"));
+  testing::BookMirror m1;
+  testing::BookMirror m2;
+  ReadInitialBurst(with_reader.get(), &m1);
+  ReadInitialBurst(without_reader.get(), &m2);
+
+  // A frame received 2 ms (simulated) before the server writes it (monotonic 0 = unknown).
+  clock.Advance(absl::Seconds(1));
+  const int64_t receipt_mono = clock.MonotonicNanos();
+  const EventTimes times{.event_unix_nanos = 1'699'999'999'123'000'000,
+                         .receipt_unix_nanos = absl::ToUnixNanos(clock.Now()),
+                         .receipt_mono_nanos = receipt_mono};
+  clock.Advance(absl::Milliseconds(2));
+  const LevelChange group[] = {Change(book::BookSide::kBid, 410'000, 3'000'000),
+                               Change(book::BookSide::kAsk, 425'000, 1'000'000)};
+  ASSERT_TRUE(fanout_.ApplyDelta(InstrumentId("tokA"), group, 12, times).ok());
+  const TradePrint trade{.price = Price::FromMicros(420'000),
+                         .size = Quantity::FromMicros(2'500'000),
+                         .aggressor = TradeSide::kSell,
+                         .venue_trade_id = "",
+                         .times = times};
+  ASSERT_TRUE(fanout_.PublishTrade(Key(Venue::kPolymarket, "tokA", "condA", "evA"), trade).ok());
+  TradePrint kalshi = trade;
+  kalshi.aggressor = TradeSide::kBuy;
+  kalshi.venue_trade_id = "kt-1";
+  ASSERT_TRUE(fanout_.PublishTrade(Key(Venue::kKalshi, "KX-1:NO", "KX-1", "KXE"), kalshi).ok());
+  // A sentinel both streams receive after the trades.
+  ASSERT_TRUE(fanout_.SetStatus(InstrumentId("tokA"), BookStatus::kStale, "NoDataTimeout").ok());
+
+  for (auto* reader : {with_reader.get(), without_reader.get()}) {
+    v1::BookUpdate update;
+    ASSERT_TRUE(reader->Read(&update));
+    ASSERT_TRUE(update.has_deltas());
+    for (const v1::BookDelta& d : update.deltas().deltas()) {
+      EXPECT_EQ(d.ts_event_unix_nanos(), times.event_unix_nanos);
+      EXPECT_EQ(d.ts_receipt_unix_nanos(), times.receipt_unix_nanos);
+    }
+  }
+  v1::BookUpdate update;
+  ASSERT_TRUE(with_reader->Read(&update));
+  ASSERT_TRUE(update.has_trade()) << update.DebugString();
+  const v1::Trade& t = update.trade();
+  EXPECT_EQ(t.instrument_id().venue(), v1::VENUE_POLYMARKET);
+  EXPECT_EQ(t.instrument_id().symbol(), "tokA");
+  EXPECT_EQ(t.price_micros(), 420'000);
+  EXPECT_EQ(t.size_micros(), 2'500'000);
+  EXPECT_EQ(t.aggressor_side(), v1::SIDE_SELL);
+  EXPECT_EQ(t.venue_trade_id(), "");
+  EXPECT_EQ(t.ts_event_unix_nanos(), times.event_unix_nanos);
+  EXPECT_EQ(t.ts_receipt_unix_nanos(), times.receipt_unix_nanos);
+  ASSERT_TRUE(with_reader->Read(&update));
+  ASSERT_TRUE(update.has_trade());
+  EXPECT_EQ(update.trade().instrument_id().venue(), v1::VENUE_KALSHI);
+  EXPECT_EQ(update.trade().instrument_id().symbol(), "KX-1:NO");
+  EXPECT_EQ(update.trade().aggressor_side(), v1::SIDE_BUY);
+  EXPECT_EQ(update.trade().venue_trade_id(), "kt-1");
+  ASSERT_TRUE(with_reader->Read(&update));
+  EXPECT_TRUE(update.has_status());
+  ASSERT_TRUE(without_reader->Read(&update));
+  EXPECT_TRUE(update.has_status()) << "no trades without include_trades";
+
+  // A snapshot taken later (GetBook) carries the newest data's times.
+  grpc::ClientContext get_ctx;
+  v1::GetBookRequest get;
+  get.mutable_instrument_id()->set_venue(v1::VENUE_POLYMARKET);
+  get.mutable_instrument_id()->set_symbol("tokA");
+  v1::GetBookResponse got;
+  ASSERT_TRUE(stub_->GetBook(&get_ctx, get, &got).ok());
+  EXPECT_EQ(got.snapshot().ts_event_unix_nanos(), times.event_unix_nanos);
+  EXPECT_EQ(got.snapshot().ts_receipt_unix_nanos(), times.receipt_unix_nanos);
+
+  // Latency: one observation per subscriber write of the delta group (2 streams) and of each
+  // trade (1 stream), all exactly 2 ms of simulated time; the initial snapshots do not count.
+  double count = 0;
+  double sum = 0;
+  for (const auto& family : registry.Collect()) {
+    if (family.name != "arbor_feed_publish_latency_seconds") continue;
+    for (const auto& m : family.metric) {
+      count += static_cast<double>(m.histogram.sample_count);
+      sum += m.histogram.sample_sum;
+    }
+  }
+  EXPECT_EQ(count, 4.0);
+  EXPECT_NEAR(sum, 4 * 0.002, 1e-9);
+
+  with_ctx.TryCancel();
+  without_ctx.TryCancel();
+  service_->BeginShutdown();
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  server_.reset();
+}
+
 }  // namespace
 }  // namespace arbor::feed

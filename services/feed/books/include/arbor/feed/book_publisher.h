@@ -19,7 +19,17 @@
 //
 // Sequences: the publisher assigns the per-instrument book sequence (BookDelta.sequence), +1
 // per level change, continuing across snapshots within one process (the gRPC layer adds the
-// epoch). Every publish records receive → publish latency for the metrics.
+// epoch). Every publish records receive → publish latency for the latency observer (the
+// stream's receipt → gRPC write latency is measured by the server, from EventTimes).
+//
+// Timestamps: every snapshot and delta group carries EventTimes (venue event time, frame receipt
+// time in wall and monotonic terms). The overloads taking only `receive_nanos` (monotonic; the
+// REST reconciler / poller) derive the wall receipt time from the clock: now - (mono now -
+// receive_nanos), with no venue event time.
+//
+// Trades: PublishTrade forwards a public trade print to the fan-out with the instrument's key
+// (it goes to include_trades subscribers only). Trades are independent of the book state (they
+// are published while a book awaits a snapshot), but not for closed or unknown instruments.
 //
 // Thread-safety: all members are thread-safe (one mutex; the fan-out has its own). Different
 // venue connections call it concurrently for disjoint instruments.
@@ -76,6 +86,7 @@ struct PublisherCounters {
   uint64_t quarantines = 0;         // transitions into kQuarantined
   uint64_t stale_marks = 0;         // transitions into kStale
   uint64_t dropped_changes = 0;     // PublishChanges refused (book not live/stale or unknown)
+  uint64_t trades = 0;              // trades published
 };
 
 class BookPublisher {
@@ -123,6 +134,12 @@ class BookPublisher {
                                              absl::Span<const book::Level> asks,
                                              SnapshotSource source, int64_t receive_nanos = 0,
                                              std::optional<Price> venue_tick = std::nullopt);
+  // As above with explicit timestamps (`times.receipt_mono_nanos` is the receive time).
+  [[nodiscard]] absl::Status PublishSnapshot(const InstrumentId& id,
+                                             absl::Span<const book::Level> bids,
+                                             absl::Span<const book::Level> asks,
+                                             SnapshotSource source, const EventTimes& times,
+                                             std::optional<Price> venue_tick = std::nullopt);
 
   // PublishChanges
   //
@@ -134,6 +151,20 @@ class BookPublisher {
   [[nodiscard]] absl::Status PublishChanges(const InstrumentId& id,
                                             absl::Span<const LevelChange> changes,
                                             int64_t receive_nanos = 0);
+  // As above with explicit timestamps.
+  [[nodiscard]] absl::Status PublishChanges(const InstrumentId& id,
+                                            absl::Span<const LevelChange> changes,
+                                            const EventTimes& times);
+
+  // PublishTrade
+  //
+  // Publishes one public trade of `id` (price in the instrument's terms, in (0, 1]; size > 0).
+  // Errors: NotFound (unknown), FailedPrecondition (closed), InvalidArgument (price / size).
+  [[nodiscard]] absl::Status PublishTrade(const InstrumentId& id, const TradePrint& trade);
+
+  // The EventTimes of a frame received at monotonic `receive_nanos` (0 = unknown: receipt is
+  // now, no latency), derived from the clock as described in the file comment.
+  EventTimes TimesFromMonotonic(int64_t receive_nanos) const;
 
   // MarkStale
   //

@@ -7,6 +7,13 @@
 // the complement of the YES side: a YES bid of q at p is a NO ask of q at 1 - p and a YES ask
 // of q at p is a NO bid of q at 1 - p.
 //
+// Trades (PublishTrade): a Kalshi trade is one print of the market; it is published on the
+// instrument the taker BOUGHT, as an aggressor BUY in that instrument's terms: taker bought YES
+// (taker_outcome_side yes, or taker_book_side bid) -> "<ticker>:YES" at yes_price; taker bought
+// NO -> "<ticker>:NO" at 1 - yes_price. Unknown taker side -> "<ticker>:YES" at yes_price with
+// aggressor UNSPECIFIED. (Buying NO at q is selling YES at 1 - q, so one print per trade is
+// enough; a consumer wanting the YES view of a NO print takes the complement.)
+//
 // It has the BookPublisher methods the Kalshi connection uses, so the connection is written
 // against one book per market while subscribers see two. Thread-safety: as BookPublisher;
 // PublishChanges keeps a per-call scratch vector (no shared state).
@@ -43,10 +50,23 @@ class OutcomePairPublisher {
                                              absl::Span<const book::Level> bids,
                                              absl::Span<const book::Level> asks,
                                              SnapshotSource source, int64_t receive_nanos = 0);
+  [[nodiscard]] absl::Status PublishSnapshot(const InstrumentId& ticker,
+                                             absl::Span<const book::Level> bids,
+                                             absl::Span<const book::Level> asks,
+                                             SnapshotSource source, const EventTimes& times);
   // Changes of the YES book.
   [[nodiscard]] absl::Status PublishChanges(const InstrumentId& ticker,
                                             absl::Span<const LevelChange> changes,
                                             int64_t receive_nanos = 0);
+  [[nodiscard]] absl::Status PublishChanges(const InstrumentId& ticker,
+                                            absl::Span<const LevelChange> changes,
+                                            const EventTimes& times);
+  // One trade of the market (see the file comment for the instrument / side rule).
+  // `taker_bought_yes`: nullopt when the venue did not say. Errors as BookPublisher::PublishTrade.
+  [[nodiscard]] absl::Status PublishTrade(const InstrumentId& ticker,
+                                          std::optional<bool> taker_bought_yes, Price yes_price,
+                                          Quantity count, std::string_view venue_trade_id,
+                                          const EventTimes& times);
   [[nodiscard]] absl::Status MarkStale(const InstrumentId& ticker, std::string_view reason);
   [[nodiscard]] absl::Status MarkLive(const InstrumentId& ticker);
   [[nodiscard]] absl::Status Quarantine(const InstrumentId& ticker, std::string_view reason);

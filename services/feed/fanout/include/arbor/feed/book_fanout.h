@@ -7,11 +7,18 @@
 // snapshots taken from the current state, followed by later deltas. Protobuf-free: the gRPC
 // layer converts FanoutUpdate into arbor.v1.BookUpdate.
 //
+// Every snapshot and delta group carries EventTimes (venue event time, frame receipt time) so the
+// gRPC layer can stamp ts_event / ts_receipt and measure receipt -> write latency. Public trades
+// (PublishTrade) go only to subscribers that asked for them; they share the subscriber's queue
+// (so they stay ordered with the deltas of the same frame) but are never coalesced: when the
+// queue overflows, queued trades are dropped and counted (SubscriberStats::dropped_trades).
+//
 // Thread-safety: every member is thread-safe. One std::mutex guards all state; each subscriber
 // has its own std::condition_variable, so the producer (feed thread) wakes only subscribers it
 // queued something for. Next() blocks only its caller; the producer never blocks on a consumer.
 #pragma once
 
+#include <array>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -75,12 +82,39 @@ struct LevelChange {
   friend bool operator==(const LevelChange&, const LevelChange&) = default;
 };
 
+// When the data behind an update happened. All zero = unknown.
+struct EventTimes {
+  // Venue timestamp of the event (Unix ns); 0 when the venue sent none.
+  int64_t event_unix_nanos = 0;
+  // Wall time the feed received the frame / REST response (Unix ns).
+  int64_t receipt_unix_nanos = 0;
+  // Clock::MonotonicNanos() at the same moment (latency measurement); 0 = unknown.
+  int64_t receipt_mono_nanos = 0;
+
+  friend bool operator==(const EventTimes&, const EventTimes&) = default;
+};
+
+// Aggressor side of a public trade (mirrors arbor.v1.Side).
+enum class TradeSide { kUnspecified, kBuy, kSell };
+
+// One public trade print of one instrument, in that instrument's own terms.
+struct TradePrint {
+  Price price;
+  Quantity size;
+  TradeSide aggressor = TradeSide::kUnspecified;
+  std::string venue_trade_id;  // empty when the venue gives none
+  EventTimes times;
+
+  friend bool operator==(const TradePrint&, const TradePrint&) = default;
+};
+
 // What Next() delivers.
 enum class UpdateKind {
-  kSnapshot,           // full book: key, bids, asks, sequence, status, reason
-  kDeltas,             // one producer group: key, changes, sequence (of the last change)
+  kSnapshot,           // full book: key, bids, asks, sequence, status, reason, times
+  kDeltas,             // one producer group: key, changes, sequence (of the last change), times
   kStatus,             // key, status, status_reason, sequence (unchanged book sequence)
   kEndOfInitialBurst,  // every book matching at subscribe time has been sent (no other field)
+  kTrade,              // key, trade (include_trades subscribers only)
 };
 
 // One popped update. Reuse one object across Next() calls: its vectors keep their capacity, so
@@ -97,6 +131,9 @@ struct FanoutUpdate {
   BookStatus status = BookStatus::kLive;             // kSnapshot, kStatus
   std::string status_reason;                         // kStatus
   SnapshotReason reason = SnapshotReason::kInitial;  // kSnapshot
+  // kSnapshot: times of the newest data in the book; kDeltas: times of the group's event.
+  EventTimes times;
+  TradePrint trade;  // kTrade
 };
 
 // A full copy of one book, as the producer sees it (tests, GetBook).
@@ -106,6 +143,7 @@ struct BookState {
   std::vector<book::Level> asks;  // best (lowest) first
   uint64_t sequence = 0;
   BookStatus status = BookStatus::kLive;
+  EventTimes times;  // of the newest data in the book
 
   friend bool operator==(const BookState&, const BookState&) = default;
 };
@@ -116,6 +154,10 @@ struct SubscriberStats {
   size_t pending_snapshots = 0;  // books flagged "needs snapshot" now
   uint64_t coalesce_events = 0;  // times the queue overflowed and was coalesced
   uint64_t delivered = 0;        // updates returned by Next()
+  // Trades dropped because the queue overflowed (never coalesced), total and by venue
+  // (index 0 Polymarket, 1 Kalshi).
+  uint64_t dropped_trades = 0;
+  std::array<uint64_t, 2> dropped_trades_by_venue{};
 };
 
 using SubscriberId = uint64_t;
@@ -136,10 +178,12 @@ class BookFanout {
   // matching subscriber drops its queued items for this book and will receive a fresh snapshot
   // (reason kVenueResync unless one was already pending). Errors (nothing changes):
   // InvalidArgument for a price outside (0, 1), a size <= 0, or a price listed twice on a side.
+  // `times` are stored with the book and delivered with its snapshots.
   [[nodiscard]] absl::Status ApplySnapshot(const InstrumentKey& key,
                                            absl::Span<const book::Level> bids,
                                            absl::Span<const book::Level> asks, uint64_t sequence,
-                                           BookStatus status = BookStatus::kLive);
+                                           BookStatus status = BookStatus::kLive,
+                                           const EventTimes& times = {});
 
   // ApplyDelta
   //
@@ -148,8 +192,10 @@ class BookFanout {
   // subscriber as one kDeltas update. Errors (nothing changes): NotFound for an unknown
   // instrument; InvalidArgument for empty `changes`, a price outside (0, 1) or a negative total;
   // FailedPrecondition for a sequence that does not follow on.
+  // `times` travel with the group and become the book's times.
   [[nodiscard]] absl::Status ApplyDelta(const InstrumentId& instrument,
-                                        absl::Span<const LevelChange> changes, uint64_t sequence);
+                                        absl::Span<const LevelChange> changes, uint64_t sequence,
+                                        const EventTimes& times = {});
 
   // SetStatus
   //
@@ -158,6 +204,14 @@ class BookFanout {
   // for an unknown instrument.
   [[nodiscard]] absl::Status SetStatus(const InstrumentId& instrument, BookStatus status,
                                        std::string_view reason);
+
+  // PublishTrade
+  //
+  // Queues one public trade of `key.instrument_id` to every subscriber that asked for trades and
+  // whose filter matches `key` (the book need not exist). A full queue is coalesced as for
+  // deltas, except that its trades (and this one) are dropped and counted. Never blocks.
+  // Errors: InvalidArgument for a price outside (0, 1] or a size <= 0.
+  [[nodiscard]] absl::Status PublishTrade(const InstrumentKey& key, const TradePrint& trade);
 
   // A copy of the producer's current book. Errors: NotFound for an unknown instrument.
   [[nodiscard]] absl::StatusOr<BookState> GetBook(const InstrumentId& instrument) const;
@@ -168,9 +222,11 @@ class BookFanout {
   //
   // Adds a subscriber whose queue holds at most `max_queue` items (>= 1). Its first pops are a
   // kInitial snapshot of every book matching `filter` (in book creation order), then one
-  // kEndOfInitialBurst. Books created later arrive as kVenueResync snapshots. Errors:
-  // InvalidArgument if max_queue == 0.
-  [[nodiscard]] absl::StatusOr<SubscriberId> Subscribe(BookFilter filter, size_t max_queue);
+  // kEndOfInitialBurst. Books created later arrive as kVenueResync snapshots. With
+  // `include_trades` the subscriber also receives kTrade updates. Errors: InvalidArgument if
+  // max_queue == 0.
+  [[nodiscard]] absl::StatusOr<SubscriberId> Subscribe(BookFilter filter, size_t max_queue,
+                                                       bool include_trades = false);
 
   // Unsubscribe
   //
@@ -203,18 +259,23 @@ class BookFanout {
     std::vector<book::Level> asks;  // ascending price
     uint64_t sequence = 0;
     BookStatus status = BookStatus::kLive;
+    EventTimes times;
   };
   struct Item {
-    UpdateKind kind = UpdateKind::kDeltas;  // kDeltas or kStatus
-    size_t book = 0;
+    UpdateKind kind = UpdateKind::kDeltas;  // kDeltas, kStatus or kTrade
+    size_t book = 0;                        // kNoBook for a trade of an instrument without book
     uint64_t sequence = 0;
     std::vector<LevelChange> changes;
     BookStatus status = BookStatus::kLive;
     std::string status_reason;
+    EventTimes times;
+    InstrumentKey trade_key;  // kTrade
+    TradePrint trade;         // kTrade
   };
   struct Subscriber {
     BookFilter filter;
     size_t max_queue = 1;
+    bool include_trades = false;
     std::vector<uint8_t> matches;                 // per book index
     std::vector<uint8_t> needs_snapshot;          // per book index
     std::vector<SnapshotReason> snapshot_reason;  // per book index, valid when flagged
@@ -229,16 +290,22 @@ class BookFanout {
     int waiters = 0;
     uint64_t coalesce_events = 0;
     uint64_t delivered = 0;
+    uint64_t dropped_trades = 0;
+    std::array<uint64_t, 2> dropped_trades_by_venue{};
     std::condition_variable cv;
   };
 
   // Flags `book` for a snapshot with `reason` (no-op if already flagged).
   static void FlagSnapshot(Subscriber& sub, size_t book, SnapshotReason reason);
-  // Removes every queued item of `book` (all books if book == npos) and flags those books.
+  // Removes every queued book item of `book` and flags that book; with book == npos (overflow)
+  // removes every item, flagging their books and dropping (counting) trades.
   static void DropQueued(Subscriber& sub, size_t book, SnapshotReason reason);
   // Reserves the next ring slot for an item of `book`, coalescing on overflow; nullptr when the
   // book is (now) flagged and the item must not be queued.
   static Item* ReserveSlot(Subscriber& sub, size_t book);
+  // Reserves a ring slot for a trade; on overflow coalesces and drops (nullptr).
+  static Item* ReserveTradeSlot(Subscriber& sub, Venue venue);
+  static void CountDroppedTrade(Subscriber& sub, Venue venue);
   // Fills *out from the subscriber's next update; false if there is none. Requires mu_ held.
   bool PopLocked(Subscriber& sub, FanoutUpdate* out);
 

@@ -11,7 +11,14 @@
 //   crossed/locked after an event -> Quarantine("CrossedBook") + get_snapshot;
 //   seq gap  -> Quarantine("SequenceGap") for every market on the sid + get_snapshot;
 //   rejected update -> Quarantine("RejectedUpdate") + get_snapshot;
-//   lifecycle determined/settled/deactivated(closed) -> CloseInstrument.
+//   lifecycle determined/settled/deactivated(closed) -> CloseInstrument;
+//   lifecycle created/activated for a market we do not hold -> options.on_new_market(ticker);
+//   trade    -> OutcomePairPublisher::PublishTrade (on the instrument the taker bought).
+// With subscribe_trades the connection keeps a second subscription, channel `trade`, for the
+// same tickers (subscribed right after the orderbook_delta one and updated with it). Its seq is
+// not checked (a missed print is not repairable; books are unaffected).
+// Timestamps: the frame's receive time (wall + monotonic) is taken once per frame; ts_event is
+// the message's `ts_ms` (delta, trade), 0 for snapshots (Kalshi sends none).
 // Malformed frames are counted and skipped. A supervisor thread connects, reconnects with
 // backoff + jitter, pings every ping_interval, and runs the staleness watchdog (no data for
 // stale_after while subscribed -> MarkStale("NoDataTimeout") + reconnect). On every drop the
@@ -69,6 +76,7 @@ struct KalshiConnectionOptions {
   net::WsOptions ws;
   bool use_yes_price = false;       // sent with subscribe and given to the BookSet
   bool subscribe_lifecycle = true;  // channel-wide market_lifecycle_v2 (filtered to our markets)
+  bool subscribe_trades = true;     // `trade` channel for our markets (public prints)
   absl::Duration ping_interval = absl::Seconds(10);
   absl::Duration stale_after = absl::Seconds(30);  // no frame while subscribed -> stale+reconnect
   absl::Duration watchdog_tick = absl::Milliseconds(200);  // supervisor wake-up period
@@ -83,6 +91,10 @@ struct KalshiConnectionOptions {
   // supervisor thread without the connection's lock, at most once per stale_after. Empty =
   // mark everything STALE and reconnect.
   std::function<bool(const std::vector<std::string>&)> silence_probe;
+  // Called with the market ticker when a market_lifecycle_v2 `created` or `activated` event
+  // arrives for a market this connection does not hold (needs subscribe_lifecycle). Called on
+  // the I/O thread after the connection's lock is released, once per event. May be empty.
+  std::function<void(std::string_view venue_market_id)> on_new_market;
 };
 
 // Events the mode controller counts (mapped to feed::HealthEvent by the shard).
@@ -113,6 +125,7 @@ struct KalshiConnectionCounters {
   uint64_t stale_timeouts = 0;  // watchdog firings
   uint64_t pings_sent = 0;
   uint64_t pongs = 0;
+  uint64_t trades = 0;             // trade prints published
   int64_t last_message_nanos = 0;  // Clock::MonotonicNanos of the last frame (0 = never)
   bool connected = false;
 };
@@ -165,6 +178,14 @@ class KalshiConnection {
   KalshiConnectionCounters counters() const;
 
  private:
+  // One market-scoped channel subscription (orderbook_delta, trade).
+  struct ChannelSubscription {
+    std::optional<uint64_t> sid;
+    std::set<std::string> subscribed;  // markets the server has (or will have) on sid
+    bool pending = false;              // subscribe sent, `subscribed` reply not yet seen
+    uint64_t command_id = 0;           // id of the pending subscribe
+  };
+
   struct MarketState {
     InstrumentKey key;
     bool published = false;           // a snapshot was published once
@@ -176,10 +197,13 @@ class KalshiConnection {
   void HandleFrame(std::string_view frame);
   void HandleClose(const net::WsCloseInfo& info);
   // All below require mu_.
-  void ApplyMessageLocked(const venue::kalshi::WsMessage& m, int64_t receive_nanos);
-  void PublishSnapshotLocked(const std::string& ticker, int64_t receive_nanos);
+  void ApplyMessageLocked(const venue::kalshi::WsMessage& m, const EventTimes& receipt,
+                          std::vector<std::string>& new_markets);
+  void PublishTradeLocked(const venue::kalshi::Trade& t, const EventTimes& receipt);
+  void PublishSnapshotLocked(const std::string& ticker, const EventTimes& times);
   void RequestSnapshotsLocked(std::vector<std::string> tickers, std::string_view reason);
   void ReconcileSubscriptionLocked();
+  void ReconcileChannelLocked(std::string_view channel, ChannelSubscription& sub);
   void SendLocked(const absl::StatusOr<std::string>& command);
   void DropConnectionStateLocked(std::string_view reason);
   void EmitLocked(KalshiHealthEvent event, std::string_view detail);
@@ -200,10 +224,8 @@ class KalshiConnection {
   venue::kalshi::WsFrameDecoder decoder_;
   venue::kalshi::BookSet books_;
   absl::flat_hash_map<std::string, MarketState> markets_;  // desired markets
-  std::set<std::string> subscribed_;  // markets the server has (or will have) on book_sid_
-  std::optional<uint64_t> book_sid_;
-  bool subscribe_pending_ = false;
-  uint64_t subscribe_id_ = 0;
+  ChannelSubscription book_sub_;                           // orderbook_delta
+  ChannelSubscription trade_sub_;                          // trade (subscribe_trades)
   uint64_t next_id_ = 1;
   std::vector<book::Level> bids_scratch_;
   std::vector<book::Level> asks_scratch_;
@@ -224,6 +246,7 @@ class KalshiConnection {
   std::atomic<uint64_t> stale_timeouts_{0};
   std::atomic<uint64_t> pings_sent_{0};
   std::atomic<uint64_t> pongs_{0};
+  std::atomic<uint64_t> trades_{0};
   std::atomic<int64_t> last_message_nanos_{0};
   std::atomic<bool> connected_{false};
 };

@@ -11,6 +11,13 @@
 //                       Quarantine "CrossedBook" + resync of that token)
 //   tick_size_change  → SetTick, then the next `book` is awaited
 //   market_resolved   → CloseInstrument("MarketResolved")
+//   last_trade_price  → PublishTrade (token price/size, aggressor side = the event's `side`, no
+//                       venue trade id: the market channel has none)
+//   new_market        → options.on_new_market(condition id) when none of its tokens is held
+//
+// Timestamps: the frame's receive time is taken once per frame (wall and monotonic clock) and
+// every snapshot / delta group / trade of the frame carries it as ts_receipt; ts_event is the
+// event's `timestamp` (ms -> ns; 0 when absent).
 //   BookSet quarantine (off-grid etc.) → Quarantine + resync. Malformed frames are counted and
 //   skipped.
 //
@@ -75,6 +82,12 @@ struct PolymarketConnectionOptions {
   // their connection and stay LIVE. Runs on the supervisor thread without the connection's lock
   // (at most once per stale_after per connection). Empty = mark everything STALE and reconnect.
   std::function<bool(const std::vector<InstrumentId>&)> silence_probe;
+  // Called with the market's condition id (`market`, else `condition_id`, else `id`) when a
+  // `new_market` event arrives for a market none of whose tokens this connection holds. Called
+  // on the I/O thread after the connection's lock is released, once per event per connection
+  // (every connection with custom features receives the broadcast: dedupe in the caller).
+  // May be empty.
+  std::function<void(std::string_view venue_market_id)> on_new_market;
 };
 
 // Checks the limits above. InvalidArgument naming the field.
@@ -92,6 +105,7 @@ struct PolymarketConnectionCounters {
   uint64_t tick_size_change_events = 0;
   uint64_t market_resolved_events = 0;
   uint64_t other_events = 0;  // last_trade_price, best_bid_ask, new_market
+  uint64_t trades = 0;        // last_trade_price events published as trades
   uint64_t connects = 0;      // successful connects (first included)
   uint64_t reconnects = 0;    // connects after a loss
   uint64_t connect_failures = 0;
@@ -152,9 +166,10 @@ class PolymarketConnection {
 
   void OnMessage(uint64_t generation, std::string_view message);
   void OnClose(uint64_t generation, const net::WsCloseInfo& info);
-  void HandleFrameLocked(const venue::polymarket::MarketFrame& frame, int64_t receive_nanos,
-                         std::vector<PolymarketHealthEvent>& events);
-  void PublishBookLocked(std::string_view asset_id, int64_t receive_nanos);
+  void HandleFrameLocked(const venue::polymarket::MarketFrame& frame, const EventTimes& receipt,
+                         std::vector<PolymarketHealthEvent>& events,
+                         std::vector<std::string>& new_markets);
+  void PublishBookLocked(std::string_view asset_id, const EventTimes& times);
   bool RegridAndApplyLocked(const venue::polymarket::BookEvent& e);
   void QuarantineLocked(std::string_view asset_id, std::string_view reason,
                         std::vector<PolymarketHealthEvent>& events);

@@ -19,7 +19,9 @@
 //   arbor_feed_subscribers                          gauge    active StreamBooks streams
 //   arbor_feed_subscriber_queue_depth{subscriber}   gauge    items queued for one subscriber
 //   arbor_feed_coalesced_snapshots_total{venue}     counter  COALESCED snapshots sent
-//   arbor_feed_publish_latency_seconds{venue}       histogram venue event receipt -> gRPC write,
+//   arbor_feed_dropped_trades_total{venue}          counter  trades dropped for slow subscribers
+//   arbor_feed_publish_latency_seconds{venue}       histogram venue frame receipt -> gRPC write
+//                                                   (one observation per subscriber write),
 //                                                   buckets 10 us .. 1 s
 //
 // "Per second" rates are PromQL's job (rate(arbor_feed_frames_total[1m])).
@@ -97,6 +99,7 @@ class FeedMetrics {
   // Removes the subscriber's queue-depth series (when its stream ends).
   void RemoveSubscriber(std::string_view subscriber);
   void AddCoalescedSnapshots(Venue venue, uint64_t count);
+  void AddDroppedTrades(Venue venue, uint64_t count);
 
   // Direct access for callers that prefer incrementing in place.
   prometheus::Counter& Frames(Venue venue, std::string_view type);
@@ -113,6 +116,7 @@ class FeedMetrics {
     prometheus::Counter* resyncs = nullptr;
     prometheus::Counter* divergences = nullptr;
     prometheus::Counter* coalesced = nullptr;
+    prometheus::Counter* dropped_trades = nullptr;
     prometheus::Gauge* quarantined = nullptr;
     prometheus::Gauge* mode = nullptr;
     prometheus::Gauge* connections_open = nullptr;
@@ -134,6 +138,7 @@ class FeedMetrics {
   prometheus::Family<prometheus::Counter>& resyncs_;
   prometheus::Family<prometheus::Counter>& divergences_;
   prometheus::Family<prometheus::Counter>& coalesced_;
+  prometheus::Family<prometheus::Counter>& dropped_trades_;
   prometheus::Family<prometheus::Gauge>& quarantined_;
   prometheus::Family<prometheus::Gauge>& books_;
   prometheus::Family<prometheus::Gauge>& mode_;

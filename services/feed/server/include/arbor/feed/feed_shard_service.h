@@ -35,9 +35,16 @@
 //   * Ends with CANCELLED when the client cancels (noticed within options.cancel_poll_interval),
 //     UNAVAILABLE after BeginShutdown, INTERNAL if the fan-out fails. The fan-out subscription
 //     is always removed on exit.
-//   * include_trades is accepted but no trades are streamed (the fan-out carries none).
-//   * BookSnapshot/BookDelta timestamps (ts_event/ts_receipt) are 0: the fan-out does not carry
-//     them yet.
+//   * include_trades = true adds Trade messages (public prints of matching instruments),
+//     ordered with the book data of the same venue frame. Trades are never coalesced: when the
+//     subscriber's queue is full they are dropped and counted
+//     (arbor_feed_dropped_trades_total{venue}, SubscriberStats::dropped_trades).
+//   * BookSnapshot / BookDelta / Trade carry ts_event_unix_nanos (venue time; 0 when the venue
+//     sent none) and ts_receipt_unix_nanos (when the feed received the frame or REST response).
+//   * arbor_feed_publish_latency_seconds{venue} is observed per subscriber write (just before
+//     Write) from the update's receipt (monotonic) time, for deltas, trades and VENUE_RESYNC
+//     snapshots (INITIAL / COALESCED snapshots carry old data by design). The service clock
+//     (options.clock) must be the clock the connections stamp receipts with.
 //
 // Threading: every RPC runs on a gRPC sync-server thread; each StreamBooks occupies one thread
 // for its lifetime (size the server's thread pool / ResourceQuota for the expected number of
