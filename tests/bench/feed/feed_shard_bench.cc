@@ -47,6 +47,9 @@ struct Args {
   int step_ms = 1000;
   int cpu = 1;
   int tokens_per_connection = 200;
+  // "mirror": the subscriber rebuilds every book (BookMirror, contract-checked); "count": it only
+  // reads and counts, so the figures show the feed rather than a slow consumer.
+  std::string subscriber = "mirror";
 };
 
 bool ParseArgs(int argc, char** argv, Args* a) {
@@ -69,6 +72,8 @@ bool ParseArgs(int argc, char** argv, Args* a) {
       a->cpu = std::atoi(v.c_str());
     } else if (k == "--tokens_per_connection") {
       a->tokens_per_connection = std::atoi(v.c_str());
+    } else if (k == "--subscriber" && (v == "mirror" || v == "count")) {
+      a->subscriber = v;
     } else {
       return false;
     }
@@ -226,12 +231,23 @@ int main(int argc, char** argv) {
   arbor::testing::BookMirror mirror;
   grpc::ClientContext stream_ctx;
   std::atomic<bool> ended{false};
+  std::atomic<uint64_t> counted_messages{0};
+  std::atomic<uint64_t> counted_coalesced{0};
   std::thread reader([&] {
     arbor::v1::StreamBooksRequest req;
     req.set_subscriber_id("feed-shard-bench");
     auto r = stub->StreamBooks(&stream_ctx, req);
     arbor::v1::BookUpdate u;
-    while (r->Read(&u)) mirror.Apply(u);
+    if (args.subscriber == "mirror") {
+      while (r->Read(&u)) mirror.Apply(u);
+    } else {
+      while (r->Read(&u)) {
+        ++counted_messages;
+        if (u.has_snapshot() && u.snapshot().reason() == arbor::v1::SNAPSHOT_REASON_COALESCED) {
+          ++counted_coalesced;
+        }
+      }
+    }
     (void)r->Finish();
     ended = true;
   });
@@ -275,9 +291,13 @@ int main(int argc, char** argv) {
       SumPolymarket(m1, "arbor_feed_events_total") - SumPolymarket(m0, "arbor_feed_events_total");
   const double latency_count = SumPolymarket(m1, "arbor_feed_publish_latency_seconds_count") -
                                SumPolymarket(m0, "arbor_feed_publish_latency_seconds_count");
-  const arbor::testing::MirrorStats stats = mirror.stats();
+  arbor::testing::MirrorStats stats = mirror.stats();
+  if (args.subscriber == "count") {
+    stats.messages = counted_messages.load();
+    stats.coalesced_snapshots = counted_coalesced.load();
+  }
   std::printf(
-      "window %.1f s, step %d ms, %d tokens/connection, feed pinned to cpu %d\n"
+      "window %.1f s, step %d ms, %d tokens/connection, feed pinned to cpu %d, subscriber %s\n"
       "  venue events/s          %.0f\n"
       "  publishes/s             %.0f (snapshots + delta groups)\n"
       "  feed CPU                %.1f %% of one core\n"
@@ -286,9 +306,9 @@ int main(int argc, char** argv) {
       "  receive->publish p99    %.1f us\n"
       "  subscriber: %llu messages, %llu coalesced snapshots, %llu contract violations, "
       "stream %s\n",
-      secs, args.step_ms, args.tokens_per_connection, args.cpu, events / secs, latency_count / secs,
-      100.0 * (p1.cpu_seconds - p0.cpu_seconds) / secs, p1.rss_kib / 1024,
-      1e6 * LatencyQuantile(m0, m1, 0.50), 1e6 * LatencyQuantile(m0, m1, 0.99),
+      secs, args.step_ms, args.tokens_per_connection, args.cpu, args.subscriber.c_str(),
+      events / secs, latency_count / secs, 100.0 * (p1.cpu_seconds - p0.cpu_seconds) / secs,
+      p1.rss_kib / 1024, 1e6 * LatencyQuantile(m0, m1, 0.50), 1e6 * LatencyQuantile(m0, m1, 0.99),
       static_cast<unsigned long long>(stats.messages),
       static_cast<unsigned long long>(stats.coalesced_snapshots),
       static_cast<unsigned long long>(stats.violations), ended ? "ENDED" : "open");
