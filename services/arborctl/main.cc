@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "book_replay.h"
+#include "scan_command.h"
 #include "sign_command.h"
 
 namespace {
@@ -24,6 +25,10 @@ constexpr char kUsage[] =
     "  sign --key-file FILE\n"
     "      Sign Polymarket CLOB V2/V3 orders given as JSON lines on stdin; prints one\n"
     "      {\"order\":...,\"hash\":...} or {\"error\":...,\"line\":N} line per request.\n"
+    "  scan [--books FILE|-] [--lanes binary,negrisk,cross_venue] [--mapping FILE]\n"
+    "       [--min-edge D] [--min-profit D] [--max-edge D] [--output json|table]\n"
+    "      Run the scanner lanes once over a JSON file of books and catalog entries and\n"
+    "      print the opportunities (arborctl scan --help).\n"
     "  help\n";
 
 }  // namespace
@@ -36,6 +41,9 @@ int main(int argc, char** argv) {
   }
   if (args.size() >= 2 && args[0] == "book" && args[1] == "replay") {
     return arbor::arborctl::BookReplayMain(std::vector<std::string>(args.begin() + 2, args.end()));
+  }
+  if (args[0] == "scan") {
+    return arbor::arborctl::ScanMain(std::vector<std::string>(args.begin() + 1, args.end()));
   }
   if (args[0] == "sign") {
     return arbor::arborctl::SignMain(std::vector<std::string>(args.begin() + 1, args.end()));

@@ -1,5 +1,6 @@
 // The admin API on loopback, talked to with the production net::HttpClient: ground truth after
-// an injected mispricing, trade paging, stepping, funding and fault control.
+// an injected mispricing, trade paging, stepping, funding, fault control and the cross-venue
+// mapping of the Kalshi twins.
 #include <memory>
 #include <string>
 #include <thread>
@@ -7,6 +8,7 @@
 
 #include "absl/time/time.h"
 #include "arbor/core/clock.h"
+#include "arbor/lanes/venue_mapping.h"
 #include "arbor/net/http_client.h"
 #include "arbor/sim/admin_routes.h"
 #include "arbor/sim/exchange.h"
@@ -182,6 +184,35 @@ TEST_F(AdminTest, FaultsAreAddedListedAndCleared) {
   r = Do("DELETE", "/admin/faults");
   EXPECT_THAT(r.body, HasSubstr("\"rules\":[]"));
   EXPECT_THAT(Do("GET", "/admin/truth").body, HasSubstr("\"faults\":{\"status\":0"));
+}
+
+// GET /admin/mapping: one identical, confidence-1 pair per Kalshi twin, read back with the
+// lanes' own strict mapping parser (the format CrossVenueLane loads).
+TEST_F(AdminTest, MappingListsEveryKalshiTwin) {
+  const Universe& u = exchange_->universe();
+  ASSERT_GE(u.kalshi.size(), 2u) << "20 binary markets, a twin every 10th";
+  net::HttpResponse r = Do("GET", "/admin/mapping");
+  ASSERT_EQ(r.status, 200) << r.body;
+  absl::StatusOr<lanes::VenueMapping> m = lanes::ParseVenueMapping(r.body);
+  ASSERT_TRUE(m.ok()) << m.status() << "\n" << r.body;
+  EXPECT_EQ(m->version, 1);
+  ASSERT_EQ(m->pairs.size(), u.kalshi.size());
+  for (size_t i = 0; i < u.kalshi.size(); ++i) {
+    const KalshiTwin& twin = u.kalshi[i];
+    const lanes::MappingPair& p = m->pairs[i];
+    SCOPED_TRACE(twin.ticker);
+    EXPECT_EQ(p.id, "sim-" + twin.ticker);
+    EXPECT_EQ(p.kalshi_market_id, twin.ticker);
+    EXPECT_EQ(p.polymarket_market_id,
+              u.markets[static_cast<size_t>(twin.polymarket_market)].condition_id);
+    EXPECT_EQ(p.equivalence, lanes::Equivalence::kIdentical);
+    EXPECT_EQ(p.confidence, 1.0);
+    EXPECT_EQ(p.max_horizon_gap_seconds, 0);
+    EXPECT_EQ(p.polymarket_outcome_of_kalshi_yes, 0);
+  }
+  // Distinct twins mirror distinct markets.
+  EXPECT_NE(m->pairs[0].polymarket_market_id, m->pairs[1].polymarket_market_id);
+  EXPECT_EQ(Do("POST", "/admin/mapping").status, 404);
 }
 
 }  // namespace

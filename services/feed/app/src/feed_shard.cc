@@ -50,6 +50,9 @@ constexpr absl::Duration kLivenessBudget = absl::Seconds(15);
 // catalog once, shortly after the first (the periodic refresh remains the backstop should the
 // catalog API lag the announcement).
 constexpr absl::Duration kAnnouncedMarketDebounce = absl::Seconds(1);
+// Announcement-driven reloads run at most this often (a burst of listings, or a venue that keeps
+// announcing, must not turn into a catalog reload storm against Gamma / Kalshi REST).
+constexpr absl::Duration kAnnouncedReloadMinInterval = absl::Seconds(10);
 
 HealthEvent FromPolymarket(PolymarketHealthEventType type) {
   switch (type) {
@@ -203,6 +206,9 @@ struct FeedShard::Impl : public FeedHealthSource {
   bool started = false;
   // Set by RequestCatalogRefresh (guarded by stop_mu): when the announced markets are reloaded.
   std::optional<absl::Time> catalog_refresh_due;
+  // When the last catalog reload started (guarded by stop_mu): the floor for the next
+  // announcement-driven one.
+  absl::Time last_catalog_reload = absl::InfinitePast();
   std::atomic<uint64_t> catalog_refresh_requests{0};
   std::thread control_thread;
   std::thread catalog_thread;
@@ -604,6 +610,7 @@ void FeedShard::Impl::CatalogLoop() {
     if (!announced && now < next_periodic) continue;  // an earlier request arrived: re-plan
     if (announced) catalog_refresh_due.reset();
     if (now >= next_periodic) next_periodic = now + options.catalog_refresh;
+    last_catalog_reload = now;
     lock.unlock();
     if (absl::Status s = LoadAndApplyCatalog(); !s.ok()) {
       ARBOR_LOG(kWarning, "feed", "catalog refresh failed; keeping the current universe")
@@ -619,7 +626,8 @@ void FeedShard::Impl::RequestCatalogRefresh(std::string_view venue_market_id) {
   {
     std::lock_guard<std::mutex> lock(stop_mu);
     if (catalog_refresh_due) return;  // one reload covers every announcement until it runs
-    catalog_refresh_due = absl::Now() + kAnnouncedMarketDebounce;
+    catalog_refresh_due = std::max(absl::Now() + kAnnouncedMarketDebounce,
+                                   last_catalog_reload + kAnnouncedReloadMinInterval);
   }
   ARBOR_LOG(kInfo, "feed", "venue announced a market; catalog reload scheduled")
       .Field("market", venue_market_id);

@@ -699,7 +699,14 @@ grpc::Status FeedShardService::ListMarkets(grpc::ServerContext* /*context*/,
       response->set_next_page_token(MakeToken('m', *FromProto(last.venue()), last.market_id()));
       break;
     }
-    const Instrument& first = *ins.front();
+    // market.proto lists instruments in outcome order; a Kalshi market's two sides are held
+    // under "<ticker>:NO" / "<ticker>:YES" ids, so put YES (outcome 0) first.
+    std::vector<const Instrument*> ordered = ins;
+    if (ordered.size() == 2 && ordered[0]->venue == Venue::kKalshi &&
+        EndsWith(ordered[0]->id.view(), ":NO")) {
+      std::swap(ordered[0], ordered[1]);
+    }
+    const Instrument& first = *ordered.front();
     v1::Market* m = response->add_markets();
     m->set_market_id(it->first.id);
     m->set_venue(ToProto(first.venue));
@@ -708,13 +715,20 @@ grpc::Status FeedShardService::ListMarkets(grpc::ServerContext* /*context*/,
     m->set_tick_size_micros(first.tick_size ? first.tick_size->micros() : 0);
     bool any_open = false;
     bool all_closed = true;
-    for (size_t i = 0; i < ins.size(); ++i) {
+    for (size_t i = 0; i < ordered.size(); ++i) {
       v1::Instrument* pi = m->add_instruments();
-      FillInstrument(*ins[i], pi);
-      if (ins[i]->venue == Venue::kPolymarket) pi->set_outcome_index(static_cast<uint32_t>(i));
-      m->add_outcomes(ins[i]->outcome);
-      any_open = any_open || (ins[i]->active && !ins[i]->closed);
-      all_closed = all_closed && ins[i]->closed;
+      FillInstrument(*ordered[i], pi);
+      if (ordered[i]->venue == Venue::kPolymarket) pi->set_outcome_index(static_cast<uint32_t>(i));
+      m->add_outcomes(ordered[i]->outcome);
+      any_open = any_open || (ordered[i]->active && !ordered[i]->closed);
+      all_closed = all_closed && ordered[i]->closed;
+    }
+    // The venue's scheduled end: RFC 3339, or a bare date (Gamma endDateIso, taken as 00:00
+    // UTC); unparsable or absent stays 0 = unknown.
+    if (absl::Time end; !first.end_time.empty() &&
+                        (absl::ParseTime(absl::RFC3339_full, first.end_time, &end, nullptr) ||
+                         absl::ParseTime("%Y-%m-%d", first.end_time, &end, nullptr))) {
+      m->set_end_unix_nanos(absl::ToUnixNanos(end));
     }
     // A binary Polymarket market: the two tokens complement each other.
     if (first.venue == Venue::kPolymarket && ins.size() == 2) {

@@ -1,8 +1,10 @@
 #include "arbor/lanes/inputs.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -146,17 +148,23 @@ absl::StatusOr<LaneMarket> MarketFromProto(const arbor::v1::Market& market) {
   if (!venue.ok()) return venue.status();
   m.venue = *venue;
   m.event_id = market.event_id();
-  for (int i = 0; i < market.instruments_size(); ++i) {
+  // Outcomes are placed by outcome_index (market.proto promises outcome order, but a listing in
+  // another order loses nothing as long as the indices are a permutation of 0..n-1).
+  const int n = market.instruments_size();
+  std::vector<std::optional<InstrumentKey>> by_outcome(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
     const arbor::v1::Instrument& ins = market.instruments(i);
-    if (static_cast<int>(ins.outcome_index()) != i) {
+    const uint32_t index = ins.outcome_index();
+    if (index >= static_cast<uint32_t>(n) || by_outcome[index].has_value()) {
       return absl::InvalidArgumentError(absl::StrCat("market ", market.market_id(), ": instrument ",
-                                                     i, " has outcome_index ",
-                                                     ins.outcome_index()));
+                                                     i, " has outcome_index ", index,
+                                                     " (duplicate or out of range)"));
     }
     absl::StatusOr<InstrumentKey> key = InstrumentKey::FromProto(ins.instrument_id());
     if (!key.ok()) return key.status();
-    m.outcomes.push_back(*std::move(key));
+    by_outcome[index] = *std::move(key);
   }
+  for (std::optional<InstrumentKey>& key : by_outcome) m.outcomes.push_back(*std::move(key));
   m.tradable = market.status() == arbor::v1::MARKET_STATUS_OPEN && market.accepting_orders();
   absl::StatusOr<quant::LegFees> fees = FeesFromProto(market.fee_schedule(), market.venue());
   if (fees.ok()) {
@@ -188,6 +196,7 @@ absl::StatusOr<LaneMarket> MarketFromProto(const arbor::v1::Market& market) {
   m.min_order_size = Quantity::FromMicros(min_size);
   m.min_order_notional = Money::FromMicros(min_notional);
   m.end_unix_nanos = market.end_unix_nanos();
+  m.resolution_source = market.resolution_source();
   const arbor::v1::NegRiskInfo& nr = market.neg_risk();
   m.neg_risk = nr.neg_risk();
   m.neg_risk_market_id = nr.neg_risk_market_id();

@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "arbor/quant/kelly.h"
 #include "arbor/quant/worst_case.h"
 
 namespace arbor::lanes {
@@ -87,6 +88,20 @@ const char* DropReasonName(DropReason reason) {
       return "event_cap";
     case DropReason::kDuplicateId:
       return "duplicate_id";
+    case DropReason::kLowConfidence:
+      return "low_confidence";
+    case DropReason::kMappingRejected:
+      return "mapping_rejected";
+    case DropReason::kOutsideWindow:
+      return "outside_window";
+    case DropReason::kNoDominantSide:
+      return "no_dominant_side";
+    case DropReason::kBelowLiquidityFloor:
+      return "below_liquidity_floor";
+    case DropReason::kNoCalibration:
+      return "no_calibration";
+    case DropReason::kKellyNoBet:
+      return "kelly_no_bet";
   }
   return "unknown";
 }
@@ -200,6 +215,21 @@ std::optional<DropReason> BundleLaneBase::ReadBooks(absl::Span<const InstrumentK
   return std::nullopt;
 }
 
+std::optional<Quantity> BundleLaneBase::KellySets(const quant::BundleQuote& q, Quantity lot) const {
+  const KellySizing& k = config_.kelly;
+  const quant::BundleCapital capital = quant::CapitalOf(q);
+  if (capital.capital_per_set.micros() <= 0 || capital.gain <= 0) return std::nullopt;
+  absl::StatusOr<quant::KellySize> size = quant::SizeWithKelly(
+      {.fill_probability = k.fill_probability, .gain = capital.gain, .loss = k.unwind_loss},
+      {.multiplier = k.multiplier,
+       .bankroll = k.bankroll,
+       .budget = k.max_stake,
+       .depth_share = k.depth_share},
+      q.size_sets, capital.capital_per_set, lot);
+  if (!size.ok()) return std::nullopt;
+  return size->sets;
+}
+
 void BundleLaneBase::PriceBundle(const BundleSpec& spec, LaneCounters& c,
                                  std::vector<Candidate>& out) {
   auto drop = [&c](DropReason r) { ++c.drops[static_cast<int>(r)]; };
@@ -243,7 +273,34 @@ void BundleLaneBase::PriceBundle(const BundleSpec& spec, LaneCounters& c,
     if (edge > 0) drop(DropReason::kBelowMinEdge);
     return;
   }
-  const quant::BundleQuote& q = **quoted;
+  quant::BundleQuote sized = **std::move(quoted);
+  if (config_.kelly.bankroll.micros() > 0) {
+    // Kelly may size below the depth: re-quote at that size so legs, VWAPs and fees are those of
+    // the smaller trade (its edge per set is never worse: the walk stops earlier).
+    std::optional<Quantity> kelly_sets = KellySets(sized, lot);
+    if (!kelly_sets.has_value()) {
+      drop(DropReason::kPricingError);
+      return;
+    }
+    if (kelly_sets->micros() == 0) {
+      drop(DropReason::kKellyNoBet);
+      return;
+    }
+    if (*kelly_sets < sized.size_sets) {
+      absl::StatusOr<std::optional<quant::BundleQuote>> requoted =
+          pricer_.Quote(legs, {.kind = spec.kind,
+                               .min_edge_per_set = config_.min_edge_per_set,
+                               .lot_size = lot,
+                               .max_sets = *kelly_sets});
+      if (!requoted.ok() || !requoted->has_value()) {
+        // Smaller than a venue minimum, or no longer clearing: Kelly says this much or nothing.
+        drop(requoted.ok() ? DropReason::kKellyNoBet : DropReason::kPricingError);
+        return;
+      }
+      sized = **std::move(requoted);
+    }
+  }
+  const quant::BundleQuote& q = sized;
 
   for (size_t i = 0; i < n; ++i) {
     for (int k = 0; k < q.legs[i].levels_consumed; ++k) {

@@ -363,6 +363,41 @@ class Admin {
     return HttpReply::Json(200, w.Take());
   }
 
+  // GET /admin/mapping: the cross-venue mapping file (arbor/lanes/venue_mapping.h format) of
+  // every Kalshi twin, unlisted and resolved ones included: which twin mirrors which market is
+  // fixed when the universe is generated, so the mapping is the same for the whole run.
+  HttpReply Mapping() const {
+    const Universe& u = d_.exchange->universe();
+    JsonWriter w;
+    w.BeginObject().Key("version").Int(1).Key("pairs").BeginArray();
+    for (const KalshiTwin& twin : u.kalshi) {
+      const SimMarket& m = u.markets[static_cast<size_t>(twin.polymarket_market)];
+      w.BeginObject()
+          .Key("id")
+          .String(absl::StrCat("sim-", twin.ticker))
+          .Key("polymarket_market_id")
+          .String(m.condition_id)
+          .Key("kalshi_market_id")
+          .String(twin.ticker)
+          .Key("equivalence")
+          .String("identical")
+          .Key("confidence")
+          .Double(1.0)
+          // The twin's Kalshi close_time is the market's Gamma endDate by construction.
+          .Key("max_horizon_gap_seconds")
+          .Int(0)
+          .Key("polymarket_outcome_of_kalshi_yes")
+          .Int(0)
+          .Key("reviewed_by")
+          .String("venue_sim")
+          .Key("note")
+          .String(absl::StrCat("Kalshi twin of Polymarket market ", twin.polymarket_market))
+          .EndObject();
+    }
+    w.EndArray().EndObject();
+    return HttpReply::Json(200, w.Take());
+  }
+
   // POST /admin/list and /admin/resolve (see admin_routes.h).
   HttpReply Lifecycle(const HttpRequest& req, bool resolve) {
     simdjson::dom::parser parser;
@@ -526,6 +561,7 @@ void AddAdminRoutes(HttpServer& server, AdminDeps deps) {
   server.Route("POST", "/admin/step", [admin](const HttpRequest&) { return admin->Step(); });
   server.Route("POST", "/admin/fund", [admin](const HttpRequest& r) { return admin->Fund(r); });
   server.Route("POST", "/admin/tick", [admin](const HttpRequest& r) { return admin->Tick(r); });
+  server.Route("GET", "/admin/mapping", [admin](const HttpRequest&) { return admin->Mapping(); });
   server.Route("POST", "/admin/list",
                [admin](const HttpRequest& r) { return admin->Lifecycle(r, false); });
   server.Route("POST", "/admin/resolve",

@@ -470,7 +470,9 @@ Instrument MakeInstrument(Venue venue, std::string id, std::string market, std::
 
 std::shared_ptr<const Universe> TestUniverse() {
   auto u = std::make_shared<Universe>();
-  u->Upsert(MakeInstrument(Venue::kPolymarket, "p1", "condA", "evA"));
+  Instrument p1 = MakeInstrument(Venue::kPolymarket, "p1", "condA", "evA");
+  p1.end_time = "2026-12-31T18:00:00Z";
+  u->Upsert(p1);
   u->Upsert(MakeInstrument(Venue::kPolymarket, "p2", "condA", "evA"));
   u->Upsert(MakeInstrument(Venue::kPolymarket, "p3", "condB", "evB", /*closed=*/true));
   u->Upsert(MakeInstrument(Venue::kKalshi, "KX-1:NO", "KX-1", "KXE"));
@@ -540,10 +542,19 @@ TEST_F(FeedShardServiceTest, ListMarketsGroupsInstrumentsAndEvents) {
   EXPECT_EQ(a.instruments(0).complement_id().symbol(), "p2");
   EXPECT_EQ(a.instruments(1).complement_id().symbol(), "p1");
   EXPECT_EQ(a.status(), v1::MARKET_STATUS_OPEN);
+  // The venue's end time (RFC 3339) as Unix ns: the scanner's horizon and expiry gates use it.
+  EXPECT_EQ(a.end_unix_nanos(),
+            absl::ToUnixNanos(
+                absl::FromCivil(absl::CivilSecond(2026, 12, 31, 18, 0, 0), absl::UTCTimeZone())));
   const v1::Market& k = response.markets(1);
   EXPECT_EQ(k.market_id(), "KX-1");
+  EXPECT_EQ(k.end_unix_nanos(), 0);  // none given
+  // Outcome order (market.proto): YES first, although the universe holds ":NO" first.
   ASSERT_EQ(k.instruments_size(), 2);
-  EXPECT_EQ(k.instruments(0).complement_id().symbol(), "KX-1:YES");
+  EXPECT_EQ(k.instruments(0).instrument_id().symbol(), "KX-1:YES");
+  EXPECT_EQ(k.instruments(0).outcome_index(), 0u);
+  EXPECT_EQ(k.instruments(0).complement_id().symbol(), "KX-1:NO");
+  EXPECT_EQ(k.instruments(1).outcome_index(), 1u);
   ASSERT_EQ(response.events_size(), 2);
   EXPECT_EQ(response.events(0).event_id(), "evA");
   EXPECT_EQ(response.events(1).event_id(), "KXE");

@@ -546,9 +546,9 @@ TEST_F(TradingClientTest, PostOrderErrorMapping) {
     EXPECT_THAT(std::string(r.status().message()), HasSubstr(c.message));
     EXPECT_EQ(IsOutcomeUnknown(r.status()), c.code == absl::StatusCode::kUnknown);
     if (c.http_status == 429) {
-      EXPECT_EQ(RetryAfter(r.status()), 7);
+      EXPECT_EQ(RetryAfterSeconds(r.status()), 7);
     } else {
-      EXPECT_EQ(RetryAfter(r.status()), std::nullopt);
+      EXPECT_EQ(RetryAfterSeconds(r.status()), std::nullopt);
     }
   }
   EXPECT_EQ(next, cases.size());
@@ -570,7 +570,12 @@ TEST_F(TradingClientTest, NonOrderErrorMapping) {
             absl::StatusCode::kUnauthenticated);
   absl::StatusOr<CancelResponse> all = client_->CancelAll();
   EXPECT_EQ(all.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_EQ(RetryAfter(all.status()), std::nullopt);  // an HTTP-date is not parsed
+  // An HTTP-date is kept as the seconds from the client's clock to it (zero once past).
+  const absl::Time date =
+      absl::FromCivil(absl::CivilSecond(2026, 10, 21, 7, 28, 0), absl::UTCTimeZone());
+  EXPECT_EQ(RetryAfterSeconds(all.status()),
+            std::max<int64_t>(
+                0, absl::ToInt64Seconds(absl::Ceil(date - clock_.Now(), absl::Seconds(1)))));
 }
 
 TEST_F(TradingClientTest, ConnectionDroppedAfterSendIsOutcomeUnknown) {

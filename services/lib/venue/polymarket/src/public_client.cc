@@ -14,9 +14,6 @@
 namespace arbor::venue::polymarket {
 namespace {
 
-// Kalshi's client uses "type.arbor/kalshi.RetryAfterSeconds"; the trading client keeps its own.
-constexpr char kPublicRetryAfterPayload[] = "type.arbor/polymarket.RetryAfterSeconds";
-
 // Token ids are decimal, so they need no escaping in a query string; anything else is refused
 // rather than sent.
 absl::Status CheckTokenId(std::string_view token_id) {
@@ -28,15 +25,6 @@ absl::Status CheckTokenId(std::string_view token_id) {
 }
 
 }  // namespace
-
-std::optional<int64_t> RetryAfterSeconds(const absl::Status& status) {
-  if (status.code() != absl::StatusCode::kResourceExhausted) return std::nullopt;
-  const auto payload = status.GetPayload(kPublicRetryAfterPayload);
-  if (!payload) return std::nullopt;
-  int64_t seconds = 0;
-  if (!absl::SimpleAtoi(std::string(*payload), &seconds) || seconds < 0) return std::nullopt;
-  return seconds;
-}
 
 PublicClient::PublicClient(net::HttpClient* http, net::Origin clob, net::Origin gamma,
                            const Clock* clock)
@@ -60,13 +48,9 @@ absl::StatusOr<std::string> PublicClient::Call(const net::Origin& origin, std::s
   if (res.status == 429 && status.code() == absl::StatusCode::kResourceExhausted) {
     // Keep the venue's Retry-After so the caller waits as long as asked (an unparsable value is
     // dropped: the caller then falls back on its own backoff).
-    const std::string_view header = res.Header("Retry-After");
-    if (!header.empty()) {
-      if (absl::StatusOr<absl::Duration> delay = net::ParseRetryAfter(header, clock_->Now());
-          delay.ok()) {
-        const int64_t seconds = absl::ToInt64Seconds(absl::Ceil(*delay, absl::Seconds(1)));
-        status.SetPayload(kPublicRetryAfterPayload, absl::Cord(absl::StrCat(seconds)));
-      }
+    if (std::optional<int64_t> seconds =
+            ParseRetryAfterSeconds(res.Header("Retry-After"), clock_->Now())) {
+      SetRetryAfterSeconds(status, *seconds);
     }
   }
   return status;

@@ -14,7 +14,6 @@ namespace arbor::venue::polymarket {
 namespace {
 
 // Payload key of the Retry-After seconds on a 429 status.
-constexpr char kRetryAfterPayload[] = "arbor.venue.polymarket/retry_after_seconds";
 
 bool IsUnreserved(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -62,21 +61,13 @@ std::string VenueMessage(std::string_view body) {
   return Abbreviate(body, 200);
 }
 
-std::optional<int64_t> ParseRetryAfter(std::string_view value) {
-  int64_t seconds = 0;
-  if (value.empty() || !absl::SimpleAtoi(ToAbsl(value), &seconds) || seconds < 0) {
-    return std::nullopt;
-  }
-  return seconds;
-}
-
-absl::Status RateLimited(std::string_view what, const net::HttpResponse& res) {
-  const std::optional<int64_t> retry = ParseRetryAfter(res.Header("Retry-After"));
+absl::Status RateLimited(std::string_view what, const net::HttpResponse& res, absl::Time now) {
+  const std::optional<int64_t> retry = ParseRetryAfterSeconds(res.Header("Retry-After"), now);
   absl::Status status = absl::ResourceExhaustedError(
       absl::StrCat(ToAbsl(what), ": rate limited (HTTP 429), retry after ",
                    retry ? absl::StrCat(*retry, " s") : std::string("an unspecified delay"), ": ",
                    VenueMessage(res.body)));
-  if (retry) status.SetPayload(kRetryAfterPayload, absl::Cord(absl::StrCat(*retry)));
+  if (retry) SetRetryAfterSeconds(status, *retry);
   return status;
 }
 
@@ -115,13 +106,6 @@ std::string_view OrderTypeName(OrderType type) {
 bool IsOutcomeUnknown(const absl::Status& status) {
   return status.code() == absl::StatusCode::kUnknown ||
          status.code() == absl::StatusCode::kDeadlineExceeded;
-}
-
-std::optional<int64_t> RetryAfter(const absl::Status& status) {
-  if (status.code() != absl::StatusCode::kResourceExhausted) return std::nullopt;
-  const auto payload = status.GetPayload(kRetryAfterPayload);
-  if (!payload) return std::nullopt;
-  return ParseRetryAfter(std::string(*payload));
 }
 
 TradingClient::TradingClient(net::HttpClient* http, net::Origin clob, const Secp256k1Signer* key,
@@ -197,7 +181,7 @@ absl::StatusOr<std::string> TradingClient::Checked(absl::StatusOr<net::HttpRespo
   if (!response.ok()) return Annotate(what, response.status());
   net::HttpResponse& res = *response;
   if (res.status >= 200 && res.status < 300) return std::move(res.body);
-  if (res.status == 429) return RateLimited(what, res);
+  if (res.status == 429) return RateLimited(what, res, clock_->Now());
   if (res.status == 401) {
     return absl::UnauthenticatedError(
         absl::StrCat(ToAbsl(what), ": HTTP 401: ", VenueMessage(res.body)));
@@ -221,7 +205,7 @@ absl::StatusOr<std::string> TradingClient::SendOrderBody(std::string_view path, 
   }
   net::HttpResponse& res = *response;
   if (res.status >= 200 && res.status < 300) return std::move(res.body);
-  if (res.status == 429) return RateLimited(what, res);
+  if (res.status == 429) return RateLimited(what, res, clock_->Now());
   if (res.status == 401) {
     return absl::UnauthenticatedError(absl::StrCat(what, ": HTTP 401: ", VenueMessage(res.body)));
   }

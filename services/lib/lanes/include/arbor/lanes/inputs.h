@@ -109,6 +109,9 @@ struct LaneMarket {
   // Set granularity for sizing (Polymarket and Kalshi sizes have 2 dp).
   Quantity lot_size = Quantity::FromMicros(10'000);
   int64_t end_unix_nanos = 0;
+  // As stated by the venue (arbor.v1.Market.resolution_source); empty if none. The cross-venue
+  // lane checks it against the mapping file.
+  std::string resolution_source;
   // NegRisk (Polymarket) grouping.
   bool neg_risk = false;
   std::string neg_risk_market_id;

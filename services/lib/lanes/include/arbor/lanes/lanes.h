@@ -60,8 +60,18 @@ enum class DropReason : uint8_t {
                        // profitable one (the two take the same orders on a unified book)
   kEventCap,           // bundle: beyond the best max_per_event of its event in this evaluation
   kDuplicateId,        // bundle: same opportunity_id already emitted in this evaluation
+  // Cross-venue lane:
+  kLowConfidence,    // unit: the mapping's confidence is below the lane's floor
+  kMappingRejected,  // unit: equivalence type not tradable, or resolution-source / horizon check
+                     // failed against the catalog
+  // Expiry-edge lane:
+  kOutsideWindow,        // unit: not within the window before its end time (or already ended)
+  kNoDominantSide,       // unit: neither side's price reaches the dominance threshold
+  kBelowLiquidityFloor,  // unit: depth / spread below the lane's liquidity floors
+  kNoCalibration,        // unit: the calibration bucket has too few resolved samples
+  kKellyNoBet,           // bundle: the execution-risk-aware Kelly size is zero
 };
-inline constexpr int kDropReasonCount = static_cast<int>(DropReason::kDuplicateId) + 1;
+inline constexpr int kDropReasonCount = static_cast<int>(DropReason::kKellyNoBet) + 1;
 // "missing_book", "not_live", ... (Prometheus label values).
 const char* DropReasonName(DropReason reason);
 
@@ -73,6 +83,22 @@ struct LaneCounters {
 
   uint64_t drop(DropReason r) const { return drops[static_cast<int>(r)]; }
   void Add(const LaneCounters& o);
+};
+
+// Execution-risk-aware Kelly sizing of risk-free bundles (quant/kelly.h, ARBITRAGE_MATH.md §8):
+// per USD committed, with probability p every leg fills and the bundle locks W (its guaranteed
+// profit over the capital it ties up); otherwise a leg fails and unwinding loses L. The size is
+// min(multiplier * f* * bankroll, max_stake, depth_share * depth) / capital per set, with
+// f* = p/L - q/W. Off while bankroll is 0 (size = depth and min edge only).
+struct KellySizing {
+  Money bankroll;
+  double multiplier = 0.25;
+  double fill_probability = 0.95;
+  double unwind_loss = 0.02;
+  double depth_share = 1.0;
+  // Stake cap of one opportunity: the lower of the lane budget and the per-event cap given to
+  // the scanner (Money::Max() = none).
+  Money max_stake = Money::Max();
 };
 
 // Lane configuration. Defaults are documented in docs/lanes.md.
@@ -87,6 +113,8 @@ struct LaneConfig {
   Price max_edge_per_set = Price::FromMicros(200'000);  // 0.20
   // Cap on the size in sets (0 = depth and min edge only).
   Quantity max_sets;
+  // Kelly sizing (off by default: bankroll 0).
+  KellySizing kelly;
   // At most this many opportunities per event per evaluation (best by guaranteed profit).
   int max_per_event = 3;
   // expires_unix_nanos = created + ttl.
@@ -178,6 +206,9 @@ class BundleLaneBase {
 
  private:
   LaneEvaluation Finish(std::vector<std::string> units);
+  // The Kelly size of a depth-sized quote (lot multiple, possibly 0), or nullopt when the sizing
+  // inputs are invalid (a misconfigured lane: counted as a pricing error).
+  std::optional<Quantity> KellySets(const quant::BundleQuote& q, Quantity lot) const;
 
   quant::BundlePricer pricer_;
   LaneCounters totals_;

@@ -79,6 +79,9 @@ struct AdminDeps {
 //   GET    /admin/faults, POST /admin/faults (rules document), DELETE /admin/faults
 //   POST   /admin/step                            one synchronous StepOnce
 //   POST   /admin/fund {"account":"a","cash":"1000.5"}
+//   GET    /admin/mapping                         the cross-venue mapping file of every Kalshi
+//                                                twin (arbor/lanes/venue_mapping.h format:
+//                                                identical, confidence 1, horizon gap 0)
 //   POST   /admin/list {"condition_id":"0x.."} | {"ticker":"SIM-00010"}
 //          lists an unlisted market (Exchange::ListMarket / ListKalshiMarket); 200
 //          {"venue":"polymarket","market":<index>,"condition_id":"0x..","status":"open"} or

@@ -22,16 +22,11 @@
 #include "arbor/net/http_client.h"
 #include "arbor/venue/polymarket/gamma.h"
 #include "arbor/venue/polymarket/rest_parsers.h"
+#include "arbor/venue/polymarket/retry_after.h"
 
 namespace arbor::venue::polymarket {
 
-// RetryAfterSeconds
-//
-// The Retry-After the venue sent with a 429 from PublicClient, in whole seconds (payload
-// "type.arbor/polymarket.RetryAfterSeconds" on a kResourceExhausted status), if any. Both forms
-// of the header are kept: delta-seconds as sent, an HTTP-date as the seconds from the client's
-// clock to that date (rounded up, zero if past). An unparsable header is dropped.
-std::optional<int64_t> RetryAfterSeconds(const absl::Status& status);
+// A 429's Retry-After: RetryAfterSeconds() in retry_after.h.
 
 class PublicClient {
  public:

@@ -45,6 +45,7 @@
 #include "arbor/net/http_client.h"
 #include "arbor/venue/polymarket/clob_auth.h"
 #include "arbor/venue/polymarket/order_signer.h"
+#include "arbor/venue/polymarket/retry_after.h"
 #include "arbor/venue/polymarket/secp256k1_signer.h"
 #include "arbor/venue/polymarket/trading_parsers.h"
 #include "arbor/venue/polymarket/user_decoder.h"
@@ -63,9 +64,7 @@ inline constexpr size_t kMaxBatchOrders = 15;
 // kDeadlineExceeded): the caller must reconcile instead of resending.
 bool IsOutcomeUnknown(const absl::Status& status);
 
-// The Retry-After seconds attached to a kResourceExhausted status from a 429, if the venue sent
-// a delta-seconds Retry-After header.
-std::optional<int64_t> RetryAfter(const absl::Status& status);
+// A 429's Retry-After (delta-seconds or HTTP-date): RetryAfterSeconds() in retry_after.h.
 
 // One order of a POST /order(s) request. The pointers must stay valid for the call.
 struct OrderSubmission {

@@ -1,0 +1,381 @@
+// arbor-scanner end to end (issue 5 acceptance): arbor-venue-sim (scenario
+// tests/data/scanner/mispricings.json: five injected risk-free mispricings from step 3 to step 9),
+// arbor-feed and arbor-scanner as real processes over real gRPC. A real StreamOpportunities
+// subscriber records everything the scanner publishes; the simulator's /admin/truth is the ground
+// truth of what was injected. The scanner must find every injected binary and NegRisk mispricing
+// (recall 5/5) and nothing that was not injected (precision 1), with unique ids and the money
+// identity on every opportunity, then withdraw them once the injections end.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "arbor/net/http_client.h"
+#include "arbor/testing/child_process.h"
+#include "arbor/testing/rsa_key.h"
+#include "arbor/v1/scanner_service.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "simdjson.h"
+
+namespace arbor {
+namespace {
+
+namespace v1 = ::arbor::v1;
+
+// Detection bound (docs/scanner.md): a mispricing injected by a step is published within this
+// time (generous for a loaded 2-core CI machine under ASan).
+constexpr absl::Duration kDetect = absl::Seconds(45);
+
+struct Injected {
+  std::string kind;
+  std::set<std::string> markets;  // condition ids
+};
+
+class ScannerSimTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/arbor_scanner_sim_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    key_ = testing::MakeRsaKey(dir_, "feed");
+    absl::StatusOr<testing::ChildProcess> sim = testing::ChildProcess::Start(
+        {ARBOR_VENUE_SIM_BINARY, "--scenario",
+         std::string(ARBOR_TEST_DATA_DIR) + "/scanner/mispricings.json", "--step-ms", "3600000",
+         "--kalshi-key", "feed-key=" + key_.public_pem_file});
+    ASSERT_TRUE(sim.ok()) << sim.status();
+    sim_ = std::make_unique<testing::ChildProcess>(std::move(*sim));
+    absl::StatusOr<std::string> ready = sim_->ReadLine();
+    ASSERT_TRUE(ready.ok()) << ready.status();
+    sim_ready_ = *ready;
+    absl::StatusOr<std::unique_ptr<net::HttpClient>> http = net::HttpClient::Create({});
+    ASSERT_TRUE(http.ok());
+    http_ = std::move(*http);
+
+    // The cross-venue lane trades the simulator's Kalshi twins on the mapping it publishes.
+    absl::StatusOr<net::HttpResponse> mapping =
+        http_->Send(Origin(SimPort("admin_port")), {.target = "/admin/mapping"});
+    ASSERT_TRUE(mapping.ok()) << mapping.status();
+    ASSERT_EQ(mapping->status, 200) << mapping->body;
+    const std::string mapping_file = dir_ + "/mapping.json";
+    {
+      std::ofstream out(mapping_file);
+      out << mapping->body;
+    }
+
+    const std::string host = "127.0.0.1:";
+    const std::string clob = absl::StrCat(host, SimPort("clob_port"));
+    const std::string kalshi = absl::StrCat(host, SimPort("kalshi_port"));
+    absl::StatusOr<testing::ChildProcess> feed = testing::ChildProcess::Start({
+        ARBOR_FEED_BINARY,
+        "--venues=polymarket,kalshi",
+        "--polymarket_clob_url=http://" + clob,
+        absl::StrCat("--polymarket_gamma_url=http://", host, SimPort("gamma_port")),
+        "--polymarket_ws_url=ws://" + clob + "/ws/market",
+        "--kalshi_rest_url=http://" + kalshi + "/trade-api/v2",
+        "--kalshi_ws_url=ws://" + kalshi + "/trade-api/ws/v2",
+        "--kalshi_key_id=feed-key",
+        "--kalshi_private_key_file=" + key_.private_pem_file,
+        "--grpc_listen=127.0.0.1:0",
+        "--ops_port=0",
+        "--ops_address=127.0.0.1",
+        "--tokens_per_connection=50",
+        // The exchange only moves when the test steps it: no silence-driven reconnects.
+        "--stale_after=600s",
+        "--log_level=warning",
+    });
+    ASSERT_TRUE(feed.ok()) << feed.status();
+    feed_ = std::make_unique<testing::ChildProcess>(std::move(*feed));
+    absl::StatusOr<std::string> feed_ready = feed_->ReadLine();
+    ASSERT_TRUE(feed_ready.ok()) << feed_ready.status() << " (arbor-feed did not start)";
+
+    absl::StatusOr<testing::ChildProcess> scanner = testing::ChildProcess::Start({
+        ARBOR_SCANNER_BINARY,
+        absl::StrCat("--feeds=127.0.0.1:", testing::JsonIntField(*feed_ready, "grpc_port")),
+        "--scanner_id=scanner-it",
+        "--grpc_listen=127.0.0.1:0",
+        "--ops_port=0",
+        "--ops_address=127.0.0.1",
+        "--min_profit=0.10",
+        "--lanes=binary,negrisk,cross_venue",
+        "--venue_mapping=" + mapping_file,
+        // Longer than the test: every withdrawal below is explained by the books, not the TTL.
+        "--ttl=600s",
+        "--max_book_age=600s",
+        "--full_rescan_interval=2s",
+        // The two tokens of a market travel on different feed connections here (50 tokens per
+        // connection): an edge must survive both of a step's updates before it is published.
+        "--settle=300ms",
+        "--log_level=warning",
+    });
+    ASSERT_TRUE(scanner.ok()) << scanner.status();
+    scanner_ = std::make_unique<testing::ChildProcess>(std::move(*scanner));
+    absl::StatusOr<std::string> scanner_ready = scanner_->ReadLine();
+    ASSERT_TRUE(scanner_ready.ok()) << scanner_ready.status() << " (arbor-scanner did not start)";
+    scanner_ready_ = *scanner_ready;
+    stub_ = v1::Scanner::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", testing::JsonIntField(scanner_ready_, "grpc_port")),
+        grpc::InsecureChannelCredentials()));
+    WaitFor("scanner ready", absl::Seconds(90), [&] { return Health().health().ready(); });
+    reader_ = std::thread([this] { ReadStream(); });
+    WaitFor("initial replay", absl::Seconds(30), [&] {
+      std::lock_guard<std::mutex> lock(mu_);
+      return replay_complete_;
+    });
+  }
+
+  void TearDown() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (context_ != nullptr) context_->TryCancel();
+    }
+    if (reader_.joinable()) reader_.join();
+    if (scanner_ != nullptr) {
+      EXPECT_EQ(scanner_->Stop(SIGTERM), 0) << "arbor-scanner must exit cleanly on SIGTERM";
+    }
+    if (feed_ != nullptr) {
+      EXPECT_EQ(feed_->Stop(SIGTERM), 0);
+    }
+    if (sim_ != nullptr) {
+      EXPECT_EQ(sim_->Stop(SIGTERM), 0);
+    }
+    testing::RemoveRsaKeyFiles(key_);
+    std::filesystem::remove_all(dir_);
+  }
+
+  void ReadStream() {
+    v1::StreamOpportunitiesRequest request;
+    request.set_subscriber_id("scanner-sim-test");
+    request.set_heartbeat_interval_nanos(absl::ToInt64Nanoseconds(absl::Milliseconds(200)));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      context_ = std::make_unique<grpc::ClientContext>();
+    }
+    auto reader = stub_->StreamOpportunities(context_.get(), request);
+    v1::OpportunityUpdate u;
+    while (reader->Read(&u)) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (u.has_opportunity()) {
+        published_.push_back(u.opportunity());
+      } else if (u.has_withdrawal()) {
+        withdrawn_[u.withdrawal().opportunity_id()] = u.withdrawal();
+      } else if (u.heartbeat().initial_snapshot_complete()) {
+        replay_complete_ = true;
+      }
+    }
+    (void)reader->Finish();
+  }
+
+  int SimPort(const std::string& key) const { return testing::JsonIntField(sim_ready_, key); }
+  net::Origin Origin(int port) const {
+    return net::Origin{.tls = false, .host = "127.0.0.1", .port = static_cast<uint16_t>(port)};
+  }
+
+  void Step(int n) {
+    for (int i = 0; i < n; ++i) {
+      absl::StatusOr<net::HttpResponse> r =
+          http_->Send(Origin(SimPort("admin_port")), {.method = "POST", .target = "/admin/step"});
+      ASSERT_TRUE(r.ok()) << r.status();
+      ASSERT_EQ(r->status, 200) << r->body;
+    }
+  }
+
+  // The simulator's injected mispricings (active or finished).
+  std::vector<Injected> InjectedMispricings() {
+    absl::StatusOr<net::HttpResponse> r =
+        http_->Send(Origin(SimPort("admin_port")), {.target = "/admin/truth"});
+    EXPECT_TRUE(r.ok()) << r.status();
+    std::vector<Injected> out;
+    if (!r.ok()) return out;
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    EXPECT_EQ(parser.parse(r->body).get(doc), simdjson::SUCCESS);
+    // "history" lists every injection that started, the active ones included.
+    for (const char* list : {"history"}) {
+      simdjson::dom::array arr;
+      if (doc["mispricings"][list].get(arr) != simdjson::SUCCESS) continue;
+      for (simdjson::dom::element m : arr) {
+        Injected inj;
+        std::string_view kind;
+        EXPECT_EQ(m["kind"].get(kind), simdjson::SUCCESS);
+        inj.kind = std::string(kind);
+        simdjson::dom::array markets;
+        EXPECT_EQ(m["markets"].get(markets), simdjson::SUCCESS);
+        for (simdjson::dom::element id : markets) {
+          std::string_view s;
+          if (id.get(s) == simdjson::SUCCESS) inj.markets.insert(std::string(s));
+        }
+        out.push_back(std::move(inj));
+      }
+    }
+    return out;
+  }
+
+  v1::GetScannerHealthResponse Health() {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    v1::GetScannerHealthResponse response;
+    (void)stub_->GetHealth(&ctx, {}, &response);
+    return response;
+  }
+
+  std::vector<v1::Opportunity> Published() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return published_;
+  }
+
+  template <typename Pred>
+  void WaitFor(const std::string& what, absl::Duration timeout, Pred pred) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (!pred()) {
+      ASSERT_LT(absl::Now(), deadline) << "timed out waiting for " << what;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+
+  std::string dir_;
+  testing::RsaKey key_;
+  std::unique_ptr<testing::ChildProcess> sim_;
+  std::unique_ptr<testing::ChildProcess> feed_;
+  std::unique_ptr<testing::ChildProcess> scanner_;
+  std::string sim_ready_;
+  std::string scanner_ready_;
+  std::unique_ptr<net::HttpClient> http_;
+  std::unique_ptr<v1::Scanner::Stub> stub_;
+  std::thread reader_;
+  std::mutex mu_;
+  std::unique_ptr<grpc::ClientContext> context_;
+  std::vector<v1::Opportunity> published_;
+  std::map<std::string, v1::OpportunityWithdrawal> withdrawn_;
+  bool replay_complete_ = false;
+};
+
+// Whether `o` is the scanner's answer to injection `inj`: the right lane and bundle shape on the
+// injected markets.
+bool Answers(const v1::Opportunity& o, const Injected& inj) {
+  bool on_markets = false;
+  for (const std::string& m : o.market_ids()) on_markets = on_markets || inj.markets.contains(m);
+  if (!on_markets) return false;
+  const bool has_split = std::any_of(o.legs().begin(), o.legs().end(), [](const auto& l) {
+    return l.action() == v1::LEG_ACTION_SPLIT;
+  });
+  if (inj.kind == "binary_underpriced") return o.lane() == v1::LANE_BINARY && !has_split;
+  if (inj.kind == "binary_overpriced") return o.lane() == v1::LANE_BINARY && has_split;
+  if (inj.kind == "negrisk_yes_under" || inj.kind == "negrisk_no_under") {
+    return o.lane() == v1::LANE_NEGRISK && !has_split;
+  }
+  if (inj.kind == "cross_venue_gap") {
+    return o.lane() == v1::LANE_CROSS_VENUE && !o.mapping_id().empty();
+  }
+  return false;
+}
+
+TEST_F(ScannerSimTest, FindsEveryInjectedMispricingAndNothingElseThenWithdraws) {
+  // Before any injection the books are fair: two quiet steps publish nothing.
+  Step(2);
+  EXPECT_TRUE(InjectedMispricings().empty());
+
+  Step(1);  // step 3: the five injections start
+  std::vector<Injected> injected = InjectedMispricings();
+  ASSERT_EQ(injected.size(), 5u) << "the scenario injects five risk-free mispricings at step 3";
+
+  WaitFor("every injected mispricing published", kDetect, [&] {
+    std::vector<v1::Opportunity> got = Published();
+    return std::all_of(injected.begin(), injected.end(), [&](const Injected& inj) {
+      return std::any_of(got.begin(), got.end(),
+                         [&](const v1::Opportunity& o) { return Answers(o, inj); });
+    });
+  });
+
+  // Precision: every published opportunity is explained by an injection; ids are unique; the
+  // money identity holds; risk-free lanes report guaranteed profits.
+  std::set<std::string> injected_markets;
+  for (const Injected& inj : injected)
+    injected_markets.insert(inj.markets.begin(), inj.markets.end());
+  std::vector<v1::Opportunity> got = Published();
+  std::set<std::string> ids;
+  for (const v1::Opportunity& o : got) {
+    EXPECT_TRUE(ids.insert(o.opportunity_id()).second) << "duplicate id " << o.opportunity_id();
+    for (const std::string& m : o.market_ids()) {
+      // A Kalshi twin (SIM-nnnnn) is checked through its Polymarket market, which the
+      // simulator's truth names.
+      if (absl::StartsWith(m, "SIM-")) continue;
+      EXPECT_TRUE(injected_markets.contains(m))
+          << "opportunity " << o.opportunity_id() << " on market " << m
+          << " that nothing was injected into: " << o.ShortDebugString();
+    }
+    EXPECT_EQ(o.guaranteed_profit_micros(),
+              o.worst_case_payoff_micros() - o.total_cost_micros() - o.total_fees_micros());
+    EXPECT_GT(o.guaranteed_profit_micros(), 0);
+    EXPECT_TRUE(o.guaranteed());
+    EXPECT_EQ(o.scanner_id(), "scanner-it");
+    EXPECT_GT(o.source_ts_receipt_unix_nanos(), 0);
+    EXPECT_GE(o.created_unix_nanos(), o.source_ts_receipt_unix_nanos());
+  }
+
+  // ListOpportunities agrees with the stream, best first.
+  {
+    grpc::ClientContext ctx;
+    v1::ListOpportunitiesRequest req;
+    v1::ListOpportunitiesResponse resp;
+    ASSERT_TRUE(stub_->ListOpportunities(&ctx, req, &resp).ok());
+    ASSERT_GE(resp.opportunities_size(), 5);
+    for (int i = 1; i < resp.opportunities_size(); ++i) {
+      EXPECT_GE(resp.opportunities(i - 1).expected_profit_micros(),
+                resp.opportunities(i).expected_profit_micros());
+    }
+  }
+
+  // The injections last six steps; after them every published opportunity is withdrawn.
+  Step(7);
+  WaitFor("every opportunity withdrawn", kDetect, [&] {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::all_of(published_.begin(), published_.end(), [&](const v1::Opportunity& o) {
+      return withdrawn_.contains(o.opportunity_id());
+    });
+  });
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, w] : withdrawn_) {
+      EXPECT_NE(w.reason(), v1::WITHDRAWAL_REASON_EXPIRED) << id << ": the TTL is 600 s";
+    }
+  }
+  grpc::ClientContext ctx;
+  v1::ListOpportunitiesResponse resp;
+  ASSERT_TRUE(stub_->ListOpportunities(&ctx, {}, &resp).ok());
+  EXPECT_EQ(resp.opportunities_size(), 0);
+
+  // Health and metrics report the lanes' work.
+  v1::GetScannerHealthResponse h = Health();
+  EXPECT_TRUE(h.health().ready());
+  EXPECT_EQ(h.shards_expected(), 1u);
+  EXPECT_GT(h.books_live(), 0u);
+  ASSERT_EQ(h.lanes_size(), 3);
+  for (const v1::LaneHealth& l : h.lanes()) {
+    EXPECT_GT(l.evaluations_total(), 0u) << l.lane();
+    EXPECT_GE(l.opportunities_total(), l.lane() == v1::LANE_CROSS_VENUE ? 1u : 2u) << l.lane();
+  }
+  absl::StatusOr<net::HttpResponse> metrics = http_->Send(
+      Origin(testing::JsonIntField(scanner_ready_, "ops_port")), {.target = "/metrics"});
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_TRUE(
+      absl::StrContains(metrics->body, "arbor_scanner_opportunities_total{lane=\"binary\"}"));
+  EXPECT_TRUE(absl::StrContains(metrics->body, "arbor_scanner_tick_to_opportunity_seconds_bucket"));
+}
+
+}  // namespace
+}  // namespace arbor

@@ -1,0 +1,114 @@
+// ScanEngine: catalog from arbor.v1 messages (rejections reported), incremental and full passes
+// through the enabled lanes, catalog replacement, lane enablement.
+#include "arbor/scanner/scan_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "../../lanes/lanes_test_util.h"
+
+namespace arbor::scanner {
+namespace {
+
+namespace v1 = ::arbor::v1;
+using lanes::testing::FakeBookReader;
+using lanes::testing::Key;
+using lanes::testing::Ladder;
+
+v1::Market BinaryMarketProto(const std::string& id) {
+  v1::Market m;
+  m.set_market_id(id);
+  m.set_venue(v1::VENUE_POLYMARKET);
+  m.set_tick_size_micros(10'000);
+  m.set_status(v1::MARKET_STATUS_OPEN);
+  m.set_accepting_orders(true);
+  for (int i = 0; i < 2; ++i) {
+    v1::Instrument* ins = m.add_instruments();
+    ins->mutable_instrument_id()->set_venue(v1::VENUE_POLYMARKET);
+    ins->mutable_instrument_id()->set_symbol(id + (i == 0 ? "-Y" : "-N"));
+    ins->set_outcome_index(i);
+  }
+  m.mutable_fee_schedule()->set_fees_enabled(false);
+  return m;
+}
+
+class ScanEngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // m1: YES ask 0.45 + NO ask 0.50 = 0.95 -> BUY_ALL 100 sets at 0.05 each.
+    books_.Set(Key("m1-Y"), Ladder({{"0.44", "100"}}), Ladder({{"0.45", "100"}}));
+    books_.Set(Key("m1-N"), Ladder({{"0.49", "100"}}), Ladder({{"0.50", "100"}}));
+    // m2: fair.
+    books_.Set(Key("m2-Y"), Ladder({{"0.49", "100"}}), Ladder({{"0.51", "100"}}));
+    books_.Set(Key("m2-N"), Ladder({{"0.49", "100"}}), Ladder({{"0.51", "100"}}));
+  }
+  FakeBookReader books_;
+  SimulatedClock clock_;
+};
+
+TEST_F(ScanEngineTest, CatalogFromProtosAndIncrementalPass) {
+  ScanEngine engine(&books_, &clock_, ScanEngineOptions{.scanner_id = "scanner-7"});
+  v1::Market bad = BinaryMarketProto("bad");
+  bad.mutable_instruments(1)->set_outcome_index(0);
+  v1::Market unknown_fees = BinaryMarketProto("m3");
+  unknown_fees.mutable_fee_schedule()->set_fees_enabled(true);  // enabled without a schedule
+  std::vector<v1::Market> markets = {BinaryMarketProto("m1"), BinaryMarketProto("m2"), bad,
+                                     unknown_fees};
+  CatalogLoadReport r = engine.ReplaceCatalog(markets, {});
+  EXPECT_EQ(r.markets, 3u);
+  EXPECT_EQ(r.rejected, 1u);
+  EXPECT_EQ(r.unknown_fees, 1u);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find("market bad"), std::string::npos) << r.errors[0];
+  EXPECT_EQ(engine.market_count(), 3u);
+
+  const std::vector<lanes::InstrumentKey> touched = {Key("m1-N")};
+  ScanResult res = engine.OnBooksChanged(touched);
+  ASSERT_EQ(res.lanes.size(), 2u);
+  EXPECT_EQ(res.lanes[0].lane, v1::LANE_BINARY);
+  EXPECT_EQ(res.lanes[0].counters.units_evaluated, 1u);  // only m1
+  EXPECT_EQ(res.lanes[1].lane, v1::LANE_NEGRISK);
+  EXPECT_EQ(res.lanes[1].counters.units_evaluated, 0u);
+  ASSERT_EQ(res.opportunities.size(), 1u);
+  const v1::Opportunity& o = res.opportunities[0];
+  EXPECT_EQ(o.lane(), v1::LANE_BINARY);
+  EXPECT_EQ(o.size_sets_micros(), 100'000'000);
+  EXPECT_EQ(o.guaranteed_profit_micros(), 5'000'000);
+  EXPECT_EQ(o.scanner_id(), "scanner-7");
+  EXPECT_EQ(res.lanes[0].opportunities, 1u);
+
+  // Full pass: m1 again, m2 fair, m3 counted for its unknown fee model.
+  ScanResult all = engine.EvaluateAll();
+  EXPECT_EQ(all.lanes[0].counters.units_evaluated, 3u);
+  EXPECT_EQ(all.lanes[0].counters.drop(lanes::DropReason::kUnknownFeeModel), 1u);
+  ASSERT_EQ(all.opportunities.size(), 1u);
+  EXPECT_EQ(all.opportunities[0].opportunity_id(), o.opportunity_id());
+}
+
+TEST_F(ScanEngineTest, ReplacedCatalogForgetsMarketsAndDisabledLanesDoNotRun) {
+  ScanEngine engine(&books_, &clock_, ScanEngineOptions{.negrisk_enabled = false});
+  std::vector<v1::Market> markets = {BinaryMarketProto("m1")};
+  engine.ReplaceCatalog(markets, {});
+  ASSERT_EQ(engine.lanes().size(), 1u);
+  EXPECT_EQ(engine.EvaluateAll().opportunities.size(), 1u);
+
+  markets = {BinaryMarketProto("m2")};
+  engine.ReplaceCatalog(markets, {});
+  const std::vector<lanes::InstrumentKey> touched = {Key("m1-Y"), Key("m1-N")};
+  ScanResult res = engine.OnBooksChanged(touched);
+  EXPECT_EQ(res.lanes[0].counters.units_evaluated, 0u);
+  EXPECT_TRUE(res.opportunities.empty());
+  EXPECT_EQ(engine.lanes()[0]->totals().emitted, 1u);
+}
+
+TEST(LaneNameTest, Names) {
+  EXPECT_STREQ(LaneName(v1::LANE_BINARY), "binary");
+  EXPECT_STREQ(LaneName(v1::LANE_CROSS_VENUE), "cross_venue");
+  EXPECT_STREQ(LaneName(v1::LANE_EXPIRY_EDGE), "expiry_edge");
+  EXPECT_STREQ(LaneName(v1::LANE_UNSPECIFIED), "unspecified");
+}
+
+}  // namespace
+}  // namespace arbor::scanner
