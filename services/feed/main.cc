@@ -23,6 +23,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "arbor/core/log.h"
+#include "arbor/core/process.h"
 #include "arbor/feed/feed_shard.h"
 
 ABSL_FLAG(int32_t, shard_index, -1,
@@ -88,21 +89,6 @@ ABSL_FLAG(int32_t, ops_port, 9090, "Port of /metrics, /healthz, /readyz (0 = any
 ABSL_FLAG(std::string, ops_address, "0.0.0.0", "Address of the ops HTTP server.");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 
-namespace {
-
-sigset_t BlockStopSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  // Blocked before any thread starts, so every thread inherits the mask and the signals wait
-  // for sigwait below.
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "arbor-feed: a feed shard — venue WebSockets, validated order books, gRPC book streams.\n"
@@ -115,17 +101,10 @@ int main(int argc, char** argv) {
   usage.contains_helpshort_flags = usage.contains_help_flags;
   absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
-  const sigset_t stop_signals = BlockStopSignals();
+  const sigset_t stop_signals = arbor::BlockStopSignals();
 
-  const std::string level = absl::GetFlag(FLAGS_log_level);
-  if (level == "debug") {
-    arbor::Logger::Global().SetMinLevel(arbor::LogLevel::kDebug);
-  } else if (level == "warning") {
-    arbor::Logger::Global().SetMinLevel(arbor::LogLevel::kWarning);
-  } else if (level == "error") {
-    arbor::Logger::Global().SetMinLevel(arbor::LogLevel::kError);
-  } else if (level != "info") {
-    std::cerr << "arbor-feed: --log_level must be debug, info, warning or error\n";
+  if (absl::Status s = arbor::SetLogLevel(absl::GetFlag(FLAGS_log_level)); !s.ok()) {
+    std::cerr << "arbor-feed: --log_level: " << s.message() << "\n";
     return 1;
   }
 
@@ -184,8 +163,7 @@ int main(int argc, char** argv) {
   }
   std::cout << (*shard)->ReadyLine() << std::endl;
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  const int signal_number = arbor::WaitForStopSignal(stop_signals);
   ARBOR_LOG(kInfo, "feed", "stopping").Field("signal", signal_number);
   (*shard)->Stop();
   return 0;

@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "arbor/core/fixed_point.h"
 #include "arbor/core/log.h"
+#include "arbor/core/process.h"
 #include "arbor/scanner/scanner_app.h"
 
 ABSL_FLAG(std::vector<std::string>, feeds, {},
@@ -76,16 +77,6 @@ ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 
 namespace {
 
-sigset_t BlockStopSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  // Blocked before any thread starts, so every thread inherits the mask.
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
-
 // Parses a decimal flag into fixed point, or explains which flag is wrong.
 template <typename T>
 bool ParseDecimal(const char* name, const std::string& text, T* out) {
@@ -111,17 +102,10 @@ int main(int argc, char** argv) {
   usage.contains_helpshort_flags = usage.contains_help_flags;
   absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
-  const sigset_t stop_signals = BlockStopSignals();
+  const sigset_t stop_signals = arbor::BlockStopSignals();
 
-  const std::string level = absl::GetFlag(FLAGS_log_level);
-  if (level == "debug") {
-    arbor::Logger::Global().SetMinLevel(arbor::LogLevel::kDebug);
-  } else if (level == "warning") {
-    arbor::Logger::Global().SetMinLevel(arbor::LogLevel::kWarning);
-  } else if (level == "error") {
-    arbor::Logger::Global().SetMinLevel(arbor::LogLevel::kError);
-  } else if (level != "info") {
-    std::cerr << "arbor-scanner: --log_level must be debug, info, warning or error\n";
+  if (absl::Status s = arbor::SetLogLevel(absl::GetFlag(FLAGS_log_level)); !s.ok()) {
+    std::cerr << "arbor-scanner: --log_level: " << s.message() << "\n";
     return 1;
   }
 
@@ -254,8 +238,7 @@ int main(int argc, char** argv) {
   }
   std::cout << (*app)->ReadyLine() << std::endl;
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  const int signal_number = arbor::WaitForStopSignal(stop_signals);
   ARBOR_LOG(kInfo, "scanner", "stopping").Field("signal", signal_number);
   (*app)->Stop();
   return 0;
