@@ -64,19 +64,7 @@ ExpiryEdgeLane::ExpiryEdgeLane(const MarketCatalog* catalog, const BookReader* b
 }
 
 void ExpiryEdgeLane::RebuildIndex() {
-  index_.clear();
-  units_.clear();
-  for (const std::string& id : catalog_->MarketIds()) {
-    std::shared_ptr<const LaneMarket> m = catalog_->FindMarket(id);
-    if (m == nullptr || m->outcomes.size() != 2) continue;
-    units_.push_back(id);
-    for (const InstrumentKey& k : m->outcomes) index_[k].push_back(id);
-  }
-  std::sort(units_.begin(), units_.end());
-  for (auto& [key, ids] : index_) {
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  }
+  IndexBinaryMarkets();
   // Markets that ended long ago and never reached OnMarketResolved (removed from the catalog,
   // voided without ForgetMarket): their snapshots would otherwise accumulate forever.
   const int64_t cutoff =

@@ -143,6 +143,22 @@ BundleLaneBase::BundleLaneBase(const MarketCatalog* catalog, const BookReader* b
       clock_(clock != nullptr ? clock : &SystemClock::Get()),
       config_(std::move(config)) {}
 
+void BundleLaneBase::IndexBinaryMarkets() {
+  index_.clear();
+  units_.clear();
+  for (const std::string& id : catalog_->MarketIds()) {
+    std::shared_ptr<const LaneMarket> m = catalog_->FindMarket(id);
+    if (m == nullptr || m->outcomes.size() != 2) continue;
+    units_.push_back(id);
+    for (const InstrumentKey& k : m->outcomes) index_[k].push_back(id);
+  }
+  std::sort(units_.begin(), units_.end());
+  for (auto& [key, ids] : index_) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  }
+}
+
 LaneEvaluation BundleLaneBase::OnBooksChanged(absl::Span<const InstrumentKey> instruments) {
   std::vector<std::string> units;
   for (const InstrumentKey& key : instruments) {
@@ -460,21 +476,7 @@ BinaryLane::BinaryLane(const MarketCatalog* catalog, const BookReader* books, co
   RebuildIndex();
 }
 
-void BinaryLane::RebuildIndex() {
-  index_.clear();
-  units_.clear();
-  for (const std::string& id : catalog_->MarketIds()) {
-    std::shared_ptr<const LaneMarket> m = catalog_->FindMarket(id);
-    if (m == nullptr || m->outcomes.size() != 2) continue;
-    units_.push_back(id);
-    for (const InstrumentKey& k : m->outcomes) index_[k].push_back(id);
-  }
-  std::sort(units_.begin(), units_.end());
-  for (auto& [key, ids] : index_) {
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  }
-}
+void BinaryLane::RebuildIndex() { IndexBinaryMarkets(); }
 
 void BinaryLane::EvaluateUnit(const std::string& market_id, LaneCounters& c,
                               std::vector<Candidate>& out) {

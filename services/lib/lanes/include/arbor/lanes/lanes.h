@@ -170,6 +170,10 @@ class BundleLaneBase {
   virtual void EvaluateUnit(const std::string& unit_id, LaneCounters& c,
                             std::vector<Candidate>& out) = 0;
 
+  // Rebuilds index_ / units_ with every two-outcome market of the catalog as a unit (the binary
+  // lane's and the expiry-edge lane's index).
+  void IndexBinaryMarkets();
+
   // Book checks for a unit's instruments: fills `books` (same order) or returns the drop reason.
   std::optional<DropReason> ReadBooks(absl::Span<const InstrumentKey> keys,
                                       std::vector<LaneBook>& books) const;
