@@ -299,6 +299,21 @@ void ScannerApp::Impl::LaneLoop() {
       last_full = clock->MonotonicNanos();
     }
     board.Expire(absl::ToUnixNanos(clock->Now()));
+    // Resolutions teach the expiry-edge lane's calibration table (saved by the lane).
+    for (const ResolvedInstrument& r : cache.TakeResolutions()) {
+      absl::StatusOr<int> added =
+          engine.OnInstrumentResolved(ToInstrumentKey(r.key), r.settlement_price_micros);
+      if (added.ok()) {
+        metrics->RecordResolution(*added > 0 ? "learned" : "ignored", *added);
+      } else if (absl::IsNotFound(added.status())) {
+        metrics->RecordResolution("unknown", 0);
+      } else {
+        metrics->RecordResolution("error", 0);
+        ARBOR_LOG(kWarning, "scanner", "calibration update failed")
+            .Field("instrument", r.key.ToString())
+            .Field("error", std::string(added.status().message()));
+      }
+    }
     if (now_mono - last_health >= absl::ToInt64Nanoseconds(kHealthPeriod)) {
       PublishHealth(engine, loaded);
       last_health = now_mono;

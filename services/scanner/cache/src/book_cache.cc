@@ -267,6 +267,21 @@ absl::Status BookCache::Apply(ShardId shard, const v1::BookUpdate& update) {
         break;
       case v1::BookUpdate::kInstrument: {
         const v1::InstrumentUpdate& u = update.instrument();
+        if (u.kind() == v1::INSTRUMENT_UPDATE_KIND_RESOLVED) {
+          // Kept for the lane thread (calibration of directional lanes); the book itself is
+          // closed by the status update the shard sends with it.
+          absl::StatusOr<BookKey> key = BookKey::FromProto(u.instrument().instrument_id());
+          if (!key.ok() || !u.instrument().has_settlement_price_micros()) {
+            ++counters_.minor_violations;
+            break;
+          }
+          ++counters_.resolutions;
+          if (resolutions_.size() < kMaxPendingResolutions) {
+            resolutions_.push_back(ResolvedInstrument{
+                *key, u.instrument().settlement_price_micros(), u.ts_event_unix_nanos()});
+          }
+          break;
+        }
         if (u.kind() != v1::INSTRUMENT_UPDATE_KIND_PRICE_GRID_CHANGED) break;
         // The shard drops the book and sends a fresh snapshot next; until then the old levels
         // may be off the new grid.
@@ -463,6 +478,13 @@ std::vector<BookViewPtr> BookCache::FindAll(absl::Span<const BookKey> keys) cons
     auto it = books_.find(key);
     out.push_back(it == books_.end() ? nullptr : it->second.view);
   }
+  return out;
+}
+
+std::vector<ResolvedInstrument> BookCache::TakeResolutions() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<ResolvedInstrument> out;
+  out.swap(resolutions_);
   return out;
 }
 

@@ -73,6 +73,31 @@ ScanEngine::ScanEngine(const lanes::BookReader* books, const Clock* clock,
   }
 }
 
+std::vector<lanes::InstrumentKey> ScanEngine::Instruments() const {
+  std::vector<lanes::InstrumentKey> out;
+  out.reserve(instruments_.size());
+  for (const auto& [key, market] : instruments_) out.push_back(key);
+  return out;
+}
+
+absl::StatusOr<int> ScanEngine::OnInstrumentResolved(const lanes::InstrumentKey& key,
+                                                     int64_t settlement_price_micros) {
+  auto it = instruments_.find(key);
+  if (it == instruments_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("resolved instrument ", key.ToString(), " is not in the catalog"));
+  }
+  const auto& [market_id, outcome] = it->second;
+  if (!resolved_markets_.insert(market_id).second) return 0;
+  if (expiry_edge_ == nullptr) return 0;
+  std::shared_ptr<const lanes::LaneMarket> market = catalog_.FindMarket(market_id);
+  if (market == nullptr || market->outcomes.size() != 2) return 0;
+  if (settlement_price_micros == 1'000'000) return OnMarketResolved(market_id, outcome);
+  if (settlement_price_micros == 0) return OnMarketResolved(market_id, 1 - outcome);
+  expiry_edge_->ForgetMarket(market_id);  // a split settlement says nothing about either side
+  return 0;
+}
+
 absl::StatusOr<int> ScanEngine::OnMarketResolved(std::string_view market_id, int winning_outcome) {
   if (expiry_edge_ == nullptr) return 0;
   return expiry_edge_->OnMarketResolved(market_id, winning_outcome);
@@ -87,7 +112,7 @@ CatalogLoadReport ScanEngine::ReplaceCatalog(absl::Span<const arbor::v1::Market>
                                              absl::Span<const arbor::v1::Event> events) {
   CatalogLoadReport report;
   auto catalog = std::make_shared<lanes::InMemoryMarketCatalog>();
-  absl::flat_hash_set<lanes::InstrumentKey> instruments;
+  absl::flat_hash_map<lanes::InstrumentKey, std::pair<std::string, int>> instruments;
   for (const arbor::v1::Market& m : markets) {
     absl::StatusOr<lanes::LaneMarket> lm = lanes::MarketFromProto(m);
     if (!lm.ok()) {
@@ -95,7 +120,9 @@ CatalogLoadReport ScanEngine::ReplaceCatalog(absl::Span<const arbor::v1::Market>
       continue;
     }
     if (!lm->fees.has_value()) ++report.unknown_fees;
-    instruments.insert(lm->outcomes.begin(), lm->outcomes.end());
+    for (size_t i = 0; i < lm->outcomes.size(); ++i) {
+      instruments.emplace(lm->outcomes[i], std::make_pair(lm->market_id, static_cast<int>(i)));
+    }
     catalog->Upsert(*std::move(lm));
     ++report.markets;
   }
@@ -111,6 +138,9 @@ CatalogLoadReport ScanEngine::ReplaceCatalog(absl::Span<const arbor::v1::Market>
   catalog_.Replace(std::move(catalog));
   market_count_ = report.markets;
   instruments_ = std::move(instruments);
+  // Forget learned-from markets that left the catalog (bounded memory over a long uptime).
+  absl::erase_if(resolved_markets_,
+                 [&](const std::string& id) { return catalog_.FindMarket(id) == nullptr; });
   for (const std::unique_ptr<ScanLane>& lane : lanes_) lane->RebuildIndex();
   return report;
 }

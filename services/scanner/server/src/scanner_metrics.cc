@@ -111,7 +111,21 @@ ScannerMetrics::ScannerMetrics(prometheus::Registry& registry)
                             .Name("arbor_scanner_subscriber_drops_total")
                             .Help("Opportunities dropped from slow subscribers' queues.")
                             .Register(registry)
-                            .Add({})) {}
+                            .Add({})),
+      resolutions_(prometheus::BuildCounter()
+                       .Name("arbor_scanner_resolutions_total")
+                       .Help("Resolved instruments from the feed, by what the scanner did.")
+                       .Register(registry)),
+      observations_(prometheus::BuildCounter()
+                        .Name("arbor_scanner_calibration_observations_total")
+                        .Help("Expiry-edge calibration observations added from resolutions.")
+                        .Register(registry)
+                        .Add({})) {}
+
+void ScannerMetrics::RecordResolution(const char* result, int observations) {
+  resolutions_.Add({{"result", result}}).Increment();
+  if (observations > 0) observations_.Increment(observations);
+}
 
 void ScannerMetrics::RecordPass(const ScanResult& result, double seconds) {
   pass_.Observe(seconds);

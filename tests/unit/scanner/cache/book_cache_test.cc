@@ -402,6 +402,35 @@ TEST_F(BookCacheTest, PriceGridChangeUntrustsUntilTheFollowingSnapshot) {
   EXPECT_TRUE(cache_.Find(a_)->trusted);
 }
 
+TEST_F(BookCacheTest, ResolutionsAreQueuedForTheLaneThread) {
+  SnapshotA();
+  v1::BookUpdate resolved;
+  resolved.mutable_instrument()->set_kind(v1::INSTRUMENT_UPDATE_KIND_RESOLVED);
+  *resolved.mutable_instrument()->mutable_instrument()->mutable_instrument_id() = a_.ToProto();
+  resolved.mutable_instrument()->mutable_instrument()->set_settlement_price_micros(1'000'000);
+  resolved.mutable_instrument()->set_ts_event_unix_nanos(77);
+  ASSERT_TRUE(cache_.Apply(kShard, resolved).ok());
+  // Without a settlement price it is malformed: counted, not queued.
+  v1::BookUpdate bad = resolved;
+  bad.mutable_instrument()->mutable_instrument()->clear_settlement_price_micros();
+  ASSERT_TRUE(cache_.Apply(kShard, bad).ok());
+  // Other instrument updates are not resolutions.
+  v1::BookUpdate fees = resolved;
+  fees.mutable_instrument()->set_kind(v1::INSTRUMENT_UPDATE_KIND_FEES_CHANGED);
+  ASSERT_TRUE(cache_.Apply(kShard, fees).ok());
+
+  std::vector<ResolvedInstrument> got = cache_.TakeResolutions();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].key, a_);
+  EXPECT_EQ(got[0].settlement_price_micros, 1'000'000);
+  EXPECT_EQ(got[0].ts_event_unix_nanos, 77);
+  EXPECT_TRUE(cache_.TakeResolutions().empty());  // taken once
+  const BookCacheStats st = cache_.Stats();
+  EXPECT_EQ(st.resolutions, 1u);
+  EXPECT_EQ(st.minor_violations, 1u);
+  EXPECT_TRUE(cache_.Find(a_)->trusted);  // the book itself is closed by a status update
+}
+
 TEST_F(BookCacheTest, OwnershipMovesWithSnapshotsAndForeignDeltasAreIgnored) {
   SnapshotA();
   cache_.BeginStream(kOtherShard);

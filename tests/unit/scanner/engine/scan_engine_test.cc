@@ -103,6 +103,49 @@ TEST_F(ScanEngineTest, ReplacedCatalogForgetsMarketsAndDisabledLanesDoNotRun) {
   EXPECT_EQ(engine.lanes()[0]->totals().emitted, 1u);
 }
 
+TEST_F(ScanEngineTest, ResolutionsTeachTheExpiryEdgeCalibrationOncePerMarket) {
+  // m1 ends in an hour with YES dominant (ask 0.80): the expiry-edge lane remembers it (before
+  // its calibration gate, which an empty table fails), and the resolution turns that into one
+  // observation.
+  books_.Set(Key("m1-Y"), Ladder({{"0.78", "100"}}), Ladder({{"0.80", "100"}}));
+  books_.Set(Key("m1-N"), Ladder({{"0.20", "100"}}), Ladder({{"0.22", "100"}}));
+  auto table = std::make_shared<quant::CalibrationTable>(*quant::CalibrationTable::Create());
+  ScanEngineOptions options;
+  options.expiry_edge_enabled = true;
+  options.calibration = table;
+  ScanEngine engine(&books_, &clock_, options);
+  v1::Market m1 = BinaryMarketProto("m1");
+  m1.set_end_unix_nanos(absl::ToUnixNanos(clock_.Now() + absl::Hours(1)));
+  std::vector<v1::Market> markets = {m1, BinaryMarketProto("m2")};
+  engine.ReplaceCatalog(markets, {});
+  ScanResult r = engine.EvaluateAll();
+  ASSERT_EQ(r.lanes.size(), 3u);
+  EXPECT_EQ(r.lanes[2].lane, v1::LANE_EXPIRY_EDGE);
+  EXPECT_EQ(r.lanes[2].counters.drop(lanes::DropReason::kNoCalibration), 1u);
+  EXPECT_EQ(table->total_samples(), 0);
+
+  // The NO token settles at 0: YES (outcome 0) won, the side the lane saw dominant.
+  absl::StatusOr<int> added = engine.OnInstrumentResolved(Key("m1-N"), 0);
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_EQ(*added, 1);
+  EXPECT_EQ(table->total_samples(), 1);
+  absl::StatusOr<quant::CalibrationEstimate> est =
+      table->Estimate(lanes::testing::P("0.80"), absl::Hours(1), {});
+  ASSERT_TRUE(est.ok()) << est.status();
+  EXPECT_EQ(est->samples, 1);
+  EXPECT_EQ(est->wins, 1);
+
+  // The YES token's own update for the same market teaches nothing more.
+  added = engine.OnInstrumentResolved(Key("m1-Y"), 1'000'000);
+  ASSERT_TRUE(added.ok());
+  EXPECT_EQ(*added, 0);
+  EXPECT_EQ(table->total_samples(), 1);
+  // A market the lane never saw dominant, and an unknown instrument.
+  EXPECT_EQ(*engine.OnInstrumentResolved(Key("m2-Y"), 1'000'000), 0);
+  EXPECT_EQ(engine.OnInstrumentResolved(Key("zz-Y"), 0).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST(LaneNameTest, Names) {
   EXPECT_STREQ(LaneName(v1::LANE_BINARY), "binary");
   EXPECT_STREQ(LaneName(v1::LANE_CROSS_VENUE), "cross_venue");

@@ -16,7 +16,8 @@
 // Readers get immutable BookView snapshots (shared_ptr<const BookView>): a book is republished
 // as a whole after each complete message (a snapshot, a whole F_LAST delta group, a status
 // change), so a reader never sees a half-applied venue event, and holding a view never blocks
-// writers. Find() costs one mutex acquisition and one shared_ptr copy.
+// writers. Find() costs one mutex acquisition and one shared_ptr copy. Resolutions
+// (InstrumentUpdate RESOLVED) are queued for TakeResolutions().
 //
 // Thread-safety: every member is thread-safe. Apply / BeginStream / EndStream for one shard
 // must come from one thread at a time (the shard's subscriber); different shards may apply
@@ -116,6 +117,15 @@ class TouchListener {
   virtual void OnBooksTouched(absl::Span<const BookKey> keys) = 0;
 };
 
+// An instrument the venue resolved (InstrumentUpdate RESOLVED on the book stream): what one
+// share pays (price micros: 1_000_000 for the winner, 0 for a loser, other values for split
+// settlements).
+struct ResolvedInstrument {
+  BookKey key;
+  int64_t settlement_price_micros = 0;
+  int64_t ts_event_unix_nanos = 0;
+};
+
 // Counters and a census of the books (BookCache::Stats).
 struct BookCacheStats {
   size_t books = 0;
@@ -140,6 +150,8 @@ struct BookCacheStats {
   uint64_t foreign_updates = 0;
   // Books dropped because their shard's new stream no longer included them.
   uint64_t removed_books = 0;
+  // InstrumentUpdate RESOLVED messages received.
+  uint64_t resolutions = 0;
 };
 
 class BookCache {
@@ -199,6 +211,12 @@ class BookCache {
   // on a live stream stays fresh: the shard reports venue silence itself with a STALE status.
   bool IsFresh(const BookKey& key, absl::Duration max_age) const;
 
+  // TakeResolutions
+  //
+  // The resolved instruments received since the last call, in arrival order (at most 65 536 are
+  // kept between calls; the lane thread takes them every turn).
+  std::vector<ResolvedInstrument> TakeResolutions();
+
   // Every key in the cache (unordered).
   std::vector<BookKey> Keys() const;
   BookCacheStats Stats() const;
@@ -239,6 +257,8 @@ class BookCache {
   absl::flat_hash_map<BookKey, Entry> books_;
   std::vector<ShardState> shards_;
   BookCacheStats counters_;  // counter fields only; the census is computed by Stats()
+  static constexpr size_t kMaxPendingResolutions = 65'536;
+  std::vector<ResolvedInstrument> resolutions_;
 
   // Held while calling listeners, so RemoveListener waits for calls in progress.
   std::mutex listeners_mu_;

@@ -22,8 +22,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -146,6 +148,17 @@ class ScanEngine {
   [[nodiscard]] absl::StatusOr<int> OnMarketResolved(std::string_view market_id,
                                                      int winning_outcome);
 
+  // OnInstrumentResolved
+  //
+  // One outcome token of a two-outcome catalog market settled at `settlement_price_micros`
+  // (InstrumentUpdate RESOLVED): 1_000_000 makes its outcome the winner, 0 the other one; any
+  // other value is a split settlement, which teaches nothing (the lane forgets the market). Each
+  // market is learned from once, whichever of its tokens' updates comes first. Returns the
+  // observations added. Errors: NotFound for an instrument the catalog does not know (the market
+  // may have left the catalog already), the lane's errors.
+  [[nodiscard]] absl::StatusOr<int> OnInstrumentResolved(const lanes::InstrumentKey& key,
+                                                         int64_t settlement_price_micros);
+
   // Adds a lane (e.g. a future one) after construction; it reads the engine's
   // catalog() and must have been built over it. Its index is rebuilt at once.
   void AddLane(std::unique_ptr<ScanLane> lane);
@@ -157,9 +170,7 @@ class ScanEngine {
   // feed listed a market since the last catalog refresh).
   bool KnowsInstrument(const lanes::InstrumentKey& key) const { return instruments_.contains(key); }
   // Every outcome instrument of the catalog (unordered).
-  std::vector<lanes::InstrumentKey> Instruments() const {
-    return std::vector<lanes::InstrumentKey>(instruments_.begin(), instruments_.end());
-  }
+  std::vector<lanes::InstrumentKey> Instruments() const;
   const std::vector<std::unique_ptr<ScanLane>>& lanes() const { return lanes_; }
 
  private:
@@ -170,7 +181,10 @@ class ScanEngine {
   const Clock* const clock_;
   CatalogSnapshot catalog_;
   size_t market_count_ = 0;
-  absl::flat_hash_set<lanes::InstrumentKey> instruments_;
+  // Outcome instrument -> (market id, outcome index).
+  absl::flat_hash_map<lanes::InstrumentKey, std::pair<std::string, int>> instruments_;
+  // Markets already learned from (OnInstrumentResolved), so the second token's update is a no-op.
+  absl::flat_hash_set<std::string> resolved_markets_;
   std::shared_ptr<quant::CalibrationTable> calibration_;
   lanes::ExpiryEdgeLane* expiry_edge_ = nullptr;  // owned by lanes_, if enabled
   std::vector<std::unique_ptr<ScanLane>> lanes_;

@@ -18,6 +18,9 @@
 //   arbor_scanner_catalog_refreshes_total{result}     ok, error
 //   arbor_scanner_subscribers                         StreamOpportunities subscribers
 //   arbor_scanner_subscriber_drops_total              opportunities dropped for slow subscribers
+//   arbor_scanner_resolutions_total{result}           resolved instruments: learned, ignored,
+//                                                     unknown (not in the catalog), error
+//   arbor_scanner_calibration_observations_total      expiry-edge calibration observations added
 //
 // Thread-safe (prometheus-cpp metrics are).
 #pragma once
@@ -54,6 +57,8 @@ class ScannerMetrics {
   void SetCatalog(size_t markets);
   void CatalogRefresh(bool ok);
   void SetSubscribers(size_t n);
+  // One resolved instrument: `result` is learned / ignored / unknown / error.
+  void RecordResolution(const char* result, int observations);
 
   static const std::vector<double>& LatencyBuckets();
 
@@ -73,6 +78,8 @@ class ScannerMetrics {
   prometheus::Family<prometheus::Counter>& catalog_refreshes_;
   prometheus::Gauge& subscribers_;
   prometheus::Counter& subscriber_drops_;
+  prometheus::Family<prometheus::Counter>& resolutions_;
+  prometheus::Counter& observations_;
 };
 
 }  // namespace arbor::scanner
