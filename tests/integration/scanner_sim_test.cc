@@ -46,6 +46,12 @@ struct Injected {
   std::set<std::string> markets;  // condition ids
 };
 
+// A Polymarket market's outcome tokens as the simulator's CLOB lists them.
+struct Tokens {
+  std::string yes;
+  std::string no;
+};
+
 class ScannerSimTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -225,6 +231,50 @@ class ScannerSimTest : public ::testing::Test {
     return out;
   }
 
+  // YES / NO token ids of `markets` from the simulator's CLOB GET /markets/{condition_id}: the
+  // venue's word on which token is which, independent of the feed's catalog.
+  std::map<std::string, Tokens> TokensOf(const std::set<std::string>& markets) {
+    std::map<std::string, Tokens> out;
+    for (const std::string& cid : markets) {
+      absl::StatusOr<net::HttpResponse> r =
+          http_->Send(Origin(SimPort("clob_port")), {.target = "/markets/" + cid});
+      EXPECT_TRUE(r.ok() && r->status == 200) << cid;
+      if (!r.ok()) continue;
+      simdjson::dom::parser parser;
+      simdjson::dom::array tokens;
+      EXPECT_EQ(parser.parse(r->body)["tokens"].get(tokens), simdjson::SUCCESS) << r->body;
+      for (simdjson::dom::element t : tokens) {
+        std::string_view id;
+        std::string_view outcome;
+        EXPECT_EQ(t["token_id"].get(id), simdjson::SUCCESS);
+        EXPECT_EQ(t["outcome"].get(outcome), simdjson::SUCCESS);
+        (outcome == "Yes" ? out[cid].yes : out[cid].no) = std::string(id);
+      }
+    }
+    return out;
+  }
+
+  // Waits until `pred` holds, then requires it to keep holding for `hold` (the scanner may still
+  // publish from books it is settling or rescanning).
+  template <typename Pred>
+  void WaitForSteady(const std::string& what, absl::Duration timeout, absl::Duration hold,
+                     Pred pred) {
+    const absl::Time deadline = absl::Now() + timeout;
+    absl::Time since = absl::InfiniteFuture();
+    while (true) {
+      const absl::Time now = absl::Now();
+      if (!pred()) {
+        since = absl::InfiniteFuture();
+      } else if (since == absl::InfiniteFuture()) {
+        since = now;
+      } else if (now - since >= hold) {
+        return;
+      }
+      ASSERT_LT(now, deadline) << "timed out waiting for " << what << " to hold for " << hold;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+
   v1::GetScannerHealthResponse Health() {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
@@ -264,19 +314,45 @@ class ScannerSimTest : public ::testing::Test {
   bool replay_complete_ = false;
 };
 
-// Whether `o` is the scanner's answer to injection `inj`: the right lane and bundle shape on the
-// injected markets.
-bool Answers(const v1::Opportunity& o, const Injected& inj) {
+// Whether `o` is the scanner's answer to injection `inj`: the right lane, bundle shape and
+// outcome tokens (by the venue's own YES/NO labels in `tokens`) on the injected markets.
+bool Answers(const v1::Opportunity& o, const Injected& inj,
+             const std::map<std::string, Tokens>& tokens) {
   bool on_markets = false;
   for (const std::string& m : o.market_ids()) on_markets = on_markets || inj.markets.contains(m);
   if (!on_markets) return false;
   const bool has_split = std::any_of(o.legs().begin(), o.legs().end(), [](const auto& l) {
     return l.action() == v1::LEG_ACTION_SPLIT;
   });
-  if (inj.kind == "binary_underpriced") return o.lane() == v1::LANE_BINARY && !has_split;
+  // The Polymarket tokens the legs buy.
+  std::set<std::string> bought;
+  for (const v1::OpportunityLeg& l : o.legs()) {
+    if (l.action() == v1::LEG_ACTION_ORDER && l.side() == v1::SIDE_BUY &&
+        l.instrument_id().venue() == v1::VENUE_POLYMARKET) {
+      bought.insert(l.instrument_id().symbol());
+    }
+  }
+  // Every injected market's YES (or NO) token is bought, and nothing else.
+  auto buys_every = [&](bool yes) {
+    std::set<std::string> want;
+    for (const std::string& m : inj.markets) {
+      auto it = tokens.find(m);
+      if (it == tokens.end()) return false;
+      want.insert(yes ? it->second.yes : it->second.no);
+    }
+    return bought == want;
+  };
+  if (inj.kind == "binary_underpriced") {
+    const Tokens& t = tokens.at(*inj.markets.begin());
+    return o.lane() == v1::LANE_BINARY && !has_split &&
+           bought == std::set<std::string>{t.yes, t.no};
+  }
   if (inj.kind == "binary_overpriced") return o.lane() == v1::LANE_BINARY && has_split;
-  if (inj.kind == "negrisk_yes_under" || inj.kind == "negrisk_no_under") {
-    return o.lane() == v1::LANE_NEGRISK && !has_split;
+  if (inj.kind == "negrisk_yes_under") {
+    return o.lane() == v1::LANE_NEGRISK && !has_split && buys_every(true);
+  }
+  if (inj.kind == "negrisk_no_under") {
+    return o.lane() == v1::LANE_NEGRISK && !has_split && buys_every(false);
   }
   if (inj.kind == "cross_venue_gap") {
     return o.lane() == v1::LANE_CROSS_VENUE && !o.mapping_id().empty();
@@ -292,20 +368,21 @@ TEST_F(ScannerSimTest, FindsEveryInjectedMispricingAndNothingElseThenWithdraws) 
   Step(1);  // step 3: the five injections start
   std::vector<Injected> injected = InjectedMispricings();
   ASSERT_EQ(injected.size(), 5u) << "the scenario injects five risk-free mispricings at step 3";
+  std::set<std::string> injected_markets;
+  for (const Injected& inj : injected)
+    injected_markets.insert(inj.markets.begin(), inj.markets.end());
+  const std::map<std::string, Tokens> tokens = TokensOf(injected_markets);
 
   WaitFor("every injected mispricing published", kDetect, [&] {
     std::vector<v1::Opportunity> got = Published();
     return std::all_of(injected.begin(), injected.end(), [&](const Injected& inj) {
       return std::any_of(got.begin(), got.end(),
-                         [&](const v1::Opportunity& o) { return Answers(o, inj); });
+                         [&](const v1::Opportunity& o) { return Answers(o, inj, tokens); });
     });
   });
 
   // Precision: every published opportunity is explained by an injection; ids are unique; the
   // money identity holds; risk-free lanes report guaranteed profits.
-  std::set<std::string> injected_markets;
-  for (const Injected& inj : injected)
-    injected_markets.insert(inj.markets.begin(), inj.markets.end());
   std::vector<v1::Opportunity> got = Published();
   std::set<std::string> ids;
   for (const v1::Opportunity& o : got) {
@@ -318,6 +395,10 @@ TEST_F(ScannerSimTest, FindsEveryInjectedMispricingAndNothingElseThenWithdraws) 
           << "opportunity " << o.opportunity_id() << " on market " << m
           << " that nothing was injected into: " << o.ShortDebugString();
     }
+    // ... and is the right trade for it: the right tokens, not just the right markets.
+    EXPECT_TRUE(std::any_of(injected.begin(), injected.end(),
+                            [&](const Injected& inj) { return Answers(o, inj, tokens); }))
+        << "opportunity answers no injection: " << o.ShortDebugString();
     EXPECT_EQ(o.guaranteed_profit_micros(),
               o.worst_case_payoff_micros() - o.total_cost_micros() - o.total_fees_micros());
     EXPECT_GT(o.guaranteed_profit_micros(), 0);
@@ -340,9 +421,11 @@ TEST_F(ScannerSimTest, FindsEveryInjectedMispricingAndNothingElseThenWithdraws) 
     }
   }
 
-  // The injections last six steps; after them every published opportunity is withdrawn.
+  // The injections last six steps; after them every published opportunity is withdrawn, and
+  // stays so for longer than a settle window plus a full rescan (2 s): nothing is re-published
+  // from the fair books.
   Step(7);
-  WaitFor("every opportunity withdrawn", kDetect, [&] {
+  WaitForSteady("every opportunity withdrawn", kDetect, absl::Seconds(4), [&] {
     std::lock_guard<std::mutex> lock(mu_);
     return std::all_of(published_.begin(), published_.end(), [&](const v1::Opportunity& o) {
       return withdrawn_.contains(o.opportunity_id());
@@ -358,6 +441,18 @@ TEST_F(ScannerSimTest, FindsEveryInjectedMispricingAndNothingElseThenWithdraws) 
   v1::ListOpportunitiesResponse resp;
   ASSERT_TRUE(stub_->ListOpportunities(&ctx, {}, &resp).ok());
   EXPECT_EQ(resp.opportunities_size(), 0);
+  for (const v1::Opportunity& o : resp.opportunities()) {
+    // What the scanner still believes, against the simulator's books for the same tokens.
+    std::string books;
+    for (const v1::OpportunityLeg& leg : o.legs()) {
+      if (leg.instrument_id().venue() != v1::VENUE_POLYMARKET) continue;
+      absl::StatusOr<net::HttpResponse> b =
+          http_->Send(Origin(SimPort("clob_port")),
+                      {.target = "/book?token_id=" + leg.instrument_id().symbol()});
+      if (b.ok()) absl::StrAppend(&books, "\n  sim book: ", b->body);
+    }
+    ADD_FAILURE() << "still live: " << o.ShortDebugString() << books;
+  }
 
   // Health and metrics report the lanes' work.
   v1::GetScannerHealthResponse h = Health();

@@ -64,6 +64,34 @@ TEST(InputsTest, MarketFromProto) {
   arbor::v1::Market bad = PolymarketMarket();
   bad.mutable_instruments(1)->set_outcome_index(0);
   EXPECT_FALSE(MarketFromProto(bad).ok());
+
+  // Listed in any order, instruments are placed by outcome_index.
+  arbor::v1::Market reordered = PolymarketMarket();
+  reordered.mutable_instruments()->SwapElements(0, 1);
+  absl::StatusOr<LaneMarket> r = MarketFromProto(reordered);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->outcomes[0], Key("111"));
+  EXPECT_EQ(r->outcomes[1], Key("222"));
+}
+
+TEST(InputsTest, SwappedYesNoLabelsAreRefused) {
+  // A feed that numbered the tokens in id order would hand the lanes NO as outcome 0: every
+  // "buy YES" would buy NO. Labels that contradict the indices are refused.
+  arbor::v1::Market m = PolymarketMarket();
+  m.mutable_instruments(0)->set_outcome_name("No");
+  m.mutable_instruments(1)->set_outcome_name("Yes");
+  absl::StatusOr<LaneMarket> swapped = MarketFromProto(m);
+  ASSERT_FALSE(swapped.ok());
+  EXPECT_EQ(swapped.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(swapped.status().message().find("YES must be outcome 0"), std::string::npos);
+
+  m.mutable_instruments(0)->set_outcome_name("Yes");
+  m.mutable_instruments(1)->set_outcome_name("No");
+  EXPECT_TRUE(MarketFromProto(m).ok());
+  // Named outcomes (a sports market) carry no YES/NO to check.
+  m.mutable_instruments(0)->set_outcome_name("Lakers");
+  m.mutable_instruments(1)->set_outcome_name("Celtics");
+  EXPECT_TRUE(MarketFromProto(m).ok());
 }
 
 TEST(InputsTest, TaperedGridFromInstrument) {

@@ -210,15 +210,14 @@ void FillInstrument(const Instrument& in, v1::Instrument* out) {
       out->mutable_complement_id()->set_venue(v1::VENUE_KALSHI);
       out->mutable_complement_id()->set_symbol(
           absl::StrCat(ToAbsl(id.substr(0, id.size() - 4)), ":NO"));
-      out->set_outcome_index(0);
     } else if (EndsWith(id, ":NO")) {
       out->mutable_complement_id()->set_venue(v1::VENUE_KALSHI);
       out->mutable_complement_id()->set_symbol(
           absl::StrCat(ToAbsl(id.substr(0, id.size() - 3)), ":YES"));
-      out->set_outcome_index(1);
     }
   }
   out->set_outcome_name(in.outcome);
+  out->set_outcome_index(in.outcome_index);
   out->set_tick_size_micros(in.tick_size ? in.tick_size->micros() : 0);
   out->set_neg_risk(in.neg_risk);
   out->set_status(StatusOf(in));
@@ -699,13 +698,13 @@ grpc::Status FeedShardService::ListMarkets(grpc::ServerContext* /*context*/,
       response->set_next_page_token(MakeToken('m', *FromProto(last.venue()), last.market_id()));
       break;
     }
-    // market.proto lists instruments in outcome order; a Kalshi market's two sides are held
-    // under "<ticker>:NO" / "<ticker>:YES" ids, so put YES (outcome 0) first.
+    // market.proto lists instruments in outcome order. The universe iterates in (venue, id)
+    // order, which is not it: Polymarket token ids sort as decimal strings (the NO token first
+    // in about half of all markets) and Kalshi's "<ticker>:NO" sorts before ":YES".
     std::vector<const Instrument*> ordered = ins;
-    if (ordered.size() == 2 && ordered[0]->venue == Venue::kKalshi &&
-        EndsWith(ordered[0]->id.view(), ":NO")) {
-      std::swap(ordered[0], ordered[1]);
-    }
+    std::stable_sort(ordered.begin(), ordered.end(), [](const Instrument* a, const Instrument* b) {
+      return a->outcome_index < b->outcome_index;
+    });
     const Instrument& first = *ordered.front();
     v1::Market* m = response->add_markets();
     m->set_market_id(it->first.id);
@@ -718,7 +717,6 @@ grpc::Status FeedShardService::ListMarkets(grpc::ServerContext* /*context*/,
     for (size_t i = 0; i < ordered.size(); ++i) {
       v1::Instrument* pi = m->add_instruments();
       FillInstrument(*ordered[i], pi);
-      if (ordered[i]->venue == Venue::kPolymarket) pi->set_outcome_index(static_cast<uint32_t>(i));
       m->add_outcomes(ordered[i]->outcome);
       any_open = any_open || (ordered[i]->active && !ordered[i]->closed);
       all_closed = all_closed && ordered[i]->closed;

@@ -75,6 +75,7 @@ absl::Status GammaInstruments(const pm::GammaMarket& market, const EventContext&
     inst.market = market.condition_id;
     inst.event = EventId(event_id);
     if (!market.outcomes.empty()) inst.outcome = market.outcomes[i];
+    inst.outcome_index = static_cast<uint32_t>(i);
     inst.tick_size = market.order_price_min_tick_size;
     inst.neg_risk = market.neg_risk;
     inst.end_time = market.end_date.empty() ? market.end_date_iso : market.end_date;
@@ -176,6 +177,7 @@ absl::Status Universe::AddKalshiMarket(const ks::RestMarket& market, std::string
     inst.market = market.ticker;
     inst.event = EventId(market.event_ticker);
     inst.outcome = side[0] == 'Y' ? "Yes" : "No";
+    inst.outcome_index = side[0] == 'Y' ? 0 : 1;
     inst.tick_size = KalshiTick(market);
     inst.end_time = market.close_time;
     inst.liquidity = market.liquidity;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "arbor/core/strings.h"
 
@@ -165,6 +166,20 @@ absl::StatusOr<LaneMarket> MarketFromProto(const arbor::v1::Market& market) {
     by_outcome[index] = *std::move(key);
   }
   for (std::optional<InstrumentKey>& key : by_outcome) m.outcomes.push_back(*std::move(key));
+  // Outcome 0 is YES to every lane. A listing that labels index 0 "No" and index 1 "Yes" has
+  // its indices swapped somewhere upstream; trading it would buy the wrong side, so it is
+  // refused rather than guessed at.
+  if (n == 2) {
+    std::string label[2];
+    for (const arbor::v1::Instrument& ins : market.instruments()) {
+      label[ins.outcome_index()] = ins.outcome_name();
+    }
+    if (absl::EqualsIgnoreCase(label[0], "no") && absl::EqualsIgnoreCase(label[1], "yes")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("market ", market.market_id(), ": outcome_index 0 is labelled \"", label[0],
+                       "\" and 1 \"", label[1], "\" (YES must be outcome 0)"));
+    }
+  }
   m.tradable = market.status() == arbor::v1::MARKET_STATUS_OPEN && market.accepting_orders();
   absl::StatusOr<quant::LegFees> fees = FeesFromProto(market.fee_schedule(), market.venue());
   if (fees.ok()) {

@@ -455,13 +455,14 @@ TEST_F(FeedShardServiceTest, GetBookReturnsOwnedBooksOnly) {
 }
 
 Instrument MakeInstrument(Venue venue, std::string id, std::string market, std::string event,
-                          bool closed = false) {
+                          bool closed = false, uint32_t outcome_index = 0) {
   Instrument in;
   in.venue = venue;
   in.id = InstrumentId(std::move(id));
   in.market = std::move(market);
   in.event = EventId(std::move(event));
-  in.outcome = "Yes";
+  in.outcome = outcome_index == 0 ? "Yes" : "No";
+  in.outcome_index = outcome_index;
   in.tick_size = Price::FromMicros(10'000);
   in.active = !closed;
   in.closed = closed;
@@ -470,12 +471,16 @@ Instrument MakeInstrument(Venue venue, std::string id, std::string market, std::
 
 std::shared_ptr<const Universe> TestUniverse() {
   auto u = std::make_shared<Universe>();
-  Instrument p1 = MakeInstrument(Venue::kPolymarket, "p1", "condA", "evA");
+  // condA's NO token id sorts before its YES token id, as in about half of all real markets.
+  Instrument p1 = MakeInstrument(Venue::kPolymarket, "p1", "condA", "evA", false,
+                                 /*outcome_index=*/1);
   p1.end_time = "2026-12-31T18:00:00Z";
   u->Upsert(p1);
-  u->Upsert(MakeInstrument(Venue::kPolymarket, "p2", "condA", "evA"));
+  Instrument p2 = MakeInstrument(Venue::kPolymarket, "p2", "condA", "evA");
+  p2.end_time = p1.end_time;  // market-level: every token of a market carries it
+  u->Upsert(p2);
   u->Upsert(MakeInstrument(Venue::kPolymarket, "p3", "condB", "evB", /*closed=*/true));
-  u->Upsert(MakeInstrument(Venue::kKalshi, "KX-1:NO", "KX-1", "KXE"));
+  u->Upsert(MakeInstrument(Venue::kKalshi, "KX-1:NO", "KX-1", "KXE", false, 1));
   u->Upsert(MakeInstrument(Venue::kKalshi, "KX-1:YES", "KX-1", "KXE"));
   return u;
 }
@@ -514,6 +519,7 @@ TEST_F(FeedShardServiceTest, ListInstrumentsPagesInVenueSymbolOrder) {
   EXPECT_TRUE(response.next_page_token().empty());
   const v1::Instrument& p1 = response.instruments(0);
   EXPECT_EQ(p1.market_id(), "condA");
+  EXPECT_EQ(p1.outcome_index(), 1u);  // its position in the market, not in this listing
   EXPECT_EQ(p1.event_id(), "evA");
   EXPECT_EQ(p1.token_id(), "p1");
   EXPECT_EQ(p1.condition_id(), "condA");
@@ -538,9 +544,16 @@ TEST_F(FeedShardServiceTest, ListMarketsGroupsInstrumentsAndEvents) {
   const v1::Market& a = response.markets(0);
   EXPECT_EQ(a.market_id(), "condA");
   EXPECT_EQ(a.venue(), v1::VENUE_POLYMARKET);
+  // Outcome order (market.proto), not token-id order: YES (p2) first although "p1" sorts first.
   ASSERT_EQ(a.instruments_size(), 2);
-  EXPECT_EQ(a.instruments(0).complement_id().symbol(), "p2");
-  EXPECT_EQ(a.instruments(1).complement_id().symbol(), "p1");
+  EXPECT_EQ(a.instruments(0).instrument_id().symbol(), "p2");
+  EXPECT_EQ(a.instruments(0).outcome_index(), 0u);
+  EXPECT_EQ(a.instruments(0).outcome_name(), "Yes");
+  EXPECT_EQ(a.instruments(0).complement_id().symbol(), "p1");
+  EXPECT_EQ(a.instruments(1).instrument_id().symbol(), "p1");
+  EXPECT_EQ(a.instruments(1).outcome_index(), 1u);
+  EXPECT_EQ(a.instruments(1).complement_id().symbol(), "p2");
+  EXPECT_THAT(a.outcomes(), ::testing::ElementsAre("Yes", "No"));
   EXPECT_EQ(a.status(), v1::MARKET_STATUS_OPEN);
   // The venue's end time (RFC 3339) as Unix ns: the scanner's horizon and expiry gates use it.
   EXPECT_EQ(a.end_unix_nanos(),

@@ -89,7 +89,10 @@ TEST(UniverseTest, GammaEventBuildsOneInstrumentPerToken) {
   EXPECT_TRUE(y1->active);
   EXPECT_FALSE(y1->closed);
   EXPECT_THAT(y1->tags, ElementsAre("politics", "elections"));
+  EXPECT_EQ(y1->outcome_index, 0u);
   EXPECT_EQ(u.Find(Venue::kPolymarket, "n1")->outcome, "No");
+  // The clobTokenIds position, whatever the ids' string order.
+  EXPECT_EQ(u.Find(Venue::kPolymarket, "n1")->outcome_index, 1u);
   EXPECT_EQ(u.Find(Venue::kKalshi, "y1"), nullptr);
 }
 
@@ -173,10 +176,12 @@ TEST(UniverseTest, KalshiMarkets) {
     EXPECT_EQ(inst->liquidity, M("500"));
     EXPECT_THAT(inst->tags, ElementsAre("economics"));
     EXPECT_EQ(inst->outcome, "Yes");
+    EXPECT_EQ(inst->outcome_index, 0u);
     // The same book as its NO instrument.
     const Instrument* no = u.Find(Venue::kKalshi, "T-1:NO");
     ASSERT_NE(no, nullptr);
     EXPECT_EQ(no->outcome, "No");
+    EXPECT_EQ(no->outcome_index, 1u);
     EXPECT_EQ(no->market, "T-1");
     EXPECT_EQ(no->event.value(), "EV");
     EXPECT_EQ(no->closed, c.closed);

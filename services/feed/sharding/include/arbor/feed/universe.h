@@ -40,6 +40,10 @@ struct Instrument {
   EventId event;
   // Polymarket outcome label ("Yes", "Trump"); Kalshi market title.
   std::string outcome;
+  // Position of this outcome in its market (arbor.v1.Instrument.outcome_index): the Gamma
+  // clobTokenIds position on Polymarket (0 = YES of a binary market); Kalshi YES 0, NO 1. Not the
+  // position in this universe's (venue, id) order, which sorts token ids as strings.
+  uint32_t outcome_index = 0;
   // nullopt when the catalog did not say (Gamma markets nested in some responses); the book
   // snapshot's tick then rules.
   std::optional<Price> tick_size;

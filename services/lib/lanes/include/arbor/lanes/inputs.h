@@ -177,7 +177,8 @@ class InMemoryMarketCatalog final : public MarketCatalog {
 // A LaneMarket from arbor.v1.Market. An unknown fee model is kept as fees = nullopt with
 // fee_problem set (the lanes count it), not an error. The grid is the first instrument's
 // price_grid, else [tick, 1 - tick] step tick. Errors: InvalidArgument for a bad venue or
-// instrument id, or an instrument whose outcome_index does not match its position.
+// instrument id, outcome indices that are not a permutation of 0..n-1, or a two-outcome market
+// whose outcome 0 is labelled "No" and outcome 1 "Yes" (swapped indices upstream).
 [[nodiscard]] absl::StatusOr<LaneMarket> MarketFromProto(const arbor::v1::Market& market);
 
 // EventFromProto
