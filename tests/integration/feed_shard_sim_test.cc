@@ -697,6 +697,22 @@ TEST_F(FeedShardLifecycleTest, AnnouncedMarketsAreAddedAndResolvedOnesClosedWith
   const auto books = mirror_.books();
   EXPECT_EQ(books.at(token_keys[0]).last_status_reason, "MarketResolved");
   EXPECT_EQ(books.at(yes_key).last_status_reason, "determined");
+  // Each closed book is followed by its settlement (InstrumentUpdate RESOLVED): the Polymarket
+  // market resolved "Yes" (Gamma lists the YES token first), the Kalshi one "no".
+  WaitFor("the resolutions", kConverge, [&] {
+    const auto b = mirror_.books();
+    for (const std::string& k : resolved) {
+      if (b.at(k).settlement_price_micros < 0) return false;
+    }
+    return true;
+  });
+  {
+    const auto b = mirror_.books();
+    EXPECT_EQ(b.at(token_keys[0]).settlement_price_micros, 1'000'000);
+    EXPECT_EQ(b.at(token_keys[1]).settlement_price_micros, 0);
+    EXPECT_EQ(b.at(yes_key).settlement_price_micros, 0);
+    EXPECT_EQ(b.at(no_key).settlement_price_micros, 1'000'000);
+  }
   // The rest of the universe carries on.
   Step(2);
   ExpectConverged("resolution");

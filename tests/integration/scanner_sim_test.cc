@@ -470,6 +470,35 @@ TEST_F(ScannerSimTest, FindsEveryInjectedMispricingAndNothingElseThenWithdraws) 
   EXPECT_TRUE(
       absl::StrContains(metrics->body, "arbor_scanner_opportunities_total{lane=\"binary\"}"));
   EXPECT_TRUE(absl::StrContains(metrics->body, "arbor_scanner_tick_to_opportunity_seconds_bucket"));
+
+  // A resolution travels feed -> scanner: the simulator resolves a market, the feed closes its
+  // two books and follows each with InstrumentUpdate RESOLVED, and the scanner maps both tokens
+  // to its catalog market (result "ignored": the expiry-edge lane, which learns from them, is
+  // not enabled here; "unknown" would mean the tokens did not match the catalog).
+  const auto binary = std::find_if(injected.begin(), injected.end(), [](const Injected& inj) {
+    return inj.kind == "binary_underpriced";
+  });
+  ASSERT_NE(binary, injected.end());
+  absl::StatusOr<net::HttpResponse> resolved =
+      http_->Send(Origin(SimPort("admin_port")),
+                  {.method = "POST",
+                   .target = "/admin/resolve",
+                   .body = absl::StrCat(R"({"condition_id":")", *binary->markets.begin(),
+                                        R"(","winning_outcome":"Yes"})")});
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  ASSERT_EQ(resolved->status, 200) << resolved->body;
+  auto counter = [&](const std::string& series) -> double {
+    absl::StatusOr<net::HttpResponse> m = http_->Send(
+        Origin(testing::JsonIntField(scanner_ready_, "ops_port")), {.target = "/metrics"});
+    if (!m.ok()) return -1;
+    const size_t at = m->body.find(series + " ");
+    if (at == std::string::npos) return 0;
+    return std::stod(m->body.substr(at + series.size() + 1));
+  };
+  WaitFor("the scanner to map both resolved tokens", kDetect,
+          [&] { return counter(R"(arbor_scanner_resolutions_total{result="ignored"})") >= 2; });
+  EXPECT_EQ(counter(R"(arbor_scanner_resolutions_total{result="unknown"})"), 0);
+  EXPECT_EQ(counter(R"(arbor_scanner_resolutions_total{result="error"})"), 0);
 }
 
 }  // namespace

@@ -98,6 +98,25 @@ void BookMirror::Apply(const arbor::v1::BookUpdate& update) {
       ++stats_.status_updates;
       break;
     }
+    case arbor::v1::BookUpdate::kInstrument: {
+      const auto& u = update.instrument();
+      if (u.kind() != arbor::v1::INSTRUMENT_UPDATE_KIND_RESOLVED) break;
+      ++stats_.resolutions;
+      auto it = books_.find(Key(u.instrument().instrument_id()));
+      if (it == books_.end()) {
+        Violation(absl::StrCat("resolution before snapshot for ",
+                               u.instrument().instrument_id().symbol()));
+      } else if (it->second.status != arbor::v1::BOOK_STATUS_CLOSED) {
+        Violation(absl::StrCat("resolution of a book not closed: ",
+                               u.instrument().instrument_id().symbol()));
+      } else if (!u.instrument().has_settlement_price_micros()) {
+        Violation(absl::StrCat("resolution without a settlement price: ",
+                               u.instrument().instrument_id().symbol()));
+      } else {
+        it->second.settlement_price_micros = u.instrument().settlement_price_micros();
+      }
+      break;
+    }
     case arbor::v1::BookUpdate::kHeartbeat:
       ++stats_.heartbeats;
       if (update.heartbeat().initial_snapshot_complete()) stats_.initial_burst_complete = true;

@@ -97,15 +97,17 @@ void BookPublisher::AddInstrument(const InstrumentKey& key, std::optional<Price>
     ++c.awaiting;
   } else if (e.state == PublishState::kClosed) {
     Transition(e, PublishState::kAwaitingSnapshot);
+    e.resolved = false;
   }
   if (!e.published) e.key = key;
   if (tick.has_value()) e.tick = tick;
 }
 
 absl::Status BookPublisher::SetFanoutStatus(Entry& entry, BookStatus status,
-                                            std::string_view reason) {
+                                            std::string_view reason,
+                                            std::optional<int64_t> settlement_price_micros) {
   if (!entry.published) return absl::OkStatus();
-  return fanout_->SetStatus(entry.key.instrument_id, status, reason);
+  return fanout_->SetStatus(entry.key.instrument_id, status, reason, settlement_price_micros);
 }
 
 absl::Status BookPublisher::SetTick(const InstrumentId& id, Price tick) {
@@ -123,15 +125,27 @@ absl::Status BookPublisher::SetTick(const InstrumentId& id, Price tick) {
   return absl::OkStatus();
 }
 
-absl::Status BookPublisher::CloseInstrument(const InstrumentId& id, std::string_view reason) {
+absl::Status BookPublisher::CloseInstrument(const InstrumentId& id, std::string_view reason,
+                                            std::optional<int64_t> settlement_price_micros) {
+  if (settlement_price_micros.has_value() &&
+      (*settlement_price_micros < 0 || *settlement_price_micros > 1'000'000)) {
+    return absl::InvalidArgumentError(absl::StrCat(id.value(), ": settlement price ",
+                                                   *settlement_price_micros,
+                                                   " micros outside [0, 1_000_000]"));
+  }
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(id);
   if (it == entries_.end())
     return absl::NotFoundError(absl::StrCat("unknown instrument ", id.value()));
   Entry& e = it->second;
-  if (e.state == PublishState::kClosed) return absl::OkStatus();
-  Transition(e, PublishState::kClosed);
-  return SetFanoutStatus(e, BookStatus::kClosed, reason);
+  if (e.state == PublishState::kClosed) {
+    // Closed before; only a first resolution is news.
+    if (!settlement_price_micros.has_value() || e.resolved) return absl::OkStatus();
+  } else {
+    Transition(e, PublishState::kClosed);
+  }
+  if (settlement_price_micros.has_value()) e.resolved = true;
+  return SetFanoutStatus(e, BookStatus::kClosed, reason, settlement_price_micros);
 }
 
 absl::Status BookPublisher::ValidateSnapshot(const Entry& entry, absl::Span<const book::Level> bids,

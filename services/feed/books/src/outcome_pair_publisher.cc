@@ -36,9 +36,12 @@ absl::Status OutcomePairPublisher::SetTick(const InstrumentId& ticker, Price tic
 }
 
 absl::Status OutcomePairPublisher::CloseInstrument(const InstrumentId& ticker,
-                                                   std::string_view reason) {
-  return Both(publisher_->CloseInstrument(Yes(ticker), reason),
-              publisher_->CloseInstrument(No(ticker), reason));
+                                                   std::string_view reason,
+                                                   std::optional<int64_t> yes_settlement_micros) {
+  std::optional<int64_t> no_settlement_micros;
+  if (yes_settlement_micros.has_value()) no_settlement_micros = 1'000'000 - *yes_settlement_micros;
+  return Both(publisher_->CloseInstrument(Yes(ticker), reason, yes_settlement_micros),
+              publisher_->CloseInstrument(No(ticker), reason, no_settlement_micros));
 }
 
 absl::Status OutcomePairPublisher::PublishSnapshot(const InstrumentId& ticker,

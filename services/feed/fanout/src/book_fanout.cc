@@ -174,7 +174,7 @@ absl::Status BookFanout::ApplySnapshot(const InstrumentKey& key, absl::Span<cons
   auto it = book_index_.find(key.instrument_id);
   if (it == book_index_.end()) {
     index = books_.size();
-    books_.push_back(Book{key, {}, {}, 0, BookStatus::kLive, {}});
+    books_.push_back(Book{key, {}, {}, 0, BookStatus::kLive, {}, std::nullopt});
     book_index_.emplace(key.instrument_id, index);
     for (auto& [id, sub] : subscribers_) {
       sub->matches.push_back(sub->filter.Matches(key) ? 1 : 0);
@@ -190,6 +190,7 @@ absl::Status BookFanout::ApplySnapshot(const InstrumentKey& key, absl::Span<cons
   b.sequence = sequence;
   b.status = status;
   b.times = times;
+  b.settlement_price_micros.reset();  // a fresh book (a market listed again) is not resolved
   for (auto& [id, sub] : subscribers_) {
     if (!sub->matches[index]) continue;
     DropQueued(*sub, index, SnapshotReason::kVenueResync);
@@ -250,7 +251,20 @@ absl::Status BookFanout::ApplyDelta(const InstrumentId& instrument,
 }
 
 absl::Status BookFanout::SetStatus(const InstrumentId& instrument, BookStatus status,
-                                   std::string_view reason) {
+                                   std::string_view reason,
+                                   std::optional<int64_t> settlement_price_micros) {
+  if (settlement_price_micros.has_value()) {
+    if (status != BookStatus::kClosed) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("SetStatus(", ToAbsl(instrument.view()),
+                       "): a settlement price comes only with status closed"));
+    }
+    if (*settlement_price_micros < 0 || *settlement_price_micros > 1'000'000) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("SetStatus(", ToAbsl(instrument.view()), "): settlement price ",
+                       *settlement_price_micros, " micros outside [0, 1_000_000]"));
+    }
+  }
   std::unique_lock<std::mutex> lock(mu_);
   auto it = book_index_.find(instrument);
   if (it == book_index_.end()) {
@@ -260,6 +274,7 @@ absl::Status BookFanout::SetStatus(const InstrumentId& instrument, BookStatus st
   const size_t index = it->second;
   Book& b = books_[index];
   b.status = status;
+  if (settlement_price_micros.has_value()) b.settlement_price_micros = settlement_price_micros;
   for (auto& [id, sub] : subscribers_) {
     if (!sub->matches[index]) continue;
     if (Item* slot = ReserveSlot(*sub, index)) {
@@ -267,6 +282,7 @@ absl::Status BookFanout::SetStatus(const InstrumentId& instrument, BookStatus st
       slot->sequence = b.sequence;
       slot->status = status;
       slot->status_reason.assign(reason);
+      slot->settlement_price_micros = settlement_price_micros;
     }
     sub->cv.notify_one();
   }
@@ -314,7 +330,7 @@ absl::StatusOr<BookState> BookFanout::GetBook(const InstrumentId& instrument) co
         absl::StrCat("GetBook: unknown instrument ", ToAbsl(instrument.view())));
   }
   const Book& b = books_[it->second];
-  return BookState{b.key, b.bids, b.asks, b.sequence, b.status, b.times};
+  return BookState{b.key, b.bids, b.asks, b.sequence, b.status, b.times, b.settlement_price_micros};
 }
 
 absl::StatusOr<SubscriberId> BookFanout::Subscribe(BookFilter filter, size_t max_queue,
@@ -351,6 +367,7 @@ absl::Status BookFanout::Unsubscribe(SubscriberId id) {
 }
 
 bool BookFanout::PopLocked(Subscriber& sub, FanoutUpdate* out) {
+  out->settlement_price_micros.reset();
   if (sub.pending_head < sub.pending.size()) {
     const size_t index = sub.pending[sub.pending_head++];
     if (sub.pending_head == sub.pending.size()) {
@@ -367,6 +384,7 @@ bool BookFanout::PopLocked(Subscriber& sub, FanoutUpdate* out) {
     out->status = b.status;
     out->reason = sub.snapshot_reason[index];
     out->times = b.times;
+    out->settlement_price_micros = b.settlement_price_micros;
     return true;
   }
   if (sub.burst_marker_pending) {
@@ -396,6 +414,7 @@ bool BookFanout::PopLocked(Subscriber& sub, FanoutUpdate* out) {
   } else {
     out->status = item.status;
     out->status_reason.assign(item.status_reason);
+    out->settlement_price_micros = item.settlement_price_micros;
   }
   return true;
 }

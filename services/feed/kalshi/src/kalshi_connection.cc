@@ -256,8 +256,13 @@ void KalshiConnection::ApplyMessageLocked(const ks::WsMessage& m, const EventTim
       const ks::LifecycleEvent e = m.lifecycle.event_type;
       if (e == ks::LifecycleEvent::kDetermined || e == ks::LifecycleEvent::kSettled ||
           m.lifecycle.event_type_text == "closed") {
+        // A binary result settles YES at $1 or $0; anything else (scalar, void) is closed
+        // without a settlement rather than guessed at.
+        std::optional<int64_t> yes_settlement;
+        if (m.lifecycle.result == "yes") yes_settlement = 1'000'000;
+        if (m.lifecycle.result == "no") yes_settlement = 0;
         (void)publisher_->CloseInstrument(it->second.key.instrument_id,
-                                          std::string(m.lifecycle.event_type_text));
+                                          std::string(m.lifecycle.event_type_text), yes_settlement);
         return;
       }
       if (r.market_needs_snapshot) {

@@ -549,7 +549,12 @@ void PolymarketConnection::HandleFrameLocked(const pm::MarketFrame& frame,
         books_.ApplyMarketResolved(e);
         for (std::string_view a : e.assets_ids) {
           if (tokens_.contains(std::string(a))) {
-            (void)publisher_->CloseInstrument(InstrumentId(std::string(a)), "MarketResolved");
+            // The winning token settles at $1, the others at $0; without a winner the book is
+            // just closed.
+            std::optional<int64_t> settlement;
+            if (!e.winning_asset_id.empty()) settlement = a == e.winning_asset_id ? 1'000'000 : 0;
+            (void)publisher_->CloseInstrument(InstrumentId(std::string(a)), "MarketResolved",
+                                              settlement);
           }
         }
         break;

@@ -223,6 +223,29 @@ void FillInstrument(const Instrument& in, v1::Instrument* out) {
   out->set_status(StatusOf(in));
 }
 
+// InstrumentUpdate RESOLVED for a book closed by its market's resolution: the instrument as the
+// universe knows it (just its id when it has left the universe), status RESOLVED, settlement.
+void FillResolution(const FanoutUpdate& update, const Universe* universe, int64_t now_unix_nanos,
+                    v1::InstrumentUpdate* out) {
+  out->set_kind(v1::INSTRUMENT_UPDATE_KIND_RESOLVED);
+  v1::Instrument* in = out->mutable_instrument();
+  const Instrument* known = universe == nullptr
+                                ? nullptr
+                                : universe->Find(update.key.venue, update.key.instrument_id.view());
+  if (known != nullptr) {
+    FillInstrument(*known, in);
+  } else {
+    SetInstrumentId(update.key.venue, update.key.instrument_id, in->mutable_instrument_id());
+    in->set_market_id(update.key.market_id);
+    in->set_event_id(update.key.event_id.value());
+  }
+  in->set_status(v1::MARKET_STATUS_RESOLVED);
+  in->set_settlement_price_micros(*update.settlement_price_micros);
+  out->set_ts_event_unix_nanos(update.times.event_unix_nanos);
+  out->set_ts_receipt_unix_nanos(
+      update.times.receipt_unix_nanos != 0 ? update.times.receipt_unix_nanos : now_unix_nanos);
+}
+
 // Page tokens: "<kind>1:<venue number>:<key>", resuming strictly after that key.
 std::string MakeToken(char kind, Venue venue, std::string_view key) {
   return absl::StrCat(std::string(1, kind), "1:", static_cast<int>(ToProto(venue)), ":",
@@ -575,6 +598,16 @@ grpc::Status FeedShardService::StreamBooks(grpc::ServerContext* context,
     if (!write()) {
       result = grpc::Status(grpc::StatusCode::CANCELLED, "stream closed by client");
       break;
+    }
+    // A resolved book's status (or snapshot, for a subscriber that joins or catches up later) is
+    // followed by the resolution itself, ordered after the book's last data.
+    if (update.settlement_price_micros.has_value()) {
+      message.Clear();
+      FillResolution(update, universe().get(), UnixNanos(Now()), message.mutable_instrument());
+      if (!write()) {
+        result = grpc::Status(grpc::StatusCode::CANCELLED, "stream closed by client");
+        break;
+      }
     }
   }
 

@@ -237,6 +237,36 @@ TEST(OutcomePairPublisherTest, OneVenueBookIsPublishedAsYesAndComplementedNo) {
   ASSERT_TRUE(pair.CloseInstrument(InstrumentId("KX-1"), "MarketClosed").ok());
   EXPECT_EQ(pair.State(InstrumentId("KX-1")), PublishState::kClosed);
   EXPECT_EQ(pub.State(no), PublishState::kClosed);
+  EXPECT_FALSE(fanout.GetBook(yes)->settlement_price_micros.has_value());
+  // Determined "yes" after the close: YES settles at $1, NO at $0.
+  ASSERT_TRUE(pair.CloseInstrument(InstrumentId("KX-1"), "determined", 1'000'000).ok());
+  EXPECT_EQ(fanout.GetBook(yes)->settlement_price_micros, 1'000'000);
+  EXPECT_EQ(fanout.GetBook(no)->settlement_price_micros, 0);
+}
+
+TEST_F(BookPublisherTest, AResolutionIsPublishedOnceEvenAfterAPlainClose) {
+  pub_.AddInstrument(Key("tokA"), P("0.01"));
+  ASSERT_TRUE(pub_.PublishSnapshot(a_, {{P("0.40"), Q("1")}}, {}, SnapshotSource::kVenue).ok());
+  absl::StatusOr<SubscriberId> sub = fanout_.Subscribe(BookFilter{}, 16);
+  ASSERT_TRUE(sub.ok());
+  FanoutUpdate u;
+  while (fanout_.Next(*sub, absl::ZeroDuration(), &u).ok()) {
+  }
+  EXPECT_EQ(pub_.CloseInstrument(a_, "MarketResolved", 1'000'001).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(pub_.State(a_), PublishState::kLive);  // a bad settlement changes nothing
+
+  ASSERT_TRUE(pub_.CloseInstrument(a_, "Deactivated").ok());  // closed, outcome not known yet
+  ASSERT_TRUE(pub_.CloseInstrument(a_, "MarketResolved", 0).ok());
+  ASSERT_TRUE(pub_.CloseInstrument(a_, "MarketResolved", 0).ok());  // a repeat is not news
+  std::vector<std::optional<int64_t>> settlements;
+  while (fanout_.Next(*sub, absl::ZeroDuration(), &u).ok()) {
+    ASSERT_EQ(u.kind, UpdateKind::kStatus);
+    EXPECT_EQ(u.status, BookStatus::kClosed);
+    settlements.push_back(u.settlement_price_micros);
+  }
+  EXPECT_THAT(settlements, ::testing::ElementsAre(std::nullopt, std::optional<int64_t>(0)));
+  EXPECT_EQ(fanout_.GetBook(a_)->settlement_price_micros, 0);
 }
 
 TEST_F(BookPublisherTest, SnapshotsAndChangesCarryTheirTimes) {

@@ -618,5 +618,80 @@ TEST(BookFanoutTest, AResyncSnapshotKeepsQueuedTradesInOrder) {
   EXPECT_EQ(st->dropped_trades, 0u);
 }
 
+TEST(BookFanoutTest, AResolutionTravelsWithTheClosedStatusAndStaysWithTheBook) {
+  BookFanout fanout;
+  ASSERT_TRUE(fanout.ApplySnapshot(Key("yes"), {{P(40), Q(1)}}, {{P(42), Q(1)}}, 1).ok());
+  ASSERT_TRUE(fanout.ApplySnapshot(Key("other"), {{P(30), Q(1)}}, {}, 1).ok());
+  absl::StatusOr<SubscriberId> id = fanout.Subscribe(BookFilter{}, 8);
+  ASSERT_TRUE(id.ok());
+  FanoutUpdate u;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(fanout.Next(*id, absl::ZeroDuration(), &u).ok());
+  ASSERT_EQ(u.kind, UpdateKind::kEndOfInitialBurst);
+
+  // Bad settlements change nothing.
+  EXPECT_EQ(fanout.SetStatus(InstrumentId("yes"), BookStatus::kLive, "x", 1'000'000).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(fanout.SetStatus(InstrumentId("yes"), BookStatus::kClosed, "x", 1'000'001).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(fanout.SetStatus(InstrumentId("yes"), BookStatus::kClosed, "x", -1).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::IsDeadlineExceeded(fanout.Next(*id, absl::ZeroDuration(), &u)));
+
+  ASSERT_TRUE(
+      fanout.SetStatus(InstrumentId("yes"), BookStatus::kClosed, "MarketResolved", 1'000'000).ok());
+  ASSERT_TRUE(fanout.Next(*id, absl::ZeroDuration(), &u).ok());
+  ASSERT_EQ(u.kind, UpdateKind::kStatus);
+  EXPECT_EQ(u.status, BookStatus::kClosed);
+  EXPECT_EQ(u.settlement_price_micros, 1'000'000);
+  // The next update of another book does not inherit it (one FanoutUpdate is reused).
+  const LevelChange d[] = {{BookSide::kBid, P(31), Q(2)}};
+  ASSERT_TRUE(fanout.ApplyDelta(InstrumentId("other"), d, 2).ok());
+  ASSERT_TRUE(fanout.Next(*id, absl::ZeroDuration(), &u).ok());
+  ASSERT_EQ(u.kind, UpdateKind::kDeltas);
+  EXPECT_FALSE(u.settlement_price_micros.has_value());
+  // A plain status change carries none either.
+  ASSERT_TRUE(fanout.SetStatus(InstrumentId("other"), BookStatus::kStale, "NoDataTimeout").ok());
+  ASSERT_TRUE(fanout.Next(*id, absl::ZeroDuration(), &u).ok());
+  EXPECT_FALSE(u.settlement_price_micros.has_value());
+
+  // It stays with the book: GetBook and a later subscriber's initial snapshot carry it.
+  EXPECT_EQ(fanout.GetBook(InstrumentId("yes"))->settlement_price_micros, 1'000'000);
+  EXPECT_FALSE(fanout.GetBook(InstrumentId("other"))->settlement_price_micros.has_value());
+  absl::StatusOr<SubscriberId> late = fanout.Subscribe(BookFilter{}, 8);
+  ASSERT_TRUE(late.ok());
+  ASSERT_TRUE(fanout.Next(*late, absl::ZeroDuration(), &u).ok());
+  ASSERT_EQ(u.kind, UpdateKind::kSnapshot);
+  ASSERT_EQ(u.key.instrument_id.value(), "yes");
+  EXPECT_EQ(u.status, BookStatus::kClosed);
+  EXPECT_EQ(u.settlement_price_micros, 1'000'000);
+
+  // A fresh snapshot (the market listed again) is a new, unresolved book.
+  ASSERT_TRUE(fanout.ApplySnapshot(Key("yes"), {{P(40), Q(1)}}, {}, 5).ok());
+  EXPECT_FALSE(fanout.GetBook(InstrumentId("yes"))->settlement_price_micros.has_value());
+}
+
+TEST(BookFanoutTest, ACoalescedSubscriberStillLearnsTheResolution) {
+  BookFanout fanout;
+  ASSERT_TRUE(fanout.ApplySnapshot(Key("a"), {{P(40), Q(1)}}, {}, 1).ok());
+  absl::StatusOr<SubscriberId> id = fanout.Subscribe(BookFilter{}, 2);
+  ASSERT_TRUE(id.ok());
+  FanoutUpdate u;
+  ASSERT_TRUE(fanout.Next(*id, absl::ZeroDuration(), &u).ok());
+  ASSERT_TRUE(fanout.Next(*id, absl::ZeroDuration(), &u).ok());  // end of burst
+  // Overflow the queue of 2, then resolve: the status item is coalesced into a snapshot.
+  for (uint64_t s = 2; s <= 5; ++s) {
+    const LevelChange d[] = {{BookSide::kBid, P(40), Q(static_cast<int64_t>(s))}};
+    ASSERT_TRUE(fanout.ApplyDelta(InstrumentId("a"), d, s).ok());
+  }
+  ASSERT_TRUE(fanout.SetStatus(InstrumentId("a"), BookStatus::kClosed, "MarketResolved", 0).ok());
+  bool saw = false;
+  while (fanout.Next(*id, absl::ZeroDuration(), &u).ok()) {
+    if (u.kind == UpdateKind::kSnapshot || u.kind == UpdateKind::kStatus) {
+      saw = saw || u.settlement_price_micros == 0;
+    }
+  }
+  EXPECT_TRUE(saw) << "the resolution must survive coalescing";
+}
+
 }  // namespace
 }  // namespace arbor::feed

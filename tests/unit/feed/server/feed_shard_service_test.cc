@@ -588,6 +588,57 @@ TEST_F(FeedShardServiceTest, ListMarketsGroupsInstrumentsAndEvents) {
   EXPECT_EQ(response.markets(0).status(), v1::MARKET_STATUS_CLOSED);
 }
 
+TEST_F(FeedShardServiceTest, AResolvedBookIsFollowedByItsSettlement) {
+  StartServer();
+  auto u = std::make_shared<Universe>();
+  Instrument yes = MakeInstrument(Venue::kPolymarket, "tokA", "condA", "evA");
+  u->Upsert(yes);
+  service_->SetUniverse(u);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto reader = stub_->StreamBooks(&context, Request());
+  testing::BookMirror mirror;
+  ASSERT_EQ(ReadInitialBurst(reader.get(), &mirror).size(), 3u);
+
+  ASSERT_TRUE(
+      fanout_.SetStatus(InstrumentId("tokA"), BookStatus::kClosed, "MarketResolved", 1'000'000)
+          .ok());
+  v1::BookUpdate update;
+  ASSERT_TRUE(reader->Read(&update));
+  ASSERT_TRUE(update.has_status());
+  EXPECT_EQ(update.status().status(), v1::BOOK_STATUS_CLOSED);
+  mirror.Apply(update);
+  ASSERT_TRUE(reader->Read(&update));
+  ASSERT_TRUE(update.has_instrument()) << update.ShortDebugString();
+  const v1::InstrumentUpdate& r = update.instrument();
+  EXPECT_EQ(r.kind(), v1::INSTRUMENT_UPDATE_KIND_RESOLVED);
+  EXPECT_EQ(r.instrument().instrument_id().symbol(), "tokA");
+  EXPECT_EQ(r.instrument().market_id(), "condA");  // from the universe
+  EXPECT_EQ(r.instrument().outcome_name(), "Yes");
+  EXPECT_EQ(r.instrument().status(), v1::MARKET_STATUS_RESOLVED);
+  EXPECT_EQ(r.instrument().settlement_price_micros(), 1'000'000);
+  EXPECT_GT(r.ts_receipt_unix_nanos(), 0);
+  mirror.Apply(update);
+  EXPECT_EQ(mirror.stats().violations, 0u);
+  context.TryCancel();
+
+  // A subscriber that joins later learns it from the closed book's snapshot.
+  grpc::ClientContext late_context;
+  late_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto late = stub_->StreamBooks(&late_context, Request("late-sub"));
+  testing::BookMirror late_mirror;
+  std::vector<v1::BookUpdate> burst = ReadInitialBurst(late.get(), &late_mirror);
+  ASSERT_EQ(burst.size(), 4u);
+  ASSERT_TRUE(burst[0].has_snapshot());
+  EXPECT_EQ(burst[0].snapshot().status(), v1::BOOK_STATUS_CLOSED);
+  ASSERT_TRUE(burst[1].has_instrument());
+  EXPECT_EQ(burst[1].instrument().instrument().settlement_price_micros(), 1'000'000);
+  EXPECT_EQ(late_mirror.stats().resolutions, 1u);
+  EXPECT_EQ(late_mirror.stats().violations, 0u);
+  EXPECT_EQ(late_mirror.books().at("1/tokA").settlement_price_micros, 1'000'000);
+  late_context.TryCancel();
+}
+
 v1::ApplyFeedPolicyRequest PolicyRequest(std::string uid, int64_t generation, uint32_t stage) {
   v1::ApplyFeedPolicyRequest request;
   request.mutable_policy()->set_policy_uid(std::move(uid));

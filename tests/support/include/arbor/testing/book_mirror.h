@@ -27,6 +27,8 @@ struct MirroredBook {
   arbor::v1::BookStatus status = arbor::v1::BOOK_STATUS_UNSPECIFIED;
   uint64_t snapshots = 0;
   std::string last_status_reason;  // reason of the last BookStatusUpdate
+  // settlement_price_micros of the last InstrumentUpdate RESOLVED (-1: none).
+  int64_t settlement_price_micros = -1;
 };
 
 struct MirrorStats {
@@ -35,6 +37,7 @@ struct MirrorStats {
   uint64_t coalesced_snapshots = 0;
   uint64_t delta_groups = 0;
   uint64_t status_updates = 0;
+  uint64_t resolutions = 0;  // InstrumentUpdate RESOLVED
   uint64_t heartbeats = 0;
   bool initial_burst_complete = false;
   // Contract violations: a delta for a book never snapshotted, a sequence that does not

@@ -118,8 +118,15 @@ class BookPublisher {
   // CloseInstrument
   //
   // The market resolved or left the shard's universe: status CLOSED with `reason`, and every
-  // later publish is refused. Errors: NotFound for an unknown instrument.
-  [[nodiscard]] absl::Status CloseInstrument(const InstrumentId& id, std::string_view reason);
+  // later publish is refused. `settlement_price_micros` (a resolution: 1_000_000 for the winning
+  // outcome, 0 for a losing one) travels with the status to subscribers, who learn the outcome
+  // from it (the gRPC layer turns it into InstrumentUpdate RESOLVED); a book closed earlier
+  // without one (deactivated, then determined) still publishes it, once. A book the fan-out has
+  // never seen (no snapshot yet) has no subscribers to tell. Errors: NotFound for an unknown
+  // instrument; InvalidArgument for a settlement outside [0, 1_000_000].
+  [[nodiscard]] absl::Status CloseInstrument(
+      const InstrumentId& id, std::string_view reason,
+      std::optional<int64_t> settlement_price_micros = std::nullopt);
 
   // PublishSnapshot
   //
@@ -211,12 +218,14 @@ class BookPublisher {
     std::optional<Price> tick;
     PublishState state = PublishState::kAwaitingSnapshot;
     bool published = false;  // the fan-out knows the book
+    bool resolved = false;   // its settlement has been published
     uint64_t sequence = 0;
   };
 
   absl::Status ValidateSnapshot(const Entry& entry, absl::Span<const book::Level> bids,
                                 absl::Span<const book::Level> asks) const;
-  absl::Status SetFanoutStatus(Entry& entry, BookStatus status, std::string_view reason);
+  absl::Status SetFanoutStatus(Entry& entry, BookStatus status, std::string_view reason,
+                               std::optional<int64_t> settlement_price_micros = std::nullopt);
   void Transition(Entry& entry, PublishState to);
   void ObserveLatency(Venue venue, int64_t receive_nanos);
 

@@ -44,7 +44,11 @@ class OutcomePairPublisher {
   // with the same market and event ids.
   void AddInstrument(const InstrumentKey& key, std::optional<Price> tick = std::nullopt);
   [[nodiscard]] absl::Status SetTick(const InstrumentId& ticker, Price tick);
-  [[nodiscard]] absl::Status CloseInstrument(const InstrumentId& ticker, std::string_view reason);
+  // `yes_settlement_micros`: what a YES share settled at when the market resolved (the NO
+  // instrument gets 1_000_000 minus it); nullopt for a close without a result.
+  [[nodiscard]] absl::Status CloseInstrument(
+      const InstrumentId& ticker, std::string_view reason,
+      std::optional<int64_t> yes_settlement_micros = std::nullopt);
   // `bids` / `asks` of the YES book.
   [[nodiscard]] absl::Status PublishSnapshot(const InstrumentId& ticker,
                                              absl::Span<const book::Level> bids,

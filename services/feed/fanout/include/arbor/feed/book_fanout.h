@@ -134,6 +134,10 @@ struct FanoutUpdate {
   // kSnapshot: times of the newest data in the book; kDeltas: times of the group's event.
   EventTimes times;
   TradePrint trade;  // kTrade
+  // kSnapshot / kStatus of a book closed by its market's resolution: what one share of this
+  // instrument settled at (1_000_000 won, 0 lost, other values a split). nullopt otherwise
+  // (reset by every Next()).
+  std::optional<int64_t> settlement_price_micros;
 };
 
 // A full copy of one book, as the producer sees it (tests, GetBook).
@@ -143,7 +147,8 @@ struct BookState {
   std::vector<book::Level> asks;  // best (lowest) first
   uint64_t sequence = 0;
   BookStatus status = BookStatus::kLive;
-  EventTimes times;  // of the newest data in the book
+  EventTimes times;                                // of the newest data in the book
+  std::optional<int64_t> settlement_price_micros;  // see FanoutUpdate
 
   friend bool operator==(const BookState&, const BookState&) = default;
 };
@@ -200,10 +205,15 @@ class BookFanout {
   // SetStatus
   //
   // Changes the book's status (levels and sequence unchanged) and queues a kStatus update with
-  // `reason` (stable CamelCase, e.g. "NoDataTimeout") to matching subscribers. Errors: NotFound
-  // for an unknown instrument.
-  [[nodiscard]] absl::Status SetStatus(const InstrumentId& instrument, BookStatus status,
-                                       std::string_view reason);
+  // `reason` (stable CamelCase, e.g. "NoDataTimeout") to matching subscribers.
+  // `settlement_price_micros` (with kClosed only) records that the market resolved and what this
+  // instrument settled at; it stays with the book, so every later snapshot of it (a new
+  // subscriber's initial burst, a coalesced catch-up) carries it too. Errors: NotFound for an
+  // unknown instrument; InvalidArgument for a settlement with another status or outside
+  // [0, 1_000_000].
+  [[nodiscard]] absl::Status SetStatus(
+      const InstrumentId& instrument, BookStatus status, std::string_view reason,
+      std::optional<int64_t> settlement_price_micros = std::nullopt);
 
   // PublishTrade
   //
@@ -260,6 +270,7 @@ class BookFanout {
     uint64_t sequence = 0;
     BookStatus status = BookStatus::kLive;
     EventTimes times;
+    std::optional<int64_t> settlement_price_micros;
   };
   struct Item {
     UpdateKind kind = UpdateKind::kDeltas;  // kDeltas, kStatus or kTrade
@@ -268,6 +279,7 @@ class BookFanout {
     std::vector<LevelChange> changes;
     BookStatus status = BookStatus::kLive;
     std::string status_reason;
+    std::optional<int64_t> settlement_price_micros;  // kStatus
     EventTimes times;
     InstrumentKey trade_key;  // kTrade
     TradePrint trade;         // kTrade
