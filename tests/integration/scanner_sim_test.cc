@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -177,6 +178,7 @@ class ScannerSimTest : public ::testing::Test {
       std::lock_guard<std::mutex> lock(mu_);
       if (u.has_opportunity()) {
         published_.push_back(u.opportunity());
+        received_at_.push_back(absl::Now());
       } else if (u.has_withdrawal()) {
         withdrawn_[u.withdrawal().opportunity_id()] = u.withdrawal();
       } else if (u.heartbeat().initial_snapshot_complete()) {
@@ -310,6 +312,7 @@ class ScannerSimTest : public ::testing::Test {
   std::mutex mu_;
   std::unique_ptr<grpc::ClientContext> context_;
   std::vector<v1::Opportunity> published_;
+  std::vector<absl::Time> received_at_;  // when each of published_ reached the subscriber
   std::map<std::string, v1::OpportunityWithdrawal> withdrawn_;
   bool replay_complete_ = false;
 };
@@ -365,6 +368,7 @@ TEST_F(ScannerSimTest, FindsEveryInjectedMispricingAndNothingElseThenWithdraws) 
   Step(2);
   EXPECT_TRUE(InjectedMispricings().empty());
 
+  const absl::Time injected_at = absl::Now();
   Step(1);  // step 3: the five injections start
   std::vector<Injected> injected = InjectedMispricings();
   ASSERT_EQ(injected.size(), 5u) << "the scenario injects five risk-free mispricings at step 3";
@@ -380,6 +384,35 @@ TEST_F(ScannerSimTest, FindsEveryInjectedMispricingAndNothingElseThenWithdraws) 
                          [&](const v1::Opportunity& o) { return Answers(o, inj, tokens); });
     });
   });
+
+  // Detection latency per injection: from the step that injected it to the first answering
+  // opportunity at the subscriber (simulator step, venue WebSocket, feed, gRPC stream, scanner
+  // cache, lanes, settle gate, gRPC stream). Reported, not asserted beyond kDetect: it depends
+  // on the machine's load.
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    absl::Duration worst = absl::ZeroDuration();
+    std::string each;
+    for (const Injected& inj : injected) {
+      absl::Time first = absl::InfiniteFuture();
+      for (size_t i = 0; i < published_.size(); ++i) {
+        if (Answers(published_[i], inj, tokens)) first = std::min(first, received_at_[i]);
+      }
+      const absl::Duration latency = first - injected_at;
+      worst = std::max(worst, latency);
+      absl::StrAppend(&each, " ", inj.kind, "=", absl::ToInt64Milliseconds(latency), "ms");
+    }
+    size_t explained = 0;
+    for (const v1::Opportunity& o : published_) {
+      explained += std::any_of(injected.begin(), injected.end(),
+                               [&](const Injected& inj) { return Answers(o, inj, tokens); });
+    }
+    std::printf(
+        "scanner_sim: recall %zu/%zu, precision %zu/%zu, detection latency max %lld ms:%s\n",
+        injected.size(), injected.size(), explained, published_.size(),
+        static_cast<long long>(absl::ToInt64Milliseconds(worst)), each.c_str());
+    RecordProperty("detection_latency_max_ms", static_cast<int>(absl::ToInt64Milliseconds(worst)));
+  }
 
   // Precision: every published opportunity is explained by an injection; ids are unique; the
   // money identity holds; risk-free lanes report guaranteed profits.
