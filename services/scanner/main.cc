@@ -10,7 +10,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -60,6 +62,13 @@ ABSL_FLAG(double, depth_share, 1.0, "Largest share of the priced depth one oppor
 ABSL_FLAG(std::string, max_stake, "0",
           "Stake cap per opportunity (USD; the lane budget / per-event cap); 0 = none.");
 ABSL_FLAG(int32_t, max_per_event, 3, "At most this many opportunities per event per pass.");
+ABSL_FLAG(std::string, event_cap, "0",
+          "Capital (USD) one event's opportunities of a pass may commit together; also caps each "
+          "opportunity's stake. 0 = none.");
+ABSL_FLAG(std::vector<std::string>, lane_budgets, {},
+          "Per-lane capital, e.g. binary=4000,negrisk=4000,cross_venue=1000,expiry_edge=500 "
+          "(USD): the lane's Kelly bankroll and the cap on one opportunity's stake in it. A lane "
+          "not listed uses --kelly_bankroll (expiry_edge: its own defaults).");
 ABSL_FLAG(absl::Duration, max_book_age, absl::Seconds(5),
           "A book not heard of (nor its shard) for this long is stale.");
 ABSL_FLAG(absl::Duration, ttl, absl::Seconds(10), "Opportunity time to live.");
@@ -86,6 +95,27 @@ bool ParseDecimal(const char* name, const std::string& text, T* out) {
     return false;
   }
   *out = *v;
+  return true;
+}
+
+// Lane name -> budget from --lane_budgets. False (and a message) on a malformed entry.
+bool ParseLaneBudgets(const std::vector<std::string>& entries,
+                      std::map<std::string, arbor::Money>* out) {
+  for (const std::string& entry : entries) {
+    std::vector<std::string> kv = absl::StrSplit(entry, absl::MaxSplits('=', 1));
+    if (kv.size() != 2 || (kv[0] != "binary" && kv[0] != "negrisk" && kv[0] != "cross_venue" &&
+                           kv[0] != "expiry_edge")) {
+      std::cerr << "arbor-scanner: --lane_budgets: \"" << entry
+                << "\" is not <binary|negrisk|cross_venue|expiry_edge>=<USD>\n";
+      return false;
+    }
+    arbor::Money budget;
+    if (!ParseDecimal("lane_budgets", kv[1], &budget)) return false;
+    if (!out->emplace(kv[0], budget).second) {
+      std::cerr << "arbor-scanner: --lane_budgets: lane " << kv[0] << " given twice\n";
+      return false;
+    }
+  }
   return true;
 }
 
@@ -145,6 +175,23 @@ int main(int argc, char** argv) {
                  "--fill_probability in [0, 1], --unwind_loss >= 0\n";
     return 1;
   }
+  arbor::Money event_cap;
+  if (!ParseDecimal("event_cap", absl::GetFlag(FLAGS_event_cap), &event_cap)) return 1;
+  if (event_cap.micros() > 0) {
+    lane.event_cap = event_cap;
+    lane.kelly.max_stake = std::min(lane.kelly.max_stake, event_cap);
+  }
+  std::map<std::string, arbor::Money> budgets;
+  if (!ParseLaneBudgets(absl::GetFlag(FLAGS_lane_budgets), &budgets)) return 1;
+  // A lane's budget is its Kelly bankroll and caps one opportunity's stake.
+  auto with_budget = [&budgets](arbor::lanes::LaneConfig config, const std::string& name) {
+    auto it = budgets.find(name);
+    if (it != budgets.end()) {
+      config.kelly.bankroll = it->second;
+      config.kelly.max_stake = std::min(config.kelly.max_stake, it->second);
+    }
+    return config;
+  };
   lane.max_per_event = absl::GetFlag(FLAGS_max_per_event);
   lane.max_book_age = absl::GetFlag(FLAGS_max_book_age);
   lane.ttl = absl::GetFlag(FLAGS_ttl);
@@ -153,8 +200,8 @@ int main(int argc, char** argv) {
     std::cerr << "arbor-scanner: --max_per_event, --max_book_age and --ttl must be positive\n";
     return 1;
   }
-  options.engine.binary = lane;
-  options.engine.negrisk = lane;
+  options.engine.binary = with_budget(lane, "binary");
+  options.engine.negrisk = with_budget(lane, "negrisk");
   options.engine.binary_enabled = false;
   options.engine.negrisk_enabled = false;
   for (const std::string& name : absl::GetFlag(FLAGS_lanes)) {
@@ -183,7 +230,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     options.engine.mapping = *std::move(mapping);
-    options.engine.cross_venue = lane;
+    options.engine.cross_venue = with_budget(lane, "cross_venue");
     options.engine.cross_venue_gates.min_confidence = absl::GetFlag(FLAGS_min_mapping_confidence);
     if (!ParseDecimal("cross_venue_max_edge", absl::GetFlag(FLAGS_cross_venue_max_edge),
                       &options.engine.cross_venue_gates.max_edge_per_set)) {
@@ -195,6 +242,12 @@ int main(int argc, char** argv) {
     ee.lane.max_book_age = lane.max_book_age;
     ee.lane.ttl = lane.ttl;
     ee.lane.max_per_event = lane.max_per_event;
+    ee.lane.event_cap = lane.event_cap;
+    if (event_cap.micros() > 0) ee.max_stake = std::min(ee.max_stake, event_cap);
+    if (auto it = budgets.find("expiry_edge"); it != budgets.end()) {
+      ee.bankroll = it->second;
+      ee.max_stake = std::min(ee.max_stake, it->second);
+    }
     ee.window = absl::GetFlag(FLAGS_expiry_window);
     if (!ParseDecimal("expiry_threshold", absl::GetFlag(FLAGS_expiry_threshold),
                       &ee.dominance_threshold)) {

@@ -120,6 +120,10 @@ class ScannerSimTest : public ::testing::Test {
         "--min_profit=0.10",
         "--lanes=binary,negrisk,cross_venue",
         "--venue_mapping=" + mapping_file,
+        // Sizing caps end to end: per-lane capital (Kelly bankroll, stake cap) and the
+        // per-event capital cap; every opportunity below must respect them.
+        "--lane_budgets=binary=6000,negrisk=6000,cross_venue=3000",
+        "--event_cap=1500",
         // Longer than the test: every withdrawal below is explained by the books, not the TTL.
         "--ttl=600s",
         "--max_book_age=600s",
@@ -439,6 +443,10 @@ TEST_F(ScannerSimTest, FindsEveryInjectedMispricingAndNothingElseThenWithdraws) 
     EXPECT_EQ(o.scanner_id(), "scanner-it");
     EXPECT_GT(o.source_ts_receipt_unix_nanos(), 0);
     EXPECT_GE(o.created_unix_nanos(), o.source_ts_receipt_unix_nanos());
+    int64_t capital = o.total_fees_micros();
+    for (const v1::OpportunityLeg& l : o.legs())
+      capital -= std::min<int64_t>(0, l.cash_flow_micros());
+    EXPECT_LE(capital, 1'500'000'000) << "--event_cap=1500: " << o.ShortDebugString();
   }
 
   // ListOpportunities agrees with the stream, best first.

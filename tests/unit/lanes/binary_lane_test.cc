@@ -344,5 +344,48 @@ TEST_F(BinaryLaneTest, PerEventCapKeepsTheMostProfitable) {
   EXPECT_EQ(kept, (std::vector<std::string>{"m1", "m2", "solo"}));
 }
 
+TEST_F(BinaryLaneTest, PerEventCapitalCapKeepsTheBestThatFit) {
+  // Three markets of one event, 100 sets each: capital ~95, ~96, ~97 USD (asks .62 / .63 / .64 +
+  // .33, plus fees); best first.
+  const char* asks[] = {"0.62", "0.63", "0.64"};
+  const char* ids[] = {"m1", "m2", "m3"};
+  for (int i = 0; i < 3; ++i) {
+    catalog_.Upsert(BinaryMarket(ids[i], "e1"));
+    books_.Set(Yes(ids[i]), Ladder({{"0.60", "100"}}), Ladder({{asks[i], "100"}}));
+    books_.Set(No(ids[i]), Ladder({{"0.30", "100"}}), Ladder({{"0.33", "100"}}));
+  }
+  catalog_.Upsert(BinaryMarket("solo"));  // its own event: its own cap
+  books_.Set(Yes("solo"), Ladder({{"0.60", "100"}}), Ladder({{"0.62", "100"}}));
+  books_.Set(No("solo"), Ladder({{"0.30", "100"}}), Ladder({{"0.33", "100"}}));
+  auto kept_with_cap = [&](const char* cap, LaneCounters* counters) {
+    LaneConfig c;
+    c.event_cap = M(cap);
+    BinaryLane lane(&catalog_, &books_, &clock_, c);
+    LaneEvaluation e = lane.EvaluateAll();
+    *counters = e.counters;
+    std::vector<std::string> kept;
+    int64_t e1_capital = 0;
+    for (const auto& o : e.opportunities) {
+      kept.push_back(o.market_ids(0));
+      if (o.market_ids(0) == "solo") continue;
+      e1_capital += o.total_fees_micros();
+      for (const auto& leg : o.legs()) e1_capital -= std::min<int64_t>(0, leg.cash_flow_micros());
+    }
+    EXPECT_LE(e1_capital, M(cap).micros()) << cap;
+    return kept;
+  };
+  LaneCounters k;
+  // Two fit under 200, the third would pass it.
+  EXPECT_EQ(kept_with_cap("200", &k), (std::vector<std::string>{"m1", "m2", "solo"}));
+  EXPECT_EQ(k.drop(DropReason::kEventCap), 1u);
+  // Only the best fits under 150; "solo" is another event.
+  EXPECT_EQ(kept_with_cap("150", &k), (std::vector<std::string>{"m1", "solo"}));
+  EXPECT_EQ(k.drop(DropReason::kEventCap), 2u);
+  // No room for any: nothing is emitted (the lane does not shrink an opportunity to fit; the
+  // per-opportunity stake cap does that).
+  EXPECT_TRUE(kept_with_cap("50", &k).empty());
+  EXPECT_EQ(k.drop(DropReason::kEventCap), 4u);
+}
+
 }  // namespace
 }  // namespace arbor::lanes

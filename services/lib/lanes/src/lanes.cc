@@ -52,6 +52,16 @@ std::string LegStructure(const OpportunityLeg& leg) {
 
 int64_t Max(int64_t a, int64_t b) { return a > b ? a : b; }
 
+// What an opportunity pays out before anything comes back: its legs' outflows (a split's
+// collateral included) plus fees, in micros.
+int64_t CapitalOf(const arbor::v1::Opportunity& o) {
+  int64_t out = o.total_fees_micros();
+  for (const arbor::v1::OpportunityLeg& leg : o.legs()) {
+    if (leg.cash_flow_micros() < 0) out -= leg.cash_flow_micros();
+  }
+  return out;
+}
+
 }  // namespace
 
 const char* DropReasonName(DropReason reason) {
@@ -192,12 +202,15 @@ LaneEvaluation BundleLaneBase::Finish(std::vector<std::string> units) {
   absl::flat_hash_set<std::string> ids;
   const std::string* event = nullptr;
   int in_event = 0;
+  int64_t event_capital = 0;  // micros committed to the current event by the kept ones
   for (Candidate& cand : candidates) {
     if (event == nullptr || *event != cand.event_key) {
       event = &cand.event_key;
       in_event = 0;
+      event_capital = 0;
     }
-    if (in_event >= config_.max_per_event) {
+    const int64_t capital = CapitalOf(cand.opportunity);
+    if (in_event >= config_.max_per_event || capital > config_.event_cap.micros() - event_capital) {
       ++c.drops[static_cast<int>(DropReason::kEventCap)];
       continue;
     }
@@ -206,6 +219,7 @@ LaneEvaluation BundleLaneBase::Finish(std::vector<std::string> units) {
       continue;
     }
     ++in_event;
+    event_capital += capital;
     result.opportunities.push_back(std::move(cand.opportunity));
   }
   c.emitted = result.opportunities.size();

@@ -58,7 +58,7 @@ enum class DropReason : uint8_t {
   kPricingError,       // bundle: BundlePricer or fee error (malformed ladder, overflow)
   kSharedLiquidity,    // bundle: NegRisk BUY_ALL_NO vs SPLIT_SELL of one event, the less
                        // profitable one (the two take the same orders on a unified book)
-  kEventCap,           // bundle: beyond the best max_per_event of its event in this evaluation
+  kEventCap,           // bundle: beyond max_per_event or event_cap of its event in this evaluation
   kDuplicateId,        // bundle: same opportunity_id already emitted in this evaluation
   // Cross-venue lane:
   kLowConfidence,    // unit: the mapping's confidence is below the lane's floor
@@ -117,6 +117,12 @@ struct LaneConfig {
   KellySizing kelly;
   // At most this many opportunities per event per evaluation (best by guaranteed profit).
   int max_per_event = 3;
+  // Per-event capital cap: the opportunities one evaluation emits for one event together pay out
+  // at most this much (the sum of their legs' outflows plus fees, a split's collateral included).
+  // Taken best first; one that would pass the cap is dropped (kEventCap), a smaller later one
+  // may still fit. Money::Max() = none. Each opportunity's own size is capped by
+  // KellySizing::max_stake, which callers set to at most this.
+  Money event_cap = Money::Max();
   // expires_unix_nanos = created + ttl.
   absl::Duration ttl = absl::Seconds(10);
   // Time in force of the taker ORDER legs (FOK: a partial leg would break the set).
