@@ -22,8 +22,10 @@ endfunction()
 #               PREFIX <ctest prefix>)
 # One gtest binary; each TEST becomes a ctest test named <PREFIX>.<Suite>.<Case> with one
 # label (CMake issue 17812: a list of labels silently keeps only the first).
+# WHOLE_BINARY registers the binary as ONE ctest instead: for suites that share an expensive
+# fixture per process (a real PostgreSQL cluster) where one process per case would multiply it.
 function(arbor_cc_test)
-  cmake_parse_arguments(ARG "" "NAME;LABEL;PREFIX" "SRCS;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "WHOLE_BINARY" "NAME;LABEL;PREFIX" "SRCS;DEPS" ${ARGN})
   if(NOT ARG_LABEL)
     set(ARG_LABEL unit)
   endif()
@@ -32,6 +34,11 @@ function(arbor_cc_test)
   target_compile_definitions(${ARG_NAME} PRIVATE
     ARBOR_SHARED_DIR="${ARBOR_SHARED_DIR}"
     ARBOR_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data")
+  if(ARG_WHOLE_BINARY)
+    add_test(NAME ${ARG_PREFIX} COMMAND ${ARG_NAME})
+    set_tests_properties(${ARG_PREFIX} PROPERTIES LABELS ${ARG_LABEL})
+    return()
+  endif()
   gtest_discover_tests(${ARG_NAME}
     TEST_PREFIX "${ARG_PREFIX}."
     PROPERTIES LABELS ${ARG_LABEL}
