@@ -74,6 +74,13 @@ v1::Execution MakeExecution(std::string_view id, std::string_view opportunity) {
   return execution;
 }
 
+v1::Opportunity MakeOpportunity() {
+  v1::Opportunity opportunity;
+  opportunity.set_opportunity_id("opp");
+  opportunity.set_size_sets_micros(10'000'000);
+  return opportunity;
+}
+
 v1::Order MakeOrder(std::string_view execution_id, uint32_t leg) {
   v1::Order order;
   order.set_client_order_id(absl::StrCat(std::string(execution_id), "-", leg, "-0"));
@@ -114,7 +121,8 @@ TEST_F(StorePgTest, MigratesOnceAndReopensIdempotently) {
 TEST_F(StorePgTest, WritesWithoutALeaderEpochAreRefused) {
   auto store = Store::Open(conninfo_);
   ASSERT_TRUE(store.ok());
-  const absl::Status s = (*store)->InsertExecution(MakeExecution("ex1", "opp1"), {});
+  const absl::Status s =
+      (*store)->InsertExecution(MakeExecution("ex1", "opp1"), MakeOpportunity(), {});
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(s.message(), HasSubstr("fenced"));
 }
@@ -129,7 +137,7 @@ TEST_F(StorePgTest, LeaseIsExclusiveAndATakeoverFencesTheOldLeader) {
   auto refused = (*b)->AcquireLease("executor-1", absl::Seconds(30));
   ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(refused.status().message(), HasSubstr("executor-0"));
-  ASSERT_TRUE((*a)->InsertExecution(MakeExecution("ex1", "opp1"), {}).ok());
+  ASSERT_TRUE((*a)->InsertExecution(MakeExecution("ex1", "opp1"), MakeOpportunity(), {}).ok());
 
   // The leader stops renewing (hung or partitioned); the standby takes over after expiry.
   absl::SleepFor(absl::Milliseconds(400));
@@ -139,12 +147,13 @@ TEST_F(StorePgTest, LeaseIsExclusiveAndATakeoverFencesTheOldLeader) {
   (*b)->SetFencingEpoch(*epoch_b);
 
   // The old leader wakes up: every write is refused and renewing fails.
-  const absl::Status stale = (*a)->InsertExecution(MakeExecution("ex2", "opp2"), {});
+  const absl::Status stale =
+      (*a)->InsertExecution(MakeExecution("ex2", "opp2"), MakeOpportunity(), {});
   EXPECT_EQ(stale.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(stale.message(), HasSubstr("fenced"));
   EXPECT_EQ((*a)->RenewLease("executor-0", *epoch_a, absl::Seconds(30)).code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_TRUE((*b)->InsertExecution(MakeExecution("ex2", "opp2"), {}).ok());
+  EXPECT_TRUE((*b)->InsertExecution(MakeExecution("ex2", "opp2"), MakeOpportunity(), {}).ok());
   EXPECT_TRUE((*b)->RenewLease("executor-1", *epoch_b, absl::Seconds(30)).ok());
 
   // A graceful release lets the other take over at once.
@@ -158,11 +167,12 @@ TEST_F(StorePgTest, IntentIsAtomicAndDuplicateOpportunityWritesNothing) {
   auto store = OpenLeader();
   const v1::Execution execution = MakeExecution("ex1", "opp1");
   const std::vector<v1::Order> orders = {MakeOrder("ex1", 0), MakeOrder("ex1", 1)};
-  ASSERT_TRUE(store->InsertExecution(execution, orders).ok());
+  ASSERT_TRUE(store->InsertExecution(execution, MakeOpportunity(), orders).ok());
 
   // Same opportunity again under a new execution id: refused, and no order of it is written.
   const std::vector<v1::Order> again = {MakeOrder("ex9", 0)};
-  const absl::Status dup = store->InsertExecution(MakeExecution("ex9", "opp1"), again);
+  const absl::Status dup =
+      store->InsertExecution(MakeExecution("ex9", "opp1"), MakeOpportunity(), again);
   EXPECT_EQ(dup.code(), absl::StatusCode::kAlreadyExists) << dup;
   auto orphan = store->GetOrder("ex9-0-0");
   ASSERT_TRUE(orphan.ok());
@@ -180,8 +190,9 @@ TEST_F(StorePgTest, IntentIsAtomicAndDuplicateOpportunityWritesNothing) {
   v1::Order bad = MakeOrder("ex3", 0);
   bad.set_limit_price_micros(1'500'000);
   const std::vector<v1::Order> bad_orders = {MakeOrder("ex3", 1), bad};
-  EXPECT_EQ(store->InsertExecution(MakeExecution("ex3", "opp3"), bad_orders).code(),
-            absl::StatusCode::kInternal);
+  EXPECT_EQ(
+      store->InsertExecution(MakeExecution("ex3", "opp3"), MakeOpportunity(), bad_orders).code(),
+      absl::StatusCode::kInternal);
   auto partial = store->GetExecution("ex3");
   ASSERT_TRUE(partial.ok());
   EXPECT_FALSE(partial->has_value());
@@ -190,7 +201,7 @@ TEST_F(StorePgTest, IntentIsAtomicAndDuplicateOpportunityWritesNothing) {
 TEST_F(StorePgTest, OrderEventsAndFillsAreAppendOnlyAndDeduplicated) {
   auto store = OpenLeader();
   const std::vector<v1::Order> orders = {MakeOrder("ex1", 0)};
-  ASSERT_TRUE(store->InsertExecution(MakeExecution("ex1", "opp1"), orders).ok());
+  ASSERT_TRUE(store->InsertExecution(MakeExecution("ex1", "opp1"), MakeOpportunity(), orders).ok());
   v1::Order order = orders[0];
   order.set_status(v1::ORDER_STATUS_SUBMITTED);
   ASSERT_TRUE(store->UpdateOrder(order, {"submit", ""}).ok());
@@ -244,7 +255,7 @@ TEST_F(StorePgTest, ListsPageNewestFirstWithFilters) {
     v1::Execution e = MakeExecution(absl::StrCat("ex", i), absl::StrCat("opp", i));
     e.set_created_unix_nanos(i * 1'000);
     if (i == 2) e.set_state(v1::EXECUTION_STATE_CLOSED);
-    ASSERT_TRUE(store->InsertExecution(e, {}).ok());
+    ASSERT_TRUE(store->InsertExecution(e, MakeOpportunity(), {}).ok());
   }
   ExecutionQuery query;
   query.page_size = 2;
@@ -321,10 +332,11 @@ TEST_F(StorePgTest, ServerCrashMakesWritesUnavailableAndLosesNothingCommitted) {
   auto epoch = store->AcquireLease("executor-0", absl::Seconds(60));
   ASSERT_TRUE(epoch.ok());
   store->SetFencingEpoch(*epoch);
-  ASSERT_TRUE(store->InsertExecution(MakeExecution("ex1", "opp1"), {}).ok());
+  ASSERT_TRUE(store->InsertExecution(MakeExecution("ex1", "opp1"), MakeOpportunity(), {}).ok());
 
   ASSERT_TRUE(cluster_->Kill().ok());
-  const absl::Status down = store->InsertExecution(MakeExecution("ex2", "opp2"), {});
+  const absl::Status down =
+      store->InsertExecution(MakeExecution("ex2", "opp2"), MakeOpportunity(), {});
   EXPECT_EQ(down.code(), absl::StatusCode::kUnavailable) << down;
   EXPECT_FALSE(store->available());
 
@@ -332,7 +344,7 @@ TEST_F(StorePgTest, ServerCrashMakesWritesUnavailableAndLosesNothingCommitted) {
   absl::Status up = absl::UnavailableError("not tried");
   for (int i = 0; i < 100 && !up.ok(); ++i) {
     absl::SleepFor(absl::Milliseconds(20));
-    up = store->InsertExecution(MakeExecution("ex2", "opp2"), {});
+    up = store->InsertExecution(MakeExecution("ex2", "opp2"), MakeOpportunity(), {});
   }
   ASSERT_TRUE(up.ok()) << up;
   EXPECT_TRUE(store->available());

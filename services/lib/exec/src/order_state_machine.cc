@@ -164,6 +164,30 @@ Transition LookupTransition(OrderStatus from, OrderEventKind event) {
 
 OrderState::OrderState(ClientOrderId id, Quantity size) : id_(std::move(id)), size_(size) {}
 
+absl::StatusOr<OrderState> OrderState::Restore(ClientOrderId id, Quantity size, OrderStatus status,
+                                               OrderStatus previous,
+                                               absl::Span<const FillReport> fills) {
+  OrderState order(std::move(id), size);
+  for (const FillReport& fill : fills) {
+    // Fill bookkeeping only: the status is taken as persisted, not re-derived, because the
+    // stored status may reflect events (cancel, reject) that came after the fills.
+    if (fill.size.micros() <= 0 || fill.fee.micros() < 0) {
+      return absl::InvalidArgumentError(absl::StrCat("stored fill ", fill.fill_id.value(), " of ",
+                                                     order.id_.value(), " is invalid"));
+    }
+    if (!order.fill_ids_.insert(fill.fill_id).second) {
+      return absl::AlreadyExistsError(absl::StrCat("stored fill ", fill.fill_id.value(), " of ",
+                                                   order.id_.value(), " repeats"));
+    }
+    order.filled_ = Quantity::FromMicros(order.filled_.micros() + fill.size.micros());
+    order.fees_ = Money::FromMicros(order.fees_.micros() + fill.fee.micros());
+    order.notional_e12_ += absl::int128(fill.price.micros()) * fill.size.micros();
+  }
+  order.status_ = status;
+  order.previous_ = previous;
+  return order;
+}
+
 Quantity OrderState::open_quantity() const {
   return filled_ >= size_ ? Quantity::Zero()
                           : Quantity::FromMicros(size_.micros() - filled_.micros());

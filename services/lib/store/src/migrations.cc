@@ -32,7 +32,9 @@ CREATE TABLE executions (
   updated_ns       BIGINT NOT NULL,
   closed_ns        BIGINT NOT NULL DEFAULT 0,
   epoch            BIGINT NOT NULL,
-  doc              BYTEA NOT NULL
+  doc              BYTEA NOT NULL,
+  -- The opportunity as submitted (arbor.v1.Opportunity): recovery re-derives the plan from it.
+  opportunity      BYTEA NOT NULL
 );
 CREATE INDEX executions_open ON executions (seq) WHERE state <> 6;
 

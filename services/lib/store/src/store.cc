@@ -330,17 +330,19 @@ void AppendRiskEventRow(pqxx::work& txn, const RiskEventRecord& e, int64_t ts_ns
 }  // namespace
 
 absl::Status Store::InsertExecution(const v1::Execution& execution,
+                                    const v1::Opportunity& opportunity,
                                     absl::Span<const v1::Order> orders) {
   return Run(true, [&](pqxx::work& txn) {
     txn.exec_params(
         "INSERT INTO executions (execution_id, opportunity_id, lane, state, close_reason, mode, "
         "realized_pnl_micros, unhedged_exposure_micros, created_ns, updated_ns, closed_ns, "
-        "epoch, doc) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
+        "epoch, doc, opportunity) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
         execution.execution_id(), execution.opportunity_id(), static_cast<int>(execution.lane()),
         static_cast<int>(execution.state()), static_cast<int>(execution.close_reason()),
         static_cast<int>(execution.mode()), execution.realized_pnl_micros(),
         execution.unhedged_exposure_micros(), execution.created_unix_nanos(),
-        execution.updated_unix_nanos(), execution.closed_unix_nanos(), epoch_, Doc(execution));
+        execution.updated_unix_nanos(), execution.closed_unix_nanos(), epoch_, Doc(execution),
+        Doc(opportunity));
     for (const v1::Order& order : orders) {
       InsertOrderRow(txn, order, epoch_);
       AppendOrderEvent(txn, order, OrderEventRecord{"initialized", ""}, epoch_);
@@ -559,6 +561,18 @@ absl::StatusOr<Page<v1::Execution>> Store::ListExecutions(const ExecutionQuery& 
     return absl::OkStatus();
   }));
   return page;
+}
+
+absl::StatusOr<std::optional<v1::Opportunity>> Store::GetOpportunity(
+    std::string_view execution_id) {
+  std::optional<v1::Opportunity> out;
+  ARBOR_RETURN_IF_ERROR(Run(false, [&](pqxx::work& txn) {
+    const pqxx::result rows = txn.exec_params(
+        "SELECT opportunity FROM executions WHERE execution_id = $1", std::string(execution_id));
+    if (!rows.empty()) out = ParseDoc<v1::Opportunity>(rows[0][0]);
+    return absl::OkStatus();
+  }));
+  return out;
 }
 
 absl::StatusOr<std::optional<v1::Order>> Store::GetOrder(std::string_view client_order_id) {

@@ -34,6 +34,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/numeric/int128.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "arbor/core/fixed_point.h"
 #include "arbor/core/ids.h"
 
@@ -118,6 +120,13 @@ class OrderState {
  public:
   // A new order intent (kInitialized) of `size` (> 0).
   OrderState(ClientOrderId id, Quantity size);
+
+  // An order as persisted (crash recovery): its status, the status before it, and every fill
+  // recorded so far (replayed, so dedupe, quantities and VWAP are exactly as before the crash).
+  // Errors: those of applying the fills (a duplicate or malformed stored fill).
+  [[nodiscard]] static absl::StatusOr<OrderState> Restore(ClientOrderId id, Quantity size,
+                                                          OrderStatus status, OrderStatus previous,
+                                                          absl::Span<const FillReport> fills);
 
   // Apply
   //

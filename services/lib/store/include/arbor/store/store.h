@@ -40,6 +40,7 @@
 #include "absl/types/span.h"
 #include "arbor/core/clock.h"
 #include "arbor/v1/execution.pb.h"
+#include "arbor/v1/opportunity.pb.h"
 
 namespace arbor::store {
 
@@ -136,9 +137,11 @@ class Store {
   uint64_t fencing_epoch() const;
 
   // ---- Writes (each one transaction, fenced, synchronous commit) ---------------------------
-  // The intent: the execution and its first orders (status INITIALIZED) together.
-  // AlreadyExists if the opportunity id (or execution id) is already recorded.
+  // The intent: the execution, the opportunity it executes and its first orders (status
+  // INITIALIZED) together. AlreadyExists if the opportunity id (or execution id) is already
+  // recorded.
   [[nodiscard]] absl::Status InsertExecution(const v1::Execution& execution,
+                                             const v1::Opportunity& opportunity,
                                              absl::Span<const v1::Order> orders);
   [[nodiscard]] absl::Status UpdateExecution(const v1::Execution& execution);
   // A new order of an existing execution (unwind, hedge, replacement), with its first event.
@@ -173,6 +176,9 @@ class Store {
   [[nodiscard]] absl::StatusOr<std::optional<v1::Execution>> GetExecutionByOpportunity(
       std::string_view opportunity_id);
   [[nodiscard]] absl::StatusOr<Page<v1::Execution>> ListExecutions(const ExecutionQuery& query);
+  // The opportunity an execution was created from (nullopt if the execution is unknown).
+  [[nodiscard]] absl::StatusOr<std::optional<v1::Opportunity>> GetOpportunity(
+      std::string_view execution_id);
   [[nodiscard]] absl::StatusOr<std::optional<v1::Order>> GetOrder(std::string_view client_order_id);
   [[nodiscard]] absl::StatusOr<std::optional<v1::Order>> GetOrderByVenueId(
       std::string_view venue_order_id);
