@@ -974,10 +974,12 @@ TEST(RiskEngineDailyLossTest, ZeroCapFailsClosed) {
   Limits limits = Permissive();
   limits.daily_loss_cap_micros = 0;
   RiskEngine engine(clock, limits);
-  EXPECT_EQ(engine.automatic_state(), TradingState::kHalted);
+  // Nothing is lost yet, so nothing is latched (a later, real cap must not find the day halted),
+  // but no execution can fit under a zero cap.
+  EXPECT_EQ(engine.automatic_state(), TradingState::kActive);
   EXPECT_TRUE(DeniedWith(engine.CheckNewExecution(TwoLegPlan()), DenialReason::kDailyLossCap));
-  engine.StartNewDay();
-  EXPECT_EQ(engine.automatic_state(), TradingState::kHalted) << "0 is reached at once every day";
+  engine.RecordRealizedPnl(-1);
+  EXPECT_EQ(engine.automatic_state(), TradingState::kHalted) << "any loss reaches a zero cap";
 
   RiskEngine defaults(clock, Limits{});
   EXPECT_EQ(defaults.effective_state(), TradingState::kHalted);

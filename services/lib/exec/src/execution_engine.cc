@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "arbor/core/strings.h"
+#include "arbor/exec/failpoint.h"
 
 namespace arbor::exec {
 namespace {
@@ -426,6 +427,7 @@ absl::StatusOr<SubmitResult> ExecutionEngine::Submit(const v1::Opportunity& opp,
                          .price_micros = leg.limit_price_micros(),
                          .size_micros = size,
                          .tif = tif,
+                         .created_unix_ms = now / 1'000'000,
                          .neg_risk = opp.lane() == v1::LANE_NEGRISK,
                          .tick_size_micros = kTick};
     orders.push_back(order);
@@ -441,6 +443,7 @@ absl::StatusOr<SubmitResult> ExecutionEngine::Submit(const v1::Opportunity& opp,
   }
 
   // The intent is durable before anything can reach a venue.
+  Failpoint("before_intent_commit");
   if (absl::Status committed = store_->InsertExecution(proto, opp, orders); !committed.ok()) {
     risk_->ReleaseExecution(execution_id);
     ++stats_.store_failures;
@@ -457,6 +460,7 @@ absl::StatusOr<SubmitResult> ExecutionEngine::Submit(const v1::Opportunity& opp,
     }
     return committed;
   }
+  Failpoint("after_intent_commit");
   (void)submitted_by;
   by_opportunity_[opp.opportunity_id()] = execution_id;
   result.outcome = v1::SUBMIT_OUTCOME_ACCEPTED;
@@ -594,6 +598,13 @@ void ExecutionEngine::Step() {
     absl::MutexLock lock(&mu_);
     work = CollectWork();
   }
+  bool repair_sent = false;
+  for (const auto& [venue, sends] : work.sends) {
+    for (const Work::Send& send : sends) {
+      for (const LiveOrder* order : send.orders) repair_sent = repair_sent || order->repair;
+    }
+  }
+  if (!work.sends.empty()) Failpoint("before_send");
   // Venue I/O without the engine lock; venues in parallel, one thread each.
   struct SendResult {
     Work::Send* send;
@@ -629,7 +640,10 @@ void ExecutionEngine::Step() {
     for (std::thread& t : threads) t.join();
   }
 
+  if (!sent.empty()) Failpoint("after_send");
+  if (repair_sent) Failpoint("after_unwind_send");
   absl::MutexLock lock(&mu_);
+  bool first_report = true;
   for (SendResult& result : sent) {
     stats_.orders_sent += result.send->orders.size();
     for (size_t i = 0; i < result.send->orders.size(); ++i) {
@@ -641,6 +655,10 @@ void ExecutionEngine::Step() {
         report.reason = "gateway returned fewer reports than orders";
       }
       ApplyReport(*result.send->execution, *result.send->orders[i], report, /*from_place=*/true);
+      if (first_report) {
+        first_report = false;
+        Failpoint("after_first_report");
+      }
     }
   }
   for (size_t i = 0; i < work.cancels.size(); ++i) {
@@ -883,6 +901,7 @@ void ExecutionEngine::AddRepairOrder(LiveExecution& execution, uint32_t leg, boo
                        .price_micros = price_micros,
                        .size_micros = size_micros,
                        .tif = TimeInForce::kFak,
+                       .created_unix_ms = now / 1'000'000,
                        .neg_risk = execution.opportunity.lane() == v1::LANE_NEGRISK,
                        .tick_size_micros = kTick};
   auto live = std::make_unique<LiveOrder>(
@@ -1538,6 +1557,7 @@ absl::Status ExecutionEngine::Recover() {
                                .price_micros = order.limit_price_micros(),
                                .size_micros = order.size_micros(),
                                .tif = TifOf(order.time_in_force()),
+                               .created_unix_ms = order.created_unix_nanos() / 1'000'000,
                                .neg_risk = execution->opportunity.lane() == v1::LANE_NEGRISK,
                                .tick_size_micros = kTick};
           auto live = std::make_unique<LiveOrder>(order, *std::move(state), std::move(request));

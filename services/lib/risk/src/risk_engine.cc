@@ -184,7 +184,9 @@ void RiskEngine::SyncThrottles(int64_t now_nanos) {
 void RiskEngine::UpdateDailyLossLatch() {
   // Latched: realised PnL climbing back above -cap later the same day does not re-open trading;
   // only StartNewDay() does (PolicyLimits.daily_loss_cap_micros: "HALTED until the next UTC day").
-  if (absl::int128(daily_pnl_) <= -absl::int128(limits_.daily_loss_cap_micros)) {
+  // Only a realised loss latches: a cap of 0 with nothing lost yet must not halt for the rest of
+  // the day once real limits arrive (new executions are still denied by check 21 meanwhile).
+  if (daily_pnl_ < 0 && absl::int128(daily_pnl_) <= -absl::int128(limits_.daily_loss_cap_micros)) {
     daily_loss_halted_ = true;
   }
 }

@@ -747,4 +747,64 @@ absl::StatusOr<int64_t> Store::CountRiskEvents(std::string_view kind) {
   return count;
 }
 
+absl::StatusOr<v1::StageMetrics> Store::ComputeStageMetrics(int64_t start, int64_t end, int lane) {
+  v1::StageMetrics m;
+  m.set_lane(static_cast<v1::Lane>(lane));
+  m.set_window_start_unix_nanos(start);
+  m.set_window_end_unix_nanos(end);
+  const std::string lane_filter = lane == 0 ? "" : absl::StrCat(" AND e.lane = ", lane);
+  ARBOR_RETURN_IF_ERROR(Run(false, [&](pqxx::work& txn) {
+    // Realised PnL in close order: total, samples, and drawdown of the cumulative curve.
+    int64_t cumulative = 0, peak = 0, max_drawdown = 0;
+    uint64_t samples = 0, completed = 0, unhedged = 0;
+    for (const pqxx::row& row :
+         txn.exec_params(absl::StrCat("SELECT realized_pnl_micros, close_reason FROM executions e "
+                                      "WHERE state = 6 AND closed_ns >= $1 AND closed_ns < $2",
+                                      lane_filter, " ORDER BY closed_ns, seq"),
+                         start, end)) {
+      cumulative += row[0].as<int64_t>();
+      peak = std::max(peak, cumulative);
+      max_drawdown = std::max(max_drawdown, peak - cumulative);
+      ++samples;
+      const int reason = row[1].as<int>();
+      if (reason == v1::CLOSE_REASON_COMPLETED) ++completed;
+      if (reason == v1::CLOSE_REASON_UNWOUND || reason == v1::CLOSE_REASON_HEDGED ||
+          reason == v1::CLOSE_REASON_EXPOSED) {
+        ++unhedged;
+      }
+    }
+    m.set_realized_pnl_micros(cumulative);
+    m.set_max_drawdown_micros(max_drawdown);
+    m.set_current_drawdown_micros(peak - cumulative);
+    m.set_sample_count(samples);
+    m.set_executions_completed(completed);
+    m.set_unhedged_count(unhedged);
+    // Entry legs (client ids ending "-0") submitted in the window, and how many filled fully.
+    const pqxx::row legs = txn.exec_params1(
+        absl::StrCat("SELECT COUNT(*) FILTER (WHERE o.status <> 1 AND o.status <> 11), "
+                     "COUNT(*) FILTER (WHERE o.filled_size_micros >= o.size_micros), "
+                     "COUNT(*) FILTER (WHERE o.status = 8) "
+                     "FROM orders o JOIN executions e USING (execution_id) "
+                     "WHERE o.client_order_id LIKE '%-0' AND o.created_ns >= $1 "
+                     "AND o.created_ns < $2",
+                     lane_filter),
+        start, end);
+    m.set_legs_submitted(legs[0].as<uint64_t>());
+    m.set_legs_filled(legs[1].as<uint64_t>());
+    m.set_orders_rejected(legs[2].as<uint64_t>());
+    if (m.legs_submitted() > 0) {
+      m.set_fill_reliability_bps(
+          static_cast<uint32_t>(m.legs_filled() * 10'000 / m.legs_submitted()));
+    }
+    m.set_risk_denials(
+        txn.exec_params1(absl::StrCat("SELECT COUNT(*) FROM risk_events WHERE kind = 'denial' "
+                                      "AND ts_ns >= $1 AND ts_ns < $2",
+                                      lane == 0 ? "" : absl::StrCat(" AND lane = ", lane)),
+                         start, end)[0]
+            .as<uint64_t>());
+    return absl::OkStatus();
+  }));
+  return m;
+}
+
 }  // namespace arbor::store

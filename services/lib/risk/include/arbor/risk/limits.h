@@ -8,8 +8,9 @@
 // durations are nanoseconds. Doubles appear only for rates and model confidence, never money.
 //
 // Zero fails closed: a default-constructed Limits admits nothing (every cap is 0, the daily loss
-// cap of 0 is already reached, a drawdown threshold of 0 is already crossed). Only the fields
-// that say so treat 0 / absence as "unlimited". To disable a check, set a huge limit explicitly.
+// cap of 0 denies every execution and any realised loss reaches it, a drawdown threshold of 0 is
+// already crossed). Only the fields that say so treat 0 / absence as "unlimited". To disable a
+// check, set a huge limit explicitly.
 //
 // Plain value; thread-compatible.
 #pragma once

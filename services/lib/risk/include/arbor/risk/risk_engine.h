@@ -189,7 +189,7 @@ class RiskEngine {
   // up, and re-evaluates the automatic state. Saturates instead of overflowing.
   void RecordRealizedPnl(int64_t delta_micros);
   // New trading day (the executor calls it at UTC midnight): daily PnL back to 0, the daily loss
-  // halt lifted (unless a cap of 0 makes 0 already "reached"). Equity and peak are untouched.
+  // halt lifted. Equity and peak are untouched.
   void StartNewDay();
   // Sets equity (start of day, reconciliation). The peak moves up if equity exceeds it, never
   // down: a reconciliation that finds less money is a drawdown.

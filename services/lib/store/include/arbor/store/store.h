@@ -39,6 +39,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "arbor/core/clock.h"
+#include "arbor/v1/control.pb.h"
 #include "arbor/v1/execution.pb.h"
 #include "arbor/v1/opportunity.pb.h"
 
@@ -195,6 +196,14 @@ class Store {
   [[nodiscard]] absl::StatusOr<std::vector<std::string>> OrderEventKinds(
       std::string_view client_order_id);
   [[nodiscard]] absl::StatusOr<int64_t> CountRiskEvents(std::string_view kind);
+
+  // Stage evidence from the ledger for executions closed in [start, end) (Unix ns), one lane
+  // (arbor.v1.Lane value) or all (0): realised PnL, its max and current drawdown along the close
+  // order, sample count, completed, legs submitted / filled and fill reliability, unhedged
+  // count, venue rejections and risk denials. data_complete and unrealised PnL are the caller's.
+  [[nodiscard]] absl::StatusOr<v1::StageMetrics> ComputeStageMetrics(int64_t start_unix_nanos,
+                                                                     int64_t end_unix_nanos,
+                                                                     int lane);
 
   // Whether the last call reached PostgreSQL (false after a connection loss until a call
   // reconnects).
