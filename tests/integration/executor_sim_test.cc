@@ -143,7 +143,8 @@ class ExecutorSimTest : public ::testing::Test {
   };
 
   Executor StartExecutor(const std::string& pg, const std::string& key_file,
-                         const std::string& failpoint = "") {
+                         const std::string& failpoint = "",
+                         const std::string& instance = "executor-0") {
     std::vector<std::string> argv = {
         ARBOR_EXECUTOR_BINARY,
         "--mode=sim",
@@ -155,7 +156,8 @@ class ExecutorSimTest : public ::testing::Test {
         "--lease_ttl=2s",
         "--poll_interval=50ms",
         "--leg_window=1s",
-        "--log_level=warning"};
+        "--log_level=warning",
+        absl::StrCat("--instance_id=", instance)};
     if (!failpoint.empty()) argv.push_back(absl::StrCat("--failpoint=", failpoint));
     Executor e;
     auto child = ChildProcess::Start(argv);
@@ -314,6 +316,60 @@ class ExecutorSimTest : public ::testing::Test {
     for (const v1::Position& p : resp.positions())
       out[p.instrument_id().symbol()] = p.size_micros();
     return out;
+  }
+
+  // POST/GET/DELETE on the simulator's admin API; returns the body.
+  std::string Admin(const std::string& method, const std::string& target,
+                    const std::string& body = "") {
+    net::HttpRequest req;
+    req.method = method;
+    req.target = target;
+    req.body = body;
+    if (!body.empty()) req.headers.push_back({"Content-Type", "application/json"});
+    auto resp = http_->Send(
+        net::Origin{.tls = false, .host = "127.0.0.1", .port = static_cast<uint16_t>(admin_port_)},
+        req);
+    EXPECT_TRUE(resp.ok()) << resp.status();
+    return resp.ok() ? resp->body : "";
+  }
+
+  int64_t RateLimitHits() {
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    const std::string body = Admin("GET", "/admin/faults");
+    if (parser.parse(body).get(doc) != simdjson::SUCCESS) return -1;
+    int64_t hits = -1;
+    if (doc["counters"]["rate_limit"].get(hits) != simdjson::SUCCESS) return -1;
+    return hits;
+  }
+
+  v1::SubmitOpportunityResponse Submit(Executor& e, const v1::Opportunity& o) {
+    grpc::ClientContext ctx;
+    Auth(&ctx);
+    v1::SubmitOpportunityRequest req;
+    *req.mutable_opportunity() = o;
+    req.set_submitted_by("test");
+    v1::SubmitOpportunityResponse resp;
+    const grpc::Status s = e.stub->SubmitOpportunity(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+
+  v1::Execution WaitClosed(Executor& e, const std::string& execution_id) {
+    v1::Execution ex;
+    for (int i = 0; i < 300; ++i) {
+      grpc::ClientContext ctx;
+      Auth(&ctx);
+      v1::GetExecutionRequest req;
+      req.set_execution_id(execution_id);
+      v1::GetExecutionResponse resp;
+      if (e.stub->GetExecution(&ctx, req, &resp).ok()) {
+        ex = resp.execution();
+        if (ex.state() == v1::EXECUTION_STATE_CLOSED) break;
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return ex;
   }
 
   static PostgresCluster* cluster_;
@@ -514,6 +570,89 @@ TEST_F(ExecutorSimTest, SigkillAtEveryStepLosesNothingAndDuplicatesNothing) {
     for (const auto& [reason, count] : reasons) std::printf(" %s=%d", reason.c_str(), count);
     std::printf("\n");
   }
+}
+
+TEST_F(ExecutorSimTest, A429StormTripsTheBreakerAndTradingRecovers) {
+  const std::string pg = NewDatabase("storm");
+  Executor e = StartExecutor(pg, NewKey(2));
+  ASSERT_TRUE(WaitReady(e));
+  const std::optional<Market> m = FindMarket();
+  ASSERT_TRUE(m.has_value());
+  const int64_t hits_before = RateLimitHits();
+  Admin(
+      "POST", "/admin/faults",
+      R"({"rules":[{"kind":"rate_limit","server":"clob","duration_ms":4000,"retry_after_s":1}]})");
+  std::map<int, int> outcomes;
+  std::map<int, int> denials;
+  for (int i = 0; i < 40; ++i) {
+    const v1::SubmitOpportunityResponse r =
+        Submit(e, Opportunity(*m, absl::StrCat("storm-", i), false));
+    ++outcomes[r.outcome()];
+    if (r.outcome() == v1::SUBMIT_OUTCOME_DENIED) ++denials[r.denial().reason()];
+    if (r.outcome() == v1::SUBMIT_OUTCOME_ACCEPTED) WaitClosed(e, r.execution().execution_id());
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_GT(denials[v1::RISK_DENIAL_REASON_CIRCUIT_OPEN], 0) << "the breaker must open";
+  // The storm saw a handful of requests, not one per attempt and poll.
+  const int64_t storm_hits = RateLimitHits() - hits_before;
+  EXPECT_GT(storm_hits, 0);
+  EXPECT_LT(storm_hits, 40) << "the executor must back off under a 429 storm";
+  // After the storm (and the breaker's cool-down) trading works again.
+  absl::SleepFor(absl::Seconds(3));
+  v1::Execution done;
+  for (int i = 0; i < 40 && done.close_reason() != v1::CLOSE_REASON_COMPLETED; ++i) {
+    const v1::SubmitOpportunityResponse r =
+        Submit(e, Opportunity(*m, absl::StrCat("after-storm-", i), false));
+    if (r.outcome() == v1::SUBMIT_OUTCOME_ACCEPTED) {
+      done = WaitClosed(e, r.execution().execution_id());
+    } else {
+      absl::SleepFor(absl::Milliseconds(500));
+    }
+  }
+  EXPECT_EQ(done.close_reason(), v1::CLOSE_REASON_COMPLETED) << done.DebugString();
+  EXPECT_EQ(LedgerPositions(e), VenuePositions());
+  std::printf("429 storm: %d accepted, %d denied (circuit_open %d), %lld requests hit the storm\n",
+              outcomes[v1::SUBMIT_OUTCOME_ACCEPTED], outcomes[v1::SUBMIT_OUTCOME_DENIED],
+              denials[v1::RISK_DENIAL_REASON_CIRCUIT_OPEN], static_cast<long long>(storm_hits));
+  EXPECT_EQ(e.process->Stop(SIGTERM), 0);
+}
+
+TEST_F(ExecutorSimTest, StandbyTakesOverWhenTheLeaderDies) {
+  const std::string pg = NewDatabase("standby");
+  const std::string key = NewKey(3);
+  Executor leader = StartExecutor(pg, key);
+  ASSERT_TRUE(WaitReady(leader));
+  Executor standby = StartExecutor(pg, key, "", "executor-1");
+  // The standby serves reads but refuses trading.
+  {
+    grpc::ClientContext ctx;
+    Auth(&ctx);
+    v1::GetExecutorHealthResponse health;
+    ASSERT_TRUE(standby.stub->GetHealth(&ctx, {}, &health).ok());
+    EXPECT_FALSE(health.leader());
+    EXPECT_FALSE(health.health().ready());
+    grpc::ClientContext ctx2;
+    Auth(&ctx2);
+    v1::SubmitOpportunityRequest req;
+    *req.mutable_opportunity() = Opportunity(*FindMarket(), "standby-1", false);
+    v1::SubmitOpportunityResponse resp;
+    EXPECT_EQ(standby.stub->SubmitOpportunity(&ctx2, req, &resp).error_code(),
+              grpc::StatusCode::UNAVAILABLE);
+  }
+  EXPECT_EQ(leader.process->Stop(SIGKILL), -SIGKILL);
+  const absl::Time killed = absl::Now();
+  ASSERT_TRUE(WaitReady(standby, absl::Seconds(15))) << "the standby must take over";
+  const absl::Duration takeover = absl::Now() - killed;
+  EXPECT_LT(takeover, absl::Seconds(8)) << "lease 2 s: takeover within a few lease periods";
+  grpc::ClientContext ctx;
+  Auth(&ctx);
+  v1::GetExecutorHealthResponse health;
+  ASSERT_TRUE(standby.stub->GetHealth(&ctx, {}, &health).ok());
+  EXPECT_TRUE(health.leader());
+  EXPECT_GE(health.fencing_epoch(), 2u);
+  std::printf("standby took over %s after the leader's SIGKILL\n",
+              absl::FormatDuration(takeover).c_str());
+  EXPECT_EQ(standby.process->Stop(SIGTERM), 0);
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "absl/strings/strip.h"
 #include "arbor/core/log.h"
 #include "arbor/core/strings.h"
+#include "arbor/exec/guarded_gateway.h"
 #include "arbor/exec/paper_gateway.h"
 #include "arbor/executor/executor_service.h"
 #include "arbor/executor/kalshi_gateway.h"
@@ -160,7 +161,8 @@ struct ExecutorApp::Impl {
   std::unique_ptr<risk::RiskEngine> risk;
   std::unique_ptr<net::HttpClient> http;
   exec::SyntheticBooks books;
-  std::vector<std::unique_ptr<exec::VenueGateway>> gateways;
+  std::vector<std::unique_ptr<exec::VenueGateway>> venue_gateways;  // unguarded (sim / live)
+  std::vector<std::unique_ptr<exec::VenueGateway>> gateways;        // what the engine uses
   std::unique_ptr<exec::ExecutionEngine> engine;
   ExecutorBackend backend;
   std::unique_ptr<Authenticator> auth;
@@ -223,7 +225,7 @@ absl::Status ExecutorApp::Impl::BuildGateways() {
     absl::StatusOr<std::unique_ptr<PolymarketGateway>> gw =
         PolymarketGateway::Create(http.get(), clock, std::move(config));
     if (!gw.ok()) return gw.status();
-    gateways.push_back(*std::move(gw));
+    venue_gateways.push_back(*std::move(gw));
   }
   if (!options.kalshi_url.empty()) {
     absl::StatusOr<net::Url> url = net::ParseUrl(options.kalshi_url);
@@ -235,7 +237,14 @@ absl::Status ExecutorApp::Impl::BuildGateways() {
     absl::StatusOr<std::unique_ptr<KalshiGateway>> gw =
         KalshiGateway::Create(http.get(), clock, std::move(config));
     if (!gw.ok()) return gw.status();
-    gateways.push_back(*std::move(gw));
+    venue_gateways.push_back(*std::move(gw));
+  }
+  // Every real venue sits behind its rate governor and circuit breaker (429 storms, outages).
+  for (const auto& venue : venue_gateways) {
+    gateways.push_back(std::make_unique<exec::GuardedGateway>(
+        venue.get(), clock,
+        net::RateGovernorOptions{.initial_rate = 20, .min_rate = 0.5, .max_rate = 50, .burst = 20},
+        net::CircuitBreakerOptions{.consecutive_failures = 5, .cool_down = absl::Seconds(2)}));
   }
   // The secrets now live only inside the gateways.
   polymarket_key.assign(polymarket_key.size(), '\0');
@@ -490,6 +499,7 @@ absl::Status ExecutorApp::Start() {
   s.metrics = std::make_unique<ExecutorMetrics>(*s.registry);
 
   s.backend.store = s.store.get();
+  for (const auto& gw : s.gateways) s.backend.gateways.push_back(gw.get());
   s.backend.mode = s.options.mode == "paper" ? v1::TRADING_MODE_PAPER : v1::TRADING_MODE_LIVE;
   s.backend.run_mode = s.options.mode == "paper" ? v1::RUN_MODE_PAPER
                        : s.options.mode == "sim" ? v1::RUN_MODE_SIMULATOR

@@ -488,6 +488,12 @@ grpc::Status ExecutorServiceImpl::GetHealth(grpc::ServerContext* context,
     response->set_safe_mode_active(safe.active() && !safe.acknowledged());
     response->set_open_executions(stats.open_executions);
   }
+  for (exec::VenueGateway* gw : backend_->gateways) {
+    v1::VenueExecutionHealth* v = response->add_venues();
+    v->set_venue(gw->venue() == Venue::kKalshi ? v1::VENUE_KALSHI : v1::VENUE_POLYMARKET);
+    v->set_circuit_open(gw->circuit_open());
+    v->set_reconciled(backend_->engine.load() != nullptr && backend_->engine.load()->recovered());
+  }
   return grpc::Status::OK;
 }
 

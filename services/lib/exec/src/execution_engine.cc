@@ -394,6 +394,14 @@ absl::StatusOr<SubmitResult> ExecutionEngine::Submit(const v1::Opportunity& opp,
           v1::RISK_DENIAL_REASON_INVALID_ORDER,
           absl::StrCat("legs[", i, "] rounds to zero at size ", execution->size_sets, " sets")));
     }
+    if (auto gw = gateways_.find(venue); gw != gateways_.end() && gw->second->circuit_open()) {
+      v1::RiskDenial denial =
+          MakeDenial(v1::RISK_DENIAL_REASON_CIRCUIT_OPEN,
+                     absl::StrCat("legs[", i, "]: ", v1::Venue_Name(leg.instrument_id().venue()),
+                                  " order circuit is open"));
+      denial.set_leg_index(static_cast<uint32_t>(i));
+      return deny(std::move(denial));
+    }
     if (gateways_.find(venue) == gateways_.end()) {
       return deny(MakeDenial(v1::RISK_DENIAL_REASON_INVALID_ORDER,
                              absl::StrCat("legs[", i, "]: no gateway for venue ",
@@ -851,6 +859,13 @@ void ExecutionEngine::ApplyReport(LiveExecution& execution, LiveOrder& order,
       break;
   }
   order.not_found = 0;
+  if (report.state == VenueOrderState::kOpen && status == OrderStatus::kPendingCancel &&
+      !from_place) {
+    // Still open after our cancel (lost, refused by a guard, or not yet processed): ask again;
+    // cancels are idempotent.
+    order.cancel_wanted = true;
+    work_pending_ = true;
+  }
   if (unacknowledged) {
     ApplyEvent(execution, order, OrderEvent::Of(OrderEventKind::kAccepted), "accepted");
   }
@@ -864,7 +879,6 @@ void ExecutionEngine::ApplyReport(LiveExecution& execution, LiveOrder& order,
                  "canceled");
     }
   }
-  (void)from_place;
 }
 
 // ---- Legging logic ---------------------------------------------------------------------------

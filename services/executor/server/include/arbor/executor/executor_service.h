@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -59,6 +60,7 @@ class Authenticator {
 // always go to `store`.
 struct ExecutorBackend {
   store::Store* store = nullptr;
+  std::vector<exec::VenueGateway*> gateways;            // for per-venue health
   std::atomic<exec::ExecutionEngine*> engine{nullptr};  // set once the leader has recovered
   std::atomic<bool> leader{false};
   std::atomic<uint64_t> epoch{0};

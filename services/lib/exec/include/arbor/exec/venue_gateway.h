@@ -116,6 +116,10 @@ class VenueGateway {
 
   // Cash (USD micros).
   [[nodiscard]] virtual absl::StatusOr<CashBalance> Balance() = 0;
+
+  // Whether new orders to this venue are refused right now (an open circuit breaker); the engine
+  // then denies new executions with CIRCUIT_OPEN instead of sending into a failing venue.
+  virtual bool circuit_open() { return false; }
 };
 
 }  // namespace arbor::exec
