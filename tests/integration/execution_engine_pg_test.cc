@@ -641,5 +641,89 @@ TEST_F(ExecutionEnginePgTest, PaperGatewayRunsTheSameCodePathWithRealisedOutcome
   EXPECT_EQ(paper.orders_placed() >= 40u, true);
 }
 
+TEST_F(ExecutionEnginePgTest, PriceMovedAwayFromLegBUnwindsLegA) {
+  venue_.Script(1, false, Behaviour::kNothing);  // the NO ask moved above our limit: FAK kills it
+  auto engine = MakeEngine();
+  auto submitted = engine->Submit(Bundle("opp-moved"), 0, "test");
+  ASSERT_TRUE(submitted.ok());
+  const std::string id = submitted->execution.execution_id();
+  const v1::Execution done = RunToClose(*engine, id);
+  EXPECT_EQ(done.close_reason(), v1::CLOSE_REASON_UNWOUND);
+  EXPECT_EQ(done.realized_pnl_micros(), -200'000 - 2'000);
+  auto b = store_->GetOrder(absl::StrCat(id, "-1-0"));
+  ASSERT_TRUE(b.ok() && b->has_value());
+  EXPECT_EQ((*b)->status(), v1::ORDER_STATUS_CANCELED);
+  EXPECT_EQ((*b)->filled_size_micros(), 0);
+}
+
+TEST_F(ExecutionEnginePgTest, DailyLossCapDeniesBeforeTheCapCanBeCrossed) {
+  risk::Limits limits = WideLimits();
+  limits.daily_loss_cap_micros = 9'700'000;  // one bundle's worst case (9.5 USD) fits once
+  risk_->SetLimits(limits);
+  venue_.Script(1, false, Behaviour::kReject);
+  auto engine = MakeEngine();
+  auto first = engine->Submit(Bundle("opp-loss-1"), 0, "test");
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->outcome, v1::SUBMIT_OUTCOME_ACCEPTED);
+  const v1::Execution lost = RunToClose(*engine, first->execution.execution_id());
+  ASSERT_EQ(lost.realized_pnl_micros(), -202'000);
+  // 0.202 lost + 9.5 at risk would exceed 9.7: refused before it could happen.
+  auto second = engine->Submit(Bundle("opp-loss-2"), 0, "test");
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->outcome, v1::SUBMIT_OUTCOME_DENIED);
+  EXPECT_EQ(second->denial.reason(), v1::RISK_DENIAL_REASON_DAILY_LOSS_CAP);
+  EXPECT_EQ(second->denial.limit_value(), 9'700'000);
+  // A smaller one that still fits under the cap goes through.
+  auto small = engine->Submit(Bundle("opp-loss-3"), 5'000'000, "test");
+  ASSERT_TRUE(small.ok());
+  EXPECT_EQ(small->outcome, v1::SUBMIT_OUTCOME_ACCEPTED);
+}
+
+TEST_F(ExecutionEnginePgTest, KillSwitchUnderLoadStopsNewOrdersWithinOneCycle) {
+  venue_.Script(0, false, Behaviour::kRest);
+  venue_.Script(1, false, Behaviour::kRest);
+  auto engine = MakeEngine();
+  for (int i = 0; i < 25; ++i) {
+    auto r = engine->Submit(Bundle(absl::StrCat("opp-load-", i)), 0, "test");
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->outcome, v1::SUBMIT_OUTCOME_ACCEPTED);
+  }
+  engine->Step();  // 50 orders resting
+  // Five more are accepted but not yet sent when the switch is engaged.
+  for (int i = 25; i < 30; ++i) {
+    ASSERT_TRUE(engine->Submit(Bundle(absl::StrCat("opp-load-", i)), 0, "test").ok());
+  }
+  const int sends_before = venue_.TotalSends();
+  EXPECT_EQ(sends_before, 50);
+  v1::KillSwitch ks;
+  ks.set_scope(v1::KILL_SWITCH_SCOPE_GLOBAL);
+  ks.set_engaged(true);
+  ks.set_reason("load test");
+  ks.set_cancel_resting(true);
+  ks.set_changed_by("ops");
+  uint32_t cancels = 0;
+  ASSERT_TRUE(engine->SetKillSwitch(ks, &cancels).ok());
+  EXPECT_EQ(cancels, 50u);
+  auto denied = engine->Submit(Bundle("opp-load-after"), 0, "test");
+  ASSERT_TRUE(denied.ok());
+  EXPECT_EQ(denied->denial.reason(), v1::RISK_DENIAL_REASON_KILL_SWITCH);
+  engine->Step();  // one cycle: every resting order canceled
+  int canceled = 0;
+  store::OrderQuery query;
+  query.page_size = 1000;
+  auto orders = store_->ListOrders(query);
+  ASSERT_TRUE(orders.ok());
+  for (const v1::Order& o : orders->items) canceled += o.status() == v1::ORDER_STATUS_CANCELED;
+  // 50 resting orders canceled at the venue, and the 10 orders of the five intents approved
+  // before the switch but not yet sent canceled locally.
+  EXPECT_EQ(canceled, 60);
+  // The five accepted before the switch but not yet sent never go out: no new order reaches a
+  // venue after the switch.
+  EXPECT_EQ(venue_.TotalSends(), sends_before);
+  for (int i = 0; i < 10 && engine->open_executions() > 0; ++i) engine->Step();
+  EXPECT_EQ(engine->open_executions(), 0u);
+  EXPECT_EQ(venue_.TotalSends(), sends_before);
+}
+
 }  // namespace
 }  // namespace arbor::exec

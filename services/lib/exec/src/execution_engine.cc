@@ -514,6 +514,19 @@ ExecutionEngine::Work ExecutionEngine::CollectWork() {
                      "canceled");
           continue;
         }
+        if (!order->repair) {
+          // An approved intent not yet sent when a kill switch or halt arrives is dropped: the
+          // switch must stop new orders within this cycle, not after the backlog.
+          const Venue venue = *VenueFromProto(order->proto.venue());
+          if (risk_->IsKilled(venue, LaneLabel(execution->opportunity.lane())) ||
+              risk_->effective_state() == risk::TradingState::kHalted) {
+            ApplyEvent(*execution, *order,
+                       OrderEvent::Of(OrderEventKind::kCanceled,
+                                      "kill switch or halt engaged before send"),
+                       "canceled");
+            continue;
+          }
+        }
         if (order->repair) {
           // Risk has a veto over every order, including the ones that reduce risk.
           risk::LegPlan leg;
