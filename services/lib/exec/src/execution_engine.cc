@@ -153,12 +153,14 @@ struct ExecutionEngine::LiveOrder {
   v1::Order proto;
   OrderState state;
   OrderRequest request;
-  bool repair = false;          // unwind / hedge order (not an entry leg)
-  bool cancel_wanted = false;   // a cancel should be sent
-  bool sent = false;            // handed to the venue by this process
-  int64_t sent_mono = 0;        // when
-  int64_t last_query_mono = 0;  // last status query
-  int not_found = 0;            // consecutive "venue has no such order" answers
+  bool repair = false;           // unwind / hedge order (not an entry leg)
+  bool cancel_wanted = false;    // a cancel should be sent
+  bool sent = false;             // handed to the venue by this process
+  bool submit_persisted = true;  // the SUBMITTED transition is in the ledger
+  bool maybe_sent = false;       // INITIALIZED at recovery: a crash may have followed the send
+  int64_t sent_mono = 0;         // when
+  int64_t last_query_mono = 0;   // last status query
+  int not_found = 0;             // consecutive "venue has no such order" answers
 
   LiveOrder(v1::Order p, OrderState s, OrderRequest r)
       : proto(std::move(p)), state(std::move(s)), request(std::move(r)) {}
@@ -505,6 +507,15 @@ ExecutionEngine::Work ExecutionEngine::CollectWork() {
     std::vector<LiveOrder*> to_send;
     for (auto& order : execution->orders) {
       const OrderStatus status = order->state.status();
+      if (status == OrderStatus::kInitialized && order->maybe_sent) {
+        // Recovered intent: the previous process may have sent it. Ask the venue; never send.
+        if (mono - order->last_query_mono >= poll) {
+          order->last_query_mono = mono;
+          work.queries.push_back(
+              {execution.get(), order.get(), order->request, order->proto.venue_order_id()});
+        }
+        continue;
+      }
       if (status == OrderStatus::kInitialized) {
         const int64_t expires = execution->opportunity.expires_unix_nanos();
         if (!order->repair && expires > 0 && NowNanos() > expires) {
@@ -553,21 +564,21 @@ ExecutionEngine::Work ExecutionEngine::CollectWork() {
             continue;
           }
         }
-        // Marked SUBMITTED in the ledger before the send: a crash after the send leaves a
-        // record that recovery queries, never an order nobody knows about.
+        // No write between the intent and the send: the committed intent (deterministic client
+        // order id, creation time) is the pre-send record. A crash after the send leaves an
+        // INITIALIZED order that recovery asks the venue about (maybe_sent), never resends. The
+        // SUBMITTED transition is persisted right after the venue answers, with the outcome.
+        // While PostgreSQL is known to be down nothing new goes out: its outcome could not be
+        // recorded (the intent stays INITIALIZED and is sent once the store answers again).
+        if (!store_->available()) continue;
         OrderState next = order->state;
         if (!next.Apply(OrderEvent::Of(OrderEventKind::kSubmitted)).ok()) continue;
-        v1::Order proto = order->proto;
-        proto.set_status(ToProto(next.status()));
-        proto.set_previous_status(ToProto(next.previous_status()));
-        proto.set_submitted_unix_nanos(NowNanos());
-        proto.set_updated_unix_nanos(proto.submitted_unix_nanos());
-        if (absl::Status s = store_->UpdateOrder(proto, {"submit", ""}); !s.ok()) {
-          ++stats_.store_failures;
-          continue;  // not sent; retried next cycle
-        }
+        order->proto.set_status(ToProto(next.status()));
+        order->proto.set_previous_status(ToProto(next.previous_status()));
+        order->proto.set_submitted_unix_nanos(NowNanos());
+        order->proto.set_updated_unix_nanos(order->proto.submitted_unix_nanos());
         order->state = std::move(next);
-        order->proto = std::move(proto);
+        order->submit_persisted = false;
         order->sent = true;
         order->sent_mono = mono;
         to_send.push_back(order.get());
@@ -664,6 +675,25 @@ void ExecutionEngine::Step() {
   if (!sent.empty()) Failpoint("after_send");
   if (repair_sent) Failpoint("after_unwind_send");
   absl::MutexLock lock(&mu_);
+  {
+    std::vector<std::pair<v1::Order, store::OrderEventRecord>> submitted;
+    for (SendResult& result : sent) {
+      for (LiveOrder* order : result.send->orders) {
+        submitted.push_back({order->proto, {"submit", ""}});
+      }
+    }
+    if (!submitted.empty()) {
+      if (absl::Status st = store_->UpdateOrders(submitted); st.ok()) {
+        for (SendResult& result : sent) {
+          for (LiveOrder* order : result.send->orders) order->submit_persisted = true;
+        }
+      } else {
+        // The next persisted change of each order carries its status anyway; only the
+        // "submit" line of the event log is missing.
+        ++stats_.store_failures;
+      }
+    }
+  }
   bool first_report = true;
   for (SendResult& result : sent) {
     stats_.orders_sent += result.send->orders.size();
@@ -838,8 +868,9 @@ void ExecutionEngine::ApplyReport(LiveExecution& execution, LiveOrder& order,
     order.proto.set_venue_order_id(report.venue_order_id);
   }
   const OrderStatus status = order.state.status();
-  const bool unacknowledged =
-      status == OrderStatus::kSubmitted || status == OrderStatus::kUnresolved;
+  const bool unacknowledged = status == OrderStatus::kSubmitted ||
+                              status == OrderStatus::kUnresolved ||
+                              status == OrderStatus::kInitialized;
   switch (report.state) {
     case VenueOrderState::kRejected:
       ApplyEvent(execution, order, OrderEvent::Of(OrderEventKind::kRejected, report.reason),
@@ -858,6 +889,18 @@ void ExecutionEngine::ApplyReport(LiveExecution& execution, LiveOrder& order,
     case VenueOrderState::kNotFound:
       // The lost-order counter: an order the venue never acknowledged and does not know after
       // `not_found_limit` queries was never placed (a send lost before it arrived).
+      if (status == OrderStatus::kInitialized) {
+        // A recovered intent the venue never saw after `not_found_limit` queries: it was not
+        // sent before the crash.
+        if (++order.not_found >= config_.not_found_limit) {
+          ApplyEvent(execution, order,
+                     OrderEvent::Of(OrderEventKind::kCanceled,
+                                    absl::StrCat("never reached the venue (", order.not_found,
+                                                 " queries after recovery)")),
+                     "canceled");
+        }
+        return;
+      }
       if (unacknowledged && ++order.not_found >= config_.not_found_limit) {
         ApplyEvent(
             execution, order,
@@ -878,6 +921,11 @@ void ExecutionEngine::ApplyReport(LiveExecution& execution, LiveOrder& order,
     // cancels are idempotent.
     order.cancel_wanted = true;
     work_pending_ = true;
+  }
+  if (order.state.status() == OrderStatus::kInitialized) {
+    // Recovered intent that the venue does know: it was sent before the crash.
+    ApplyEvent(execution, order, OrderEvent::Of(OrderEventKind::kSubmitted, "found at recovery"),
+               "submit");
   }
   if (unacknowledged) {
     ApplyEvent(execution, order, OrderEvent::Of(OrderEventKind::kAccepted), "accepted");
@@ -1589,12 +1637,9 @@ absl::Status ExecutionEngine::Recover() {
                                .tick_size_micros = kTick};
           auto live = std::make_unique<LiveOrder>(order, *std::move(state), std::move(request));
           live->repair = repair;
-          // Entry orders never sent are abandoned: the opportunity they priced is stale.
-          if (live->state.status() == OrderStatus::kInitialized && !repair) {
-            ApplyEvent(*execution, *live,
-                       OrderEvent::Of(OrderEventKind::kCanceled, "abandoned on recovery"),
-                       "canceled");
-          }
+          // An INITIALIZED order may have been sent just before the crash (there is no write
+          // between intent and send): it is looked up at the venue, never sent again.
+          live->maybe_sent = live->state.status() == OrderStatus::kInitialized;
           // Anything that may rest at the venue is canceled on recovery: the executor does not
           // resume a stale plan, it reconciles and closes it.
           live->cancel_wanted = true;

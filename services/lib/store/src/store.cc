@@ -385,6 +385,16 @@ absl::Status Store::UpdateOrder(const v1::Order& order, const OrderEventRecord& 
   });
 }
 
+absl::Status Store::UpdateOrders(absl::Span<const std::pair<v1::Order, OrderEventRecord>> updates) {
+  return Run(true, [&](pqxx::work& txn) -> absl::Status {
+    for (const auto& [order, event] : updates) {
+      ARBOR_RETURN_IF_ERROR(UpdateOrderRow(txn, order, epoch_));
+      AppendOrderEvent(txn, order, event, epoch_);
+    }
+    return absl::OkStatus();
+  });
+}
+
 absl::Status Store::RecordFill(const v1::Fill& fill, const v1::Order& order_after,
                                const v1::Position& position_after) {
   return Run(true, [&](pqxx::work& txn) -> absl::Status {

@@ -30,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -149,6 +150,9 @@ class Store {
   [[nodiscard]] absl::Status InsertOrder(const v1::Order& order, const OrderEventRecord& event);
   // The order's new state and the event that produced it, atomically. NotFound if unknown.
   [[nodiscard]] absl::Status UpdateOrder(const v1::Order& order, const OrderEventRecord& event);
+  // Several orders' new states and events in one transaction (one commit for a batch of legs).
+  [[nodiscard]] absl::Status UpdateOrders(
+      absl::Span<const std::pair<v1::Order, OrderEventRecord>> updates);
   // A fill with the order and position it changes, atomically. AlreadyExists (nothing written)
   // if this (venue, trade id, order) was recorded before.
   [[nodiscard]] absl::Status RecordFill(const v1::Fill& fill, const v1::Order& order_after,
