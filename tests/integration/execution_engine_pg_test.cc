@@ -673,6 +673,16 @@ TEST_F(ExecutionEnginePgTest, DailyLossCapDeniesBeforeTheCapCanBeCrossed) {
   EXPECT_EQ(second->outcome, v1::SUBMIT_OUTCOME_DENIED);
   EXPECT_EQ(second->denial.reason(), v1::RISK_DENIAL_REASON_DAILY_LOSS_CAP);
   EXPECT_EQ(second->denial.limit_value(), 9'700'000);
+  // A restart does not forget today's loss: the recovered engine refuses the same.
+  {
+    risk::RiskEngine fresh_risk(clock_, limits);
+    ExecutionEngine restarted(store_.get(), &fresh_risk, {{Venue::kPolymarket, &venue_}}, &clock_,
+                              EngineConfig{});
+    ASSERT_TRUE(restarted.Recover().ok());
+    auto again = restarted.Submit(Bundle("opp-loss-2b"), 0, "test");
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->denial.reason(), v1::RISK_DENIAL_REASON_DAILY_LOSS_CAP);
+  }
   // A smaller one that still fits under the cap goes through.
   auto small = engine->Submit(Bundle("opp-loss-3"), 5'000'000, "test");
   ASSERT_TRUE(small.ok());

@@ -26,6 +26,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "arbor/core/fixed_point.h"
+#include "arbor/exec/venue_gateway.h"
+#include "arbor/executor/polymarket_gateway.h"
 #include "arbor/net/http_client.h"
 #include "arbor/testing/child_process.h"
 #include "arbor/testing/postgres_cluster.h"
@@ -653,6 +655,62 @@ TEST_F(ExecutorSimTest, StandbyTakesOverWhenTheLeaderDies) {
   std::printf("standby took over %s after the leader's SIGKILL\n",
               absl::FormatDuration(takeover).c_str());
   EXPECT_EQ(standby.process->Stop(SIGTERM), 0);
+}
+
+TEST_F(ExecutorSimTest, RecoveryAdoptsOrdersItDidNotPlaceAsExternal) {
+  const std::string pg = NewDatabase("external");
+  const std::string key_file = NewKey(4);
+  const std::optional<Market> m = FindMarket();
+  ASSERT_TRUE(m.has_value());
+  // Someone else (a person, another system) rests an order on this account.
+  std::string venue_order_id;
+  {
+    executor::PolymarketGatewayConfig config;
+    config.clob =
+        net::Origin{.tls = false, .host = "127.0.0.1", .port = static_cast<uint16_t>(clob_port_)};
+    std::ifstream in(key_file);
+    std::getline(in, config.private_key_hex);
+    auto gw =
+        executor::PolymarketGateway::Create(http_.get(), &SystemClock::Get(), std::move(config));
+    ASSERT_TRUE(gw.ok()) << gw.status();
+    exec::OrderRequest o;
+    o.client_order_id = "by-hand-1";
+    o.symbol = m->yes;
+    o.buy = true;
+    o.price_micros = 20'000;
+    o.size_micros = 5'000'000;
+    o.tif = exec::TimeInForce::kGtc;
+    o.created_unix_ms = absl::ToUnixMillis(absl::Now());
+    const std::vector<exec::OrderRequest> orders = {o};
+    const std::vector<exec::VenueOrderReport> placed = (*gw)->Place(orders);
+    ASSERT_EQ(placed.size(), 1u);
+    ASSERT_EQ(placed[0].state, exec::VenueOrderState::kOpen) << placed[0].reason;
+    venue_order_id = placed[0].venue_order_id;
+  }
+  Executor e = StartExecutor(pg, key_file);
+  ASSERT_TRUE(WaitReady(e));
+  grpc::ClientContext ctx;
+  Auth(&ctx);
+  v1::ListOrdersRequest req;
+  req.set_execution_id("external-polymarket");
+  v1::ListOrdersResponse resp;
+  ASSERT_TRUE(e.stub->ListOrders(&ctx, req, &resp).ok());
+  ASSERT_EQ(resp.orders_size(), 1);
+  EXPECT_EQ(resp.orders(0).venue_order_id(), venue_order_id);
+  EXPECT_EQ(resp.orders(0).instrument_id().symbol(), m->yes);
+  EXPECT_EQ(resp.orders(0).limit_price_micros(), 20'000);
+  EXPECT_EQ(resp.orders(0).size_micros(), 5'000'000);
+  EXPECT_EQ(resp.orders(0).status(), v1::ORDER_STATUS_ACCEPTED);
+  // Adopted once: a restart does not adopt it again.
+  EXPECT_EQ(e.process->Stop(SIGTERM), 0);
+  Executor again = StartExecutor(pg, key_file);
+  ASSERT_TRUE(WaitReady(again));
+  grpc::ClientContext ctx2;
+  Auth(&ctx2);
+  v1::ListOrdersResponse resp2;
+  ASSERT_TRUE(again.stub->ListOrders(&ctx2, req, &resp2).ok());
+  EXPECT_EQ(resp2.orders_size(), 1);
+  EXPECT_EQ(again.process->Stop(SIGTERM), 0);
 }
 
 }  // namespace

@@ -381,9 +381,15 @@ void ExecutorApp::Impl::ScannerLoop() {
 
 void ExecutorApp::Impl::HousekeepingLoop() {
   int64_t last_balance = 0;
+  int64_t day = absl::ToUnixSeconds(absl::Now()) / 86'400;
   while (Sleep(absl::Seconds(1))) {
     exec::ExecutionEngine* e = backend.engine.load();
     const bool leader = backend.leader.load();
+    // The daily loss cap is per UTC day.
+    if (const int64_t today = absl::ToUnixSeconds(absl::Now()) / 86'400; today != day) {
+      day = today;
+      if (e != nullptr) e->StartNewDay();
+    }
     if (e != nullptr) {
       uint32_t engaged = 0;
       for (const auto& ks : e->kill_switches()) engaged += ks.engaged() ? 1 : 0;

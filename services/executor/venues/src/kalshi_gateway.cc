@@ -369,6 +369,11 @@ absl::StatusOr<std::vector<VenueOrderReport>> KalshiGateway::OpenOrders() {
   out.reserve(resting.size());
   for (const ks::RestOrder& o : resting) {
     VenueOrderReport r = ReportOf(o);
+    // Described in our instrument terms: "<ticker>:YES|NO", bought or sold, own-side price.
+    r.symbol = absl::StrCat(o.ticker, o.side == ks::Side::kYes ? ":YES" : ":NO");
+    r.buy = o.action == ks::Action::kBuy;
+    r.price_micros = (o.side == ks::Side::kYes ? o.yes_price : o.no_price).micros();
+    r.size_micros = o.initial_count.micros();
     if (o.fill_count.IsPositive()) {
       auto it = fills_by_ticker.find(o.ticker);
       if (it == fills_by_ticker.end()) {

@@ -615,8 +615,13 @@ absl::StatusOr<std::vector<VenueOrderReport>> PolymarketGateway::OpenOrders() {
   out.reserve(rows->size());
   for (const pm::OrderEvent& o : *rows) {
     // Our client ids are not known to the venue: only the order hash identifies these.
-    out.push_back(Report("", Lower(o.id), o.original_size.micros(), &o,
-                         any_filled ? FillsOf(o.id, trades) : Fills{}));
+    VenueOrderReport r = Report("", Lower(o.id), o.original_size.micros(), &o,
+                                any_filled ? FillsOf(o.id, trades) : Fills{});
+    r.symbol = o.asset_id;
+    r.buy = o.side == pm::Side::kBuy;
+    r.price_micros = o.price.micros();
+    r.size_micros = o.original_size.micros();
+    out.push_back(std::move(r));
   }
   return out;
 }

@@ -1498,6 +1498,11 @@ void ExecutionEngine::SetLegPolicy(absl::Duration leg_window, LegFailurePolicy p
   max_unhedged_micros_ = max_unhedged_exposure_micros;
 }
 
+void ExecutionEngine::StartNewDay() {
+  absl::MutexLock lock(&mu_);
+  risk_->StartNewDay();
+}
+
 void ExecutionEngine::StopAccepting() {
   absl::MutexLock lock(&mu_);
   accepting_ = false;
@@ -1569,6 +1574,12 @@ absl::Status ExecutionEngine::Recover() {
       safe_mode_ = **safe;
       risk_->SetSafeMode(true);
     }
+    // Today's realised PnL so far: a restart must not reset the daily loss cap.
+    const int64_t day_start =
+        NowNanos() / (int64_t{86'400} * 1'000'000'000) * (int64_t{86'400} * 1'000'000'000);
+    absl::StatusOr<int64_t> today = store_->RealizedPnlSince(day_start);
+    if (!today.ok()) return today.status();
+    if (*today != 0) risk_->RecordRealizedPnl(*today);
     absl::StatusOr<std::vector<v1::Position>> positions = store_->ListPositions();
     if (!positions.ok()) return positions.status();
     for (const v1::Position& p : *positions) {
@@ -1668,8 +1679,84 @@ absl::Status ExecutionEngine::Recover() {
     absl::MutexLock lock(&mu_);
     if (open_.empty()) break;
   }
+  // Orders resting at a venue that the ledger does not know (placed by hand, by another
+  // system, or by a process whose ledger was lost) are adopted as external: recorded under a
+  // synthetic execution per venue so they are visible and counted, never managed or canceled.
+  for (const auto& [venue, gateway] : gateways_) {
+    absl::StatusOr<std::vector<VenueOrderReport>> open = gateway->OpenOrders();
+    if (!open.ok()) {
+      return absl::UnavailableError(absl::StrCat("recovery: open orders of ",
+                                                 venue == Venue::kKalshi ? "kalshi" : "polymarket",
+                                                 ": ", open.status().message()));
+    }
+    for (const VenueOrderReport& r : *open) {
+      if (!r.client_order_id.empty()) {
+        absl::StatusOr<std::optional<v1::Order>> known = store_->GetOrder(r.client_order_id);
+        if (!known.ok()) return known.status();
+        if (known->has_value()) continue;
+      }
+      if (!r.venue_order_id.empty()) {
+        absl::StatusOr<std::optional<v1::Order>> known =
+            store_->GetOrderByVenueId(r.venue_order_id);
+        if (!known.ok()) return known.status();
+        if (known->has_value()) continue;
+      }
+      if (absl::Status s = AdoptExternal(venue, r); !s.ok()) return s;
+    }
+  }
   absl::MutexLock lock(&mu_);
   recovered_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status ExecutionEngine::AdoptExternal(Venue venue, const VenueOrderReport& report) {
+  const v1::Venue pv = venue == Venue::kKalshi ? v1::VENUE_KALSHI : v1::VENUE_POLYMARKET;
+  const std::string venue_name = venue == Venue::kKalshi ? "kalshi" : "polymarket";
+  const std::string execution_id = absl::StrCat("external-", venue_name);
+  const int64_t now = NowNanos();
+  v1::Execution holder;
+  holder.set_execution_id(execution_id);
+  holder.set_opportunity_id(execution_id);
+  holder.set_state(v1::EXECUTION_STATE_CLOSED);
+  holder.set_close_reason(v1::CLOSE_REASON_RECOVERED);
+  holder.set_close_message("orders found at the venue that this ledger did not place");
+  holder.set_mode(config_.mode);
+  holder.set_created_unix_nanos(now);
+  holder.set_updated_unix_nanos(now);
+  holder.set_closed_unix_nanos(now);
+  if (absl::Status s = store_->InsertExecution(holder, v1::Opportunity(), {});
+      !s.ok() && !absl::IsAlreadyExists(s)) {
+    return s;
+  }
+  v1::Order order;
+  const std::string id =
+      report.venue_order_id.empty() ? report.client_order_id : report.venue_order_id;
+  order.set_client_order_id(absl::StrCat("ext-", id));
+  order.set_venue_order_id(report.venue_order_id);
+  order.set_execution_id(execution_id);
+  order.set_venue(pv);
+  order.mutable_instrument_id()->set_venue(pv);
+  order.mutable_instrument_id()->set_symbol(report.symbol.empty() ? "unknown" : report.symbol);
+  order.set_side(report.buy ? v1::SIDE_BUY : v1::SIDE_SELL);
+  order.set_status(report.filled_size_micros > 0 ? v1::ORDER_STATUS_PARTIALLY_FILLED
+                                                 : v1::ORDER_STATUS_ACCEPTED);
+  order.set_limit_price_micros(std::clamp<int64_t>(report.price_micros, 0, kOne));
+  order.set_size_micros(std::max<int64_t>(report.size_micros, 1));
+  order.set_filled_size_micros(report.filled_size_micros);
+  order.set_mode(config_.mode);
+  order.set_created_unix_nanos(now);
+  order.set_updated_unix_nanos(now);
+  if (absl::Status s = store_->InsertOrder(order, {"adopted_external", report.venue_order_id});
+      !s.ok() && !absl::IsAlreadyExists(s)) {
+    return s;
+  }
+  store::RiskEventRecord event{.kind = "external_order", .reason = "adopted"};
+  event.venue = pv;
+  event.message = absl::StrCat("venue order ", id, " on ", report.symbol, " is not ours");
+  event.actor = config_.instance_id;
+  (void)store_->AppendRiskEvent(event);
+  absl::MutexLock lock(&mu_);
+  ++stats_.external_orders;
   return absl::OkStatus();
 }
 

@@ -757,6 +757,19 @@ absl::StatusOr<int64_t> Store::CountRiskEvents(std::string_view kind) {
   return count;
 }
 
+absl::StatusOr<int64_t> Store::RealizedPnlSince(int64_t since_unix_nanos) {
+  int64_t sum = 0;
+  ARBOR_RETURN_IF_ERROR(Run(false, [&](pqxx::work& txn) {
+    sum = txn.exec_params1(
+                 "SELECT COALESCE(SUM(realized_pnl_micros), 0)::BIGINT FROM executions "
+                 "WHERE state = 6 AND closed_ns >= $1",
+                 since_unix_nanos)[0]
+              .as<int64_t>();
+    return absl::OkStatus();
+  }));
+  return sum;
+}
+
 absl::StatusOr<v1::StageMetrics> Store::ComputeStageMetrics(int64_t start, int64_t end, int lane) {
   v1::StageMetrics m;
   m.set_lane(static_cast<v1::Lane>(lane));

@@ -103,6 +103,7 @@ struct EngineStats {
   uint64_t fills = 0;
   uint64_t duplicate_fills = 0;
   uint64_t store_failures = 0;
+  uint64_t external_orders = 0;  // venue orders adopted at recovery
   uint32_t open_executions = 0;
   uint32_t unresolved_orders = 0;
   int64_t realized_pnl_micros = 0;
@@ -167,6 +168,9 @@ class ExecutionEngine {
   // Risk engine figures (daily PnL, drawdown, reserved capital) for metrics and status.
   risk::RiskSnapshot RiskFigures() const;
 
+  // A new UTC trading day: the risk engine's daily PnL restarts (and a daily-loss halt lifts).
+  void StartNewDay();
+
   // Stops accepting new executions (graceful shutdown); in-flight ones continue.
   void StopAccepting();
   // Executions not yet CLOSED.
@@ -210,6 +214,7 @@ class ExecutionEngine {
   LegFailurePolicy PolicyFor(int lane) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int64_t NowNanos() const;
   v1::TradingStateInfo TradingStateLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status AdoptExternal(Venue venue, const VenueOrderReport& report);
   absl::Status RecordDenial(const v1::Opportunity& opportunity, const v1::RiskDenial& denial)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

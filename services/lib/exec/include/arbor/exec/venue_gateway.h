@@ -83,6 +83,12 @@ struct VenueOrderReport {
   std::vector<VenueFill> fills;    // every fill known for the order (cumulative)
   std::string reason;              // venue text for rejections / unknown outcomes
   absl::Duration retry_after = absl::ZeroDuration();  // a 429's Retry-After, if any
+  // What the order is, as the venue describes it (filled by OpenOrders, so recovery can adopt
+  // orders it does not know; empty / zero elsewhere).
+  std::string symbol;
+  bool buy = true;
+  int64_t price_micros = 0;
+  int64_t size_micros = 0;
 };
 
 struct CashBalance {

@@ -200,6 +200,9 @@ class Store {
   [[nodiscard]] absl::StatusOr<std::vector<std::string>> OrderEventKinds(
       std::string_view client_order_id);
   [[nodiscard]] absl::StatusOr<int64_t> CountRiskEvents(std::string_view kind);
+  // Realised PnL of executions closed at or after `since_unix_nanos` (recovery seeds the daily
+  // loss cap with today's figure so a restart cannot reset it).
+  [[nodiscard]] absl::StatusOr<int64_t> RealizedPnlSince(int64_t since_unix_nanos);
 
   // Stage evidence from the ledger for executions closed in [start, end) (Unix ns), one lane
   // (arbor.v1.Lane value) or all (0): realised PnL, its max and current drawdown along the close
