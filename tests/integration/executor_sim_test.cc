@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <pqxx/pqxx>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -711,6 +712,72 @@ TEST_F(ExecutorSimTest, RecoveryAdoptsOrdersItDidNotPlaceAsExternal) {
   ASSERT_TRUE(again.stub->ListOrders(&ctx2, req, &resp2).ok());
   EXPECT_EQ(resp2.orders_size(), 1);
   EXPECT_EQ(again.process->Stop(SIGTERM), 0);
+}
+
+// Runs a shell command; true if it exited 0.
+bool Sh(const std::string& command) { return system(command.c_str()) == 0; }
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+TEST_F(ExecutorSimTest, MutualTlsAdmitsOnlyClientsWithACertificateFromTheCa) {
+  // A CA, a server certificate for 127.0.0.1 / localhost and a client certificate, made with the
+  // openssl CLI (real X.509, real TLS handshakes in gRPC).
+  const std::string d = absl::StrCat(*dir_, "/tls");
+  ASSERT_TRUE(Sh(absl::StrCat(
+      "mkdir -p ", d, " && cd ", d,
+      " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1"
+      " -subj /CN=arbor-test-ca 2>/dev/null"
+      " && openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr"
+      " -subj /CN=localhost 2>/dev/null"
+      " && printf 'subjectAltName=DNS:localhost,IP:127.0.0.1' > san.ext"
+      " && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+      " -out server.pem -days 1 -extfile san.ext 2>/dev/null"
+      " && openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr"
+      " -subj /CN=operator 2>/dev/null"
+      " && openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+      " -out client.pem -days 1 2>/dev/null")));
+  const std::string pg = NewDatabase("mtls");
+  std::vector<std::string> argv = {ARBOR_EXECUTOR_BINARY,
+                                   "--mode=paper",
+                                   absl::StrCat("--pg=", pg),
+                                   absl::StrCat("--tls_cert_file=", d, "/server.pem"),
+                                   absl::StrCat("--tls_key_file=", d, "/server.key"),
+                                   absl::StrCat("--tls_client_ca_file=", d, "/ca.pem"),
+                                   "--log_level=warning"};
+  auto child = ChildProcess::Start(argv);
+  ASSERT_TRUE(child.ok());
+  auto line = child->ReadLine();
+  ASSERT_TRUE(line.ok()) << line.status();
+  const std::string target = absl::StrCat("localhost:", testing::JsonIntField(*line, "grpc_port"));
+
+  auto call = [&](std::shared_ptr<grpc::ChannelCredentials> creds) {
+    auto stub = v1::Executor::NewStub(grpc::CreateChannel(target, creds));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    v1::GetExecutorHealthResponse health;
+    return stub->GetHealth(&ctx, {}, &health);
+  };
+  grpc::SslCredentialsOptions with_cert;
+  with_cert.pem_root_certs = ReadAll(d + "/ca.pem");
+  with_cert.pem_private_key = ReadAll(d + "/client.key");
+  with_cert.pem_cert_chain = ReadAll(d + "/client.pem");
+  EXPECT_TRUE(call(grpc::SslCredentials(with_cert)).ok()) << "mTLS client is admitted (no token)";
+  grpc::SslCredentialsOptions without_cert;
+  without_cert.pem_root_certs = with_cert.pem_root_certs;
+  EXPECT_FALSE(call(grpc::SslCredentials(without_cert)).ok()) << "no client certificate";
+  EXPECT_FALSE(call(grpc::InsecureChannelCredentials()).ok()) << "plaintext";
+  EXPECT_EQ(child->Stop(SIGTERM), 0);
+
+  // Neither a token nor mTLS: the executor refuses to start.
+  auto open = ChildProcess::Start(
+      {ARBOR_EXECUTOR_BINARY, "--mode=paper", absl::StrCat("--pg=", pg), "--log_level=error"});
+  ASSERT_TRUE(open.ok());
+  EXPECT_EQ(open->Wait(), 1);
 }
 
 }  // namespace
