@@ -12,6 +12,7 @@
 
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -46,6 +47,10 @@ ABSL_FLAG(std::string, tls_client_ca_file, "",
           "CA (PEM) client certificates must chain to (mTLS); then no token is needed.");
 ABSL_FLAG(std::string, scanner, "",
           "Scanner address (host:port): every opportunity it streams is submitted.");
+ABSL_FLAG(std::vector<std::string>, feeds, {},
+          "Feed shard addresses (host:port, shard order) for the executor's own live books: the "
+          "pre-trade price and staleness checks and the paper fill model use them. Empty = the "
+          "books the scanner priced.");
 ABSL_FLAG(std::string, limits_file, "",
           "Initial arbor.v1.PolicyLimits (JSON) until the operator applies limits; empty = no "
           "trading until then (fail closed).");
@@ -115,6 +120,7 @@ int main(int argc, char** argv) {
   o.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   o.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
   o.scanner_address = absl::GetFlag(FLAGS_scanner);
+  o.feed_addresses = absl::GetFlag(FLAGS_feeds);
   o.limits_file = absl::GetFlag(FLAGS_limits_file);
   o.engine.leg_window = absl::GetFlag(FLAGS_leg_window);
   o.engine.poll_interval = absl::GetFlag(FLAGS_poll_interval);

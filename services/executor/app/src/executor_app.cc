@@ -30,6 +30,8 @@
 #include "arbor/net/url.h"
 #include "arbor/ops/ops_server.h"
 #include "arbor/risk/risk_engine.h"
+#include "arbor/scanner/book_cache.h"
+#include "arbor/scanner/feed_subscriber.h"
 #include "arbor/store/store.h"
 #include "arbor/v1/scanner_service.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -145,6 +147,31 @@ class ExecutorMetrics {
   std::map<std::string, uint64_t> close_seen_;
 };
 
+// The executor's own view of the books (--feeds): the scanner's BookCache fed by every feed
+// shard. Only tradeable (trusted, live) books are offered; an unknown or unhealthy book is empty,
+// which the risk engine treats as stale.
+class FeedBooks final : public exec::BookSource {
+ public:
+  explicit FeedBooks(const scanner::BookCache* cache) : cache_(cache) {}
+  exec::BookSide OppositeSide(Venue venue, std::string_view symbol, bool buy) const override {
+    exec::BookSide side;
+    scanner::BookKey key{.venue = venue, .instrument = InstrumentId(std::string(symbol))};
+    scanner::BookViewPtr book = cache_->Find(key);
+    const std::optional<int64_t> age = cache_->ConfirmedAgeNanos(key);
+    if (book == nullptr || !age.has_value()) return side;
+    const std::vector<book::Level>& levels = buy ? book->asks : book->bids;
+    for (const book::Level& l : levels) {
+      side.levels.push_back({.price_micros = l.price.micros(), .size_micros = l.size.micros()});
+    }
+    // A quiet book on a live stream is current: the age is since the shard last confirmed it.
+    side.age_nanos = *age;
+    return side;
+  }
+
+ private:
+  const scanner::BookCache* cache_;
+};
+
 }  // namespace
 
 struct ExecutorApp::Impl {
@@ -161,6 +188,12 @@ struct ExecutorApp::Impl {
   std::unique_ptr<risk::RiskEngine> risk;
   std::unique_ptr<net::HttpClient> http;
   exec::SyntheticBooks books;
+  std::unique_ptr<scanner::BookCache> book_cache;
+  std::unique_ptr<scanner::ShardedBookSource> book_feed;
+  std::unique_ptr<FeedBooks> feed_books;
+  const exec::BookSource* BookSourceForPaper() const {
+    return feed_books != nullptr ? static_cast<const exec::BookSource*>(feed_books.get()) : &books;
+  }
   std::vector<std::unique_ptr<exec::VenueGateway>> venue_gateways;  // unguarded (sim / live)
   std::vector<std::unique_ptr<exec::VenueGateway>> gateways;        // what the engine uses
   std::unique_ptr<exec::ExecutionEngine> engine;
@@ -204,10 +237,10 @@ absl::Status ExecutorApp::Impl::BuildGateways() {
   const Clock* clock = &SystemClock::Get();
   if (options.mode == "paper") {
     gateways.push_back(std::make_unique<exec::PaperGateway>(
-        Venue::kPolymarket, options.paper, options.paper_seed, &books, clock,
+        Venue::kPolymarket, options.paper, options.paper_seed, BookSourceForPaper(), clock,
         exec::PaperGatewayOptions{.starting_cash_micros = options.paper_cash_micros}));
     gateways.push_back(std::make_unique<exec::PaperGateway>(
-        Venue::kKalshi, options.paper, options.paper_seed + 1, &books, clock,
+        Venue::kKalshi, options.paper, options.paper_seed + 1, BookSourceForPaper(), clock,
         exec::PaperGatewayOptions{.starting_cash_micros = options.paper_cash_micros}));
     return absl::OkStatus();
   }
@@ -267,6 +300,7 @@ absl::Status ExecutorApp::Impl::BecomeLeader(uint64_t epoch) {
     config.mode = options.mode == "paper" ? v1::TRADING_MODE_PAPER : v1::TRADING_MODE_LIVE;
     engine = std::make_unique<exec::ExecutionEngine>(store.get(), risk.get(), std::move(map),
                                                      &SystemClock::Get(), config);
+    if (feed_books != nullptr) engine->SetBookSource(feed_books.get());
   }
   if (initial_limits.has_value()) {
     absl::StatusOr<AppliedLimits> applied = ToAppliedLimits(*initial_limits);
@@ -501,6 +535,16 @@ absl::Status ExecutorApp::Start() {
   if (!store.ok()) return store.status();
   s.store = *std::move(store);
   s.risk = std::make_unique<risk::RiskEngine>(SystemClock::Get(), risk::Limits{});
+  if (!s.options.feed_addresses.empty()) {
+    s.book_cache = std::make_unique<scanner::BookCache>(&SystemClock::Get());
+    scanner::ShardedBookSourceOptions feed_options;
+    feed_options.addresses = s.options.feed_addresses;
+    feed_options.subscriber.subscriber_id = s.options.instance_id;
+    feed_options.subscriber.clock = &SystemClock::Get();
+    s.book_feed = std::make_unique<scanner::ShardedBookSource>(s.book_cache.get(), feed_options);
+    s.feed_books = std::make_unique<FeedBooks>(s.book_cache.get());
+    s.book_feed->Start();
+  }
   if (absl::Status st = s.BuildGateways(); !st.ok()) return st;
   s.metrics = std::make_unique<ExecutorMetrics>(*s.registry);
 
@@ -596,6 +640,7 @@ void ExecutorApp::Stop() {
   }
   if (s.grpc_server != nullptr) s.grpc_server->Shutdown();
   if (s.ops != nullptr) s.ops->Stop();
+  if (s.book_feed != nullptr) s.book_feed->Stop();
 }
 
 int ExecutorApp::grpc_port() const { return impl_->grpc_port; }

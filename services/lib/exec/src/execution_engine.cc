@@ -283,11 +283,18 @@ risk::ExecutionPlan ExecutionEngine::PlanOf(const LiveExecution& execution) cons
     lp.buy = leg.side() == v1::SIDE_BUY;
     lp.price_micros = order->request.price_micros;
     lp.size_micros = order->request.size_micros;
-    // The scanner priced the leg off the book it saw; its expected VWAP stands in for the best
-    // price until the executor has its own book view (see docs/exec.md).
-    lp.best_price_micros =
-        leg.expected_vwap_micros() > 0 ? leg.expected_vwap_micros() : leg.limit_price_micros();
-    lp.book_age_nanos = age;
+    if (books_ != nullptr) {
+      // The live book: best price on the side the order takes from, and its age.
+      const BookSide side = books_->OppositeSide(lp.venue, lp.instrument_id, lp.buy);
+      lp.best_price_micros = side.levels.empty() ? 0 : side.levels.front().price_micros;
+      lp.book_age_nanos = side.age_nanos;
+    } else {
+      // No feed: the scanner priced the leg off the book it saw; its expected VWAP stands in
+      // for the best price and the opportunity's source receipt time for the book's age.
+      lp.best_price_micros =
+          leg.expected_vwap_micros() > 0 ? leg.expected_vwap_micros() : leg.limit_price_micros();
+      lp.book_age_nanos = age;
+    }
     lp.market_open = true;
     plan.legs.push_back(std::move(lp));
   }
@@ -552,9 +559,13 @@ ExecutionEngine::Work ExecutionEngine::CollectWork() {
           leg.buy = order->request.buy;
           leg.price_micros = order->request.price_micros;
           leg.size_micros = order->request.size_micros;
-          // No book of its own yet: the limit stands in for the best price (docs/exec.md).
           leg.best_price_micros = order->request.price_micros;
           leg.book_age_nanos = 0;
+          if (books_ != nullptr) {
+            const BookSide side = books_->OppositeSide(leg.venue, leg.instrument_id, leg.buy);
+            leg.best_price_micros = side.levels.empty() ? 0 : side.levels.front().price_micros;
+            leg.book_age_nanos = side.age_nanos;
+          }
           if (std::optional<risk::Denial> denial =
                   risk_->CheckReducingOrder(leg, LaneLabel(opp.lane()));
               denial.has_value()) {
@@ -1496,6 +1507,11 @@ void ExecutionEngine::SetLegPolicy(absl::Duration leg_window, LegFailurePolicy p
   config_.default_policy = policy;
   config_.lane_policy.clear();
   max_unhedged_micros_ = max_unhedged_exposure_micros;
+}
+
+void ExecutionEngine::SetBookSource(const BookSource* books) {
+  absl::MutexLock lock(&mu_);
+  books_ = books;
 }
 
 void ExecutionEngine::StartNewDay() {

@@ -41,10 +41,10 @@ void SyntheticBooks::Set(std::string_view symbol, bool buy, std::vector<BookLeve
   books_[BookKey(symbol, buy)] = std::move(levels);
 }
 
-std::vector<BookLevel> SyntheticBooks::OppositeSide(std::string_view symbol, bool buy) const {
+BookSide SyntheticBooks::OppositeSide(Venue, std::string_view symbol, bool buy) const {
   absl::MutexLock lock(&mu_);
   auto it = books_.find(BookKey(symbol, buy));
-  return it == books_.end() ? std::vector<BookLevel>{} : it->second;
+  return it == books_.end() ? BookSide{} : BookSide{.levels = it->second, .age_nanos = 0};
 }
 
 PaperGateway::PaperGateway(Venue venue, PaperFillParams params, uint64_t seed,
@@ -73,7 +73,7 @@ VenueOrderReport PaperGateway::PlaceOne(const OrderRequest& order) {
                                  cash_micros_ - reserved_micros_);
     return report;
   }
-  const std::vector<BookLevel> book = books_->OppositeSide(order.symbol, order.buy);
+  const std::vector<BookLevel> book = books_->OppositeSide(venue_, order.symbol, order.buy).levels;
   absl::StatusOr<PaperOutcome> outcome =
       model_.Draw(PaperOrder{.buy = order.buy,
                              .limit_price_micros = order.price_micros,

@@ -500,6 +500,18 @@ bool BookCache::IsFresh(const BookKey& key, absl::Duration max_age) const {
   return clock_->MonotonicNanos() - last <= absl::ToInt64Nanoseconds(max_age);
 }
 
+std::optional<int64_t> BookCache::ConfirmedAgeNanos(const BookKey& key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = books_.find(key);
+  if (it == books_.end()) return std::nullopt;
+  const BookView& view = *it->second.view;
+  if (!view.Tradeable() || view.shard >= shards_.size()) return std::nullopt;
+  const ShardState& s = shards_[view.shard];
+  if (!s.streaming) return std::nullopt;
+  const int64_t last = std::max(view.updated_mono_nanos, s.last_heard_mono);
+  return std::max<int64_t>(0, clock_->MonotonicNanos() - last);
+}
+
 std::vector<BookKey> BookCache::Keys() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<BookKey> out;

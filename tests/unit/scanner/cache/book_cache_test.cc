@@ -351,11 +351,13 @@ TEST_F(BookCacheTest, FreshnessFollowsShardLivenessOnAFakeClock) {
   EXPECT_TRUE(cache_.IsFresh(a_, max_age));
   clock_.Advance(absl::Seconds(4));
   EXPECT_TRUE(cache_.IsFresh(a_, max_age));
+  EXPECT_EQ(cache_.ConfirmedAgeNanos(a_), absl::ToInt64Nanoseconds(absl::Seconds(4)));
   clock_.Advance(absl::Seconds(2));  // 6 s of silence from the shard
   EXPECT_FALSE(cache_.IsFresh(a_, max_age));
   // A heartbeat proves the stream (and so the shard's judgement LIVE) current again.
   ASSERT_TRUE(cache_.Apply(kShard, Heartbeat()).ok());
   EXPECT_TRUE(cache_.IsFresh(a_, max_age));
+  EXPECT_EQ(cache_.ConfirmedAgeNanos(a_), 0) << "a quiet book on a live stream is current";
   EXPECT_EQ(cache_.Find(a_)->updated_mono_nanos + absl::ToInt64Nanoseconds(absl::Seconds(6)),
             clock_.MonotonicNanos());
   // The shard's own STALE verdict wins regardless of age.
@@ -367,6 +369,8 @@ TEST_F(BookCacheTest, FreshnessFollowsShardLivenessOnAFakeClock) {
   cache_.EndStream(kShard);
   EXPECT_FALSE(cache_.IsFresh(a_, max_age));
   EXPECT_FALSE(cache_.IsFresh(b_, max_age));  // unknown
+  EXPECT_FALSE(cache_.ConfirmedAgeNanos(a_).has_value());
+  EXPECT_FALSE(cache_.ConfirmedAgeNanos(b_).has_value());
 }
 
 TEST_F(BookCacheTest, NewStreamRemovesBooksItNoLongerServes) {

@@ -42,8 +42,12 @@ struct ExecutorOptions {
   std::string tls_key_file;
   std::string tls_client_ca_file;
 
-  // Optional scanner to subscribe to (host:port) and its bearer token file.
+  // Optional scanner to subscribe to (host:port): every opportunity it streams is submitted.
   std::string scanner_address;
+  // Feed shards (host:port, shard order) for the executor's own book view: live prices for the
+  // pre-trade price / staleness checks and the paper fill model. Empty = the books the scanner
+  // priced (carried in each opportunity).
+  std::vector<std::string> feed_addresses;
 
   // Initial policy limits (arbor.v1.PolicyLimits as JSON); empty = fail closed until the
   // operator applies limits.

@@ -46,6 +46,7 @@
 #include "absl/time/time.h"
 #include "arbor/core/clock.h"
 #include "arbor/exec/order_state_machine.h"
+#include "arbor/exec/paper_gateway.h"
 #include "arbor/exec/venue_gateway.h"
 #include "arbor/risk/risk_engine.h"
 #include "arbor/store/store.h"
@@ -168,6 +169,11 @@ class ExecutionEngine {
   // Risk engine figures (daily PnL, drawdown, reserved capital) for metrics and status.
   risk::RiskSnapshot RiskFigures() const;
 
+  // Live books for the pre-trade price and staleness checks (the executor's feed subscription).
+  // Without one the checks use the book the scanner priced (the opportunity's legs). Set before
+  // the loop starts; not owned.
+  void SetBookSource(const BookSource* books);
+
   // A new UTC trading day: the risk engine's daily PnL restarts (and a daily-loss halt lifts).
   void StartNewDay();
 
@@ -226,6 +232,7 @@ class ExecutionEngine {
   mutable absl::Mutex mu_;
   EngineConfig config_ ABSL_GUARDED_BY(mu_);
   std::optional<int64_t> max_unhedged_micros_ ABSL_GUARDED_BY(mu_);
+  const BookSource* books_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool recovered_ ABSL_GUARDED_BY(mu_) = false;
   bool accepting_ ABSL_GUARDED_BY(mu_) = true;
   bool work_pending_ ABSL_GUARDED_BY(mu_) = false;

@@ -7,9 +7,11 @@
 // Cancel, OpenOrders and Balance. The execution engine cannot tell it from a real venue, which
 // is the point: paper mode runs the production code path.
 //
-// SyntheticBooks is the BookSource used until the executor has its own feed subscription: the
+// SyntheticBooks is the BookSource used when the executor has no feed subscription (--feeds): the
 // book the scanner priced each leg from (one level at the leg's expected VWAP with the depth
-// the scanner saw), registered from every opportunity before it is submitted.
+// the scanner saw), registered from every opportunity before it is submitted. It knows only the
+// side each leg took from, so paper unwinds find no bids there; with --feeds the paper gateway
+// and the risk checks use the live books instead.
 //
 // Thread-safe.
 #pragma once
@@ -28,12 +30,17 @@
 
 namespace arbor::exec {
 
+// The side an order of direction `buy` would take from: asks ascending for a buy, bids
+// descending for a sell, best first. Empty if unknown or not tradeable.
+struct BookSide {
+  std::vector<BookLevel> levels;
+  int64_t age_nanos = 0;  // time since the book last changed (0 when not known)
+};
+
 class BookSource {
  public:
   virtual ~BookSource() = default;
-  // The side an order of direction `buy` would take from: asks ascending for a buy, bids
-  // descending for a sell. Empty if unknown.
-  virtual std::vector<BookLevel> OppositeSide(std::string_view symbol, bool buy) const = 0;
+  virtual BookSide OppositeSide(Venue venue, std::string_view symbol, bool buy) const = 0;
 };
 
 class SyntheticBooks final : public BookSource {
@@ -41,7 +48,7 @@ class SyntheticBooks final : public BookSource {
   // Registers the books of every order leg of `opportunity` (later registrations replace).
   void AddOpportunity(const v1::Opportunity& opportunity);
   void Set(std::string_view symbol, bool buy, std::vector<BookLevel> levels);
-  std::vector<BookLevel> OppositeSide(std::string_view symbol, bool buy) const override;
+  BookSide OppositeSide(Venue venue, std::string_view symbol, bool buy) const override;
 
  private:
   mutable absl::Mutex mu_;

@@ -210,6 +210,10 @@ class BookCache {
   // message, heartbeats included) or the book was updated within `max_age` of now. A quiet book
   // on a live stream stays fresh: the shard reports venue silence itself with a STALE status.
   bool IsFresh(const BookKey& key, absl::Duration max_age) const;
+  // How long ago the book was last confirmed current (the later of its last update and its
+  // shard's last message), in the same sense as IsFresh; nullopt if the book is unknown, not
+  // Tradeable() or its shard's stream is down.
+  std::optional<int64_t> ConfirmedAgeNanos(const BookKey& key) const;
 
   // TakeResolutions
   //
