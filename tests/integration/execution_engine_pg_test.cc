@@ -735,5 +735,33 @@ TEST_F(ExecutionEnginePgTest, KillSwitchUnderLoadStopsNewOrdersWithinOneCycle) {
   EXPECT_EQ(venue_.TotalSends(), sends_before);
 }
 
+TEST_F(ExecutionEnginePgTest, UserChannelFillsAreAppliedOnceAlongsidePolling) {
+  venue_.Script(1, false, Behaviour::kRest);  // leg B rests; its fill arrives on the user channel
+  auto engine = MakeEngine();
+  auto submitted = engine->Submit(Bundle("opp-push"), 0, "test");
+  ASSERT_TRUE(submitted.ok());
+  const std::string id = submitted->execution.execution_id();
+  engine->Step();
+  const std::string b = absl::StrCat(id, "-1-0");
+  const VenueFill fill{.trade_id = "ws-1",
+                       .price_micros = 500'000,
+                       .size_micros = 10'000'000,
+                       .fee_micros = 1'000,
+                       .ts_event_unix_nanos = 5,
+                       .maker = true};
+  EXPECT_TRUE(engine->OnVenueFills(Venue::kPolymarket, absl::StrCat("v-", b), {fill}));
+  EXPECT_TRUE(engine->OnVenueFills(Venue::kPolymarket, absl::StrCat("v-", b), {fill}));  // again
+  EXPECT_FALSE(engine->OnVenueFills(Venue::kPolymarket, "v-unknown", {fill}));
+  auto order = store_->GetOrder(b);
+  ASSERT_TRUE(order.ok() && order->has_value());
+  EXPECT_EQ((*order)->filled_size_micros(), 10'000'000);
+  EXPECT_EQ((*order)->status(), v1::ORDER_STATUS_FILLED);
+  const v1::Execution done = RunToClose(*engine, id);
+  EXPECT_EQ(done.close_reason(), v1::CLOSE_REASON_COMPLETED);
+  EXPECT_EQ(done.realized_pnl_micros(), 10'000'000 - 9'500'000 - 2'000);
+  EXPECT_EQ(engine->Stats().pushed_fills, 1u);
+  EXPECT_EQ(engine->Stats().duplicate_fills, 1u);
+}
+
 }  // namespace
 }  // namespace arbor::exec

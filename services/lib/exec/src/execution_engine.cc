@@ -1509,6 +1509,26 @@ void ExecutionEngine::SetLegPolicy(absl::Duration leg_window, LegFailurePolicy p
   max_unhedged_micros_ = max_unhedged_exposure_micros;
 }
 
+bool ExecutionEngine::OnVenueFills(Venue venue, std::string_view venue_order_id,
+                                   const std::vector<VenueFill>& fills) {
+  if (venue_order_id.empty()) return false;
+  absl::MutexLock lock(&mu_);
+  const v1::Venue pv = venue == Venue::kKalshi ? v1::VENUE_KALSHI : v1::VENUE_POLYMARKET;
+  for (auto& [id, execution] : open_) {
+    for (auto& order : execution->orders) {
+      if (order->proto.venue() != pv || order->proto.venue_order_id() != venue_order_id) continue;
+      const uint64_t before = stats_.fills;
+      ApplyFills(*execution, *order, fills);
+      stats_.pushed_fills += stats_.fills - before;
+      // The order's status (filled / still open) is confirmed by the next query; the legging
+      // logic runs on the next cycle.
+      work_pending_ = true;
+      return true;
+    }
+  }
+  return false;
+}
+
 void ExecutionEngine::SetBookSource(const BookSource* books) {
   absl::MutexLock lock(&mu_);
   books_ = books;

@@ -105,6 +105,7 @@ struct EngineStats {
   uint64_t duplicate_fills = 0;
   uint64_t store_failures = 0;
   uint64_t external_orders = 0;  // venue orders adopted at recovery
+  uint64_t pushed_fills = 0;     // fills first learned from a user channel
   uint32_t open_executions = 0;
   uint32_t unresolved_orders = 0;
   int64_t realized_pnl_micros = 0;
@@ -168,6 +169,12 @@ class ExecutionEngine {
   void ApplyRiskLimits(risk::Limits limits);
   // Risk engine figures (daily PnL, drawdown, reserved capital) for metrics and status.
   risk::RiskSnapshot RiskFigures() const;
+
+  // Fills pushed by a venue's user channel (WebSocket) for one of our orders, by venue order id.
+  // Deduplicated with the polled fills by (trade id, order), so both sources may report the same
+  // trade. Returns false if no open order has that id (polling will still find it).
+  bool OnVenueFills(Venue venue, std::string_view venue_order_id,
+                    const std::vector<VenueFill>& fills);
 
   // Live books for the pre-trade price and staleness checks (the executor's feed subscription).
   // Without one the checks use the book the scanner priced (the opportunity's legs). Set before
