@@ -714,6 +714,72 @@ TEST_F(ExecutorSimTest, RecoveryAdoptsOrdersItDidNotPlaceAsExternal) {
   EXPECT_EQ(again.process->Stop(SIGTERM), 0);
 }
 
+TEST_F(ExecutorSimTest, RecoveryFindsPositionsThatDifferFromTheVenueAndStopsNewRisk) {
+  const std::string pg = NewDatabase("positions");
+  const std::string key_file = NewKey(5);
+  const std::optional<Market> m = FindMarket();
+  ASSERT_TRUE(m.has_value());
+  {
+    Executor e = StartExecutor(pg, key_file);
+    ASSERT_TRUE(WaitReady(e));
+    const v1::SubmitOpportunityResponse r = Submit(e, Opportunity(*m, "pos-1", false));
+    ASSERT_EQ(r.outcome(), v1::SUBMIT_OUTCOME_ACCEPTED);
+    EXPECT_EQ(WaitClosed(e, r.execution().execution_id()).close_reason(),
+              v1::CLOSE_REASON_COMPLETED);
+    EXPECT_EQ(e.process->Stop(SIGTERM), 0);
+  }
+  // While the executor is down someone buys 2 more YES on the same account.
+  {
+    executor::PolymarketGatewayConfig config;
+    config.clob =
+        net::Origin{.tls = false, .host = "127.0.0.1", .port = static_cast<uint16_t>(clob_port_)};
+    std::ifstream in(key_file);
+    std::getline(in, config.private_key_hex);
+    auto gw =
+        executor::PolymarketGateway::Create(http_.get(), &SystemClock::Get(), std::move(config));
+    ASSERT_TRUE(gw.ok()) << gw.status();
+    exec::OrderRequest o;
+    o.client_order_id = "by-hand-buy";
+    o.symbol = m->yes;
+    o.buy = true;
+    o.price_micros = m->yes_ask;
+    o.size_micros = 2'000'000;
+    o.tif = exec::TimeInForce::kFak;
+    o.created_unix_ms = absl::ToUnixMillis(absl::Now());
+    const std::vector<exec::OrderRequest> orders = {o};
+    const std::vector<exec::VenueOrderReport> placed = (*gw)->Place(orders);
+    ASSERT_EQ(placed.size(), 1u);
+    ASSERT_EQ(placed[0].filled_size_micros, 2'000'000) << placed[0].reason;
+  }
+  Executor e = StartExecutor(pg, key_file);
+  ASSERT_TRUE(WaitReady(e));
+  grpc::ClientContext ctx;
+  Auth(&ctx);
+  v1::GetSafeModeResponse safe;
+  ASSERT_TRUE(e.stub->GetSafeMode(&ctx, {}, &safe).ok());
+  EXPECT_TRUE(safe.state().active());
+  EXPECT_THAT(safe.state().reason(), ::testing::HasSubstr("positions differ"));
+  ASSERT_EQ(safe.state().exposures_size(), 1);
+  EXPECT_EQ(safe.state().exposures(0).instrument_id().symbol(), m->yes);
+  EXPECT_EQ(safe.state().exposures(0).size_micros(), 2'000'000);
+  grpc::ClientContext ctx2;
+  Auth(&ctx2);
+  v1::ListPositionsResponse positions;
+  ASSERT_TRUE(e.stub->ListPositions(&ctx2, {}, &positions).ok());
+  for (const v1::Position& p : positions.positions()) {
+    if (p.instrument_id().symbol() == m->yes) {
+      EXPECT_EQ(p.size_micros(), 5'000'000);
+      EXPECT_EQ(p.venue_size_micros(), 7'000'000);
+    } else {
+      EXPECT_EQ(p.venue_size_micros(), p.size_micros());
+    }
+    EXPECT_GT(p.reconciled_unix_nanos(), 0);
+  }
+  const v1::SubmitOpportunityResponse denied = Submit(e, Opportunity(*m, "pos-2", false));
+  EXPECT_EQ(denied.denial().reason(), v1::RISK_DENIAL_REASON_SAFE_MODE);
+  EXPECT_EQ(e.process->Stop(SIGTERM), 0);
+}
+
 // Runs a shell command; true if it exited 0.
 bool Sh(const std::string& command) { return system(command.c_str()) == 0; }
 

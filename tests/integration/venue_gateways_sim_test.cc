@@ -323,6 +323,10 @@ TEST_F(VenueGatewaysSimTest, PolymarketMarketableFakBuyFillsAndBalanceDropsByCos
   EXPECT_LT(after->total_micros, before->total_micros);
   EXPECT_EQ(before->total_micros - after->total_micros, Cost(r.fills));
   EXPECT_EQ(after->available_micros, after->total_micros) << "nothing rests";
+  // The token balance recovery reconciles the ledger against.
+  absl::StatusOr<int64_t> held = gw->PositionOf(m->yes_token);
+  ASSERT_TRUE(held.ok()) << held.status();
+  EXPECT_EQ(*held, r.filled_size_micros);
 }
 
 TEST_F(VenueGatewaysSimTest, PolymarketRestingGtcIsListedFoundByRequestAloneAndCanceled) {
@@ -570,6 +574,13 @@ TEST_F(VenueGatewaysSimTest, KalshiMarketableFakBuysOnBothSidesFillAndBalanceDro
   EXPECT_EQ(before->available_micros - after->available_micros, cost)
       << "price x count plus the taker fees reported";
   EXPECT_EQ(after->total_micros, after->available_micros) << "nothing rests";
+  // The venue's position, as recovery reads it: one signed position per market, so the net of
+  // YES and NO held equals the net bought.
+  absl::StatusOr<int64_t> yes = gw->PositionOf(m->ticker + ":YES");
+  absl::StatusOr<int64_t> no = gw->PositionOf(m->ticker + ":NO");
+  ASSERT_TRUE(yes.ok() && no.ok()) << yes.status() << no.status();
+  EXPECT_EQ(*yes - *no, r[0].filled_size_micros - r[1].filled_size_micros);
+  EXPECT_EQ(gw->PositionOf("no-colon").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(VenueGatewaysSimTest, KalshiRestingGtcIsListedFoundByClientIdAndCanceled) {

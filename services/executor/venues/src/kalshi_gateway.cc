@@ -404,4 +404,16 @@ absl::StatusOr<exec::CashBalance> KalshiGateway::Balance() {
                            .available_micros = b->balance.micros()};
 }
 
+absl::StatusOr<int64_t> KalshiGateway::PositionOf(std::string_view symbol) {
+  ARBOR_ASSIGN_OR_RETURN(Symbol s, ParseSymbol(symbol));
+  absl::StatusOr<ks::RestPage<ks::RestPosition>> page =
+      rest_->GetPositions(ks::ListQuery{.ticker = s.ticker});
+  if (!page.ok()) return ReadError(page.status());
+  int64_t net = 0;  // positive = YES contracts, negative = NO
+  for (const ks::RestPosition& p : page->items) {
+    if (p.ticker == s.ticker) net += p.position.micros();
+  }
+  return s.side == ks::Side::kYes ? std::max<int64_t>(net, 0) : std::max<int64_t>(-net, 0);
+}
+
 }  // namespace arbor::executor

@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "arbor/core/fixed_point.h"
@@ -649,6 +650,20 @@ absl::StatusOr<exec::CashBalance> PolymarketGateway::Balance() {
   }
   return exec::CashBalance{.total_micros = total,
                            .available_micros = std::max<int64_t>(0, total - committed)};
+}
+
+absl::StatusOr<int64_t> PolymarketGateway::PositionOf(std::string_view symbol) {
+  absl::StatusOr<pm::BalanceAllowance> b =
+      client_->GetBalanceAllowance(pm::AssetType::kConditional, symbol);
+  if (!b.ok()) return ReadError(b.status());
+  if (b->balance_base_units) return *b->balance_base_units;  // integer 1e-6 shares
+  if (absl::StrContains(b->balance, ".")) return pm::ParseDecimalMicros(b->balance);
+  int64_t units = 0;
+  if (!absl::SimpleAtoi(b->balance, &units)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("polymarket position: unrecognised amount \"", Abbreviate(b->balance), "\""));
+  }
+  return units;
 }
 
 }  // namespace arbor::executor

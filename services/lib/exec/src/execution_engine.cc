@@ -11,8 +11,10 @@
 
 #include "absl/numeric/int128.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "arbor/core/strings.h"
 #include "arbor/exec/failpoint.h"
 
@@ -1740,8 +1742,85 @@ absl::Status ExecutionEngine::Recover() {
       if (absl::Status s = AdoptExternal(venue, r); !s.ok()) return s;
     }
   }
+  if (absl::Status s = ReconcilePositions(); !s.ok()) return s;
   absl::MutexLock lock(&mu_);
   recovered_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status ExecutionEngine::ReconcilePositions() {
+  // Every position the ledger holds is compared with what the venue says the account holds. A
+  // difference is exposure nobody decided on (a trade by hand, a lost fill, a ledger restored
+  // from an old backup): it is recorded on the position and starts safe mode.
+  absl::StatusOr<std::vector<v1::Position>> positions = store_->ListPositions();
+  if (!positions.ok()) return positions.status();
+  std::vector<v1::UnhedgedExposure> mismatches;
+  std::vector<std::string> lines;
+  const int64_t now = NowNanos();
+  // Kalshi holds one signed position per market (YES contracts positive, NO negative: buying NO
+  // while long YES nets out), so its YES and NO instruments are compared as a net per ticker.
+  absl::flat_hash_map<std::string, int64_t> kalshi_ledger_net;
+  for (const v1::Position& p : *positions) {
+    const std::string& sym = p.instrument_id().symbol();
+    if (p.venue() != v1::VENUE_KALSHI || sym.size() < 4) continue;
+    const bool no = absl::EndsWith(sym, ":NO");
+    const std::string ticker = sym.substr(0, sym.rfind(':'));
+    kalshi_ledger_net[ticker] += no ? -p.size_micros() : p.size_micros();
+  }
+  for (v1::Position position : *positions) {
+    const std::optional<Venue> venue = VenueFromProto(position.venue());
+    if (!venue.has_value()) continue;
+    auto gw = gateways_.find(*venue);
+    if (gw == gateways_.end()) continue;
+    const std::string& symbol = position.instrument_id().symbol();
+    int64_t ledger = position.size_micros();
+    absl::StatusOr<int64_t> held = gw->second->PositionOf(symbol);
+    if (held.ok() && *venue == Venue::kKalshi && symbol.rfind(':') != std::string::npos) {
+      // Compare nets: venue YES − NO of the ticker against the ledger's.
+      const std::string ticker = symbol.substr(0, symbol.rfind(':'));
+      const bool no = absl::EndsWith(symbol, ":NO");
+      absl::StatusOr<int64_t> other =
+          gw->second->PositionOf(absl::StrCat(ticker, no ? ":YES" : ":NO"));
+      if (!other.ok()) {
+        held = other.status();
+      } else {
+        const int64_t venue_net = no ? *other - *held : *held - *other;
+        ledger = kalshi_ledger_net[ticker];
+        held = venue_net;
+      }
+    }
+    if (absl::IsUnimplemented(held.status())) continue;
+    if (!held.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("recovery: position of ", symbol, ": ", held.status().message()));
+    }
+    position.set_venue_size_micros(
+        *venue == Venue::kKalshi ? position.size_micros() + (*held - ledger) : *held);
+    position.set_reconciled_unix_nanos(now);
+    if (absl::Status s = store_->UpsertPosition(position); !s.ok()) return s;
+    if (*held != ledger) {
+      v1::UnhedgedExposure e;
+      *e.mutable_instrument_id() = position.instrument_id();
+      e.set_size_micros(std::abs(*held - ledger));
+      // Worst case: the difference is worth up to 1 USD per share either way.
+      e.set_worst_case_loss_micros(e.size_micros());
+      e.set_since_unix_nanos(now);
+      mismatches.push_back(std::move(e));
+      lines.push_back(absl::StrCat(symbol, ": ledger ", ledger, ", venue ", *held));
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  for (auto& [key, p] : positions_) {
+    for (const v1::Position& stored : *positions) {
+      if (PositionKey(stored.venue(), stored.instrument_id().symbol()) == key) {
+        p.set_reconciled_unix_nanos(now);
+      }
+    }
+  }
+  if (!mismatches.empty()) {
+    EnterSafeMode(absl::StrCat("positions differ from the venue: ", absl::StrJoin(lines, "; ")),
+                  std::move(mismatches));
+  }
   return absl::OkStatus();
 }
 

@@ -137,6 +137,15 @@ absl::StatusOr<CashBalance> GuardedGateway::Balance() {
   return r;
 }
 
+absl::StatusOr<int64_t> GuardedGateway::PositionOf(std::string_view symbol) {
+  std::string why;
+  if (!Admit(kQuery, &why)) return absl::UnavailableError(why);
+  auto r = inner_->PositionOf(symbol);
+  Record(kQuery, !r.ok() && Throttled(r.status()), absl::ZeroDuration(),
+         !r.ok() && Failed(r.status()));
+  return r;
+}
+
 bool GuardedGateway::circuit_open() { return breaker_.State(kPlace) == net::BreakerState::kOpen; }
 
 }  // namespace arbor::exec

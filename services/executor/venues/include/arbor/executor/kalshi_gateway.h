@@ -96,6 +96,8 @@ class KalshiGateway final : public exec::VenueGateway {
   // resting buy orders hold (remaining count x price, rounded up; fees not included).
   // Errors: as Query.
   [[nodiscard]] absl::StatusOr<exec::CashBalance> Balance() override;
+  // GET /portfolio/positions?ticker=…: YES contracts for "<ticker>:YES", NO for "<ticker>:NO".
+  [[nodiscard]] absl::StatusOr<int64_t> PositionOf(std::string_view symbol) override;
 
  private:
   KalshiGateway(KalshiGatewayConfig config, venue::kalshi::RequestSigner signer);

@@ -124,6 +124,8 @@ class PolymarketGateway final : public exec::VenueGateway {
   // (price x unfilled size, rounded up; fees not included). Errors: as Query; InvalidArgument
   // for a balance the venue sends in an unrecognised form.
   [[nodiscard]] absl::StatusOr<exec::CashBalance> Balance() override;
+  // GET /balance-allowance?asset_type=CONDITIONAL&token_id=… (the signer's token balance).
+  [[nodiscard]] absl::StatusOr<int64_t> PositionOf(std::string_view symbol) override;
 
   // OrderId
   //

@@ -228,6 +228,7 @@ class ExecutionEngine {
   int64_t NowNanos() const;
   v1::TradingStateInfo TradingStateLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status AdoptExternal(Venue venue, const VenueOrderReport& report);
+  absl::Status ReconcilePositions();
   absl::Status RecordDenial(const v1::Opportunity& opportunity, const v1::RiskDenial& denial)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

@@ -37,6 +37,7 @@ class GuardedGateway final : public VenueGateway {
   absl::StatusOr<std::vector<VenueOrderReport>> OpenOrders() override;
   absl::StatusOr<CashBalance> Balance() override;
   bool circuit_open() override;
+  absl::StatusOr<int64_t> PositionOf(std::string_view symbol) override;
 
   net::BreakerStats breaker_stats(std::string_view endpoint) { return breaker_.Stats(endpoint); }
   double rate(std::string_view endpoint) { return governor_.Rate(endpoint); }

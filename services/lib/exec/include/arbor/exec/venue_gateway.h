@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "arbor/core/ids.h"
@@ -126,6 +127,12 @@ class VenueGateway {
   // Whether new orders to this venue are refused right now (an open circuit breaker); the engine
   // then denies new executions with CIRCUIT_OPEN instead of sending into a failing venue.
   virtual bool circuit_open() { return false; }
+
+  // Quantity (micros) of `symbol` the account holds at the venue, for reconciling positions after
+  // a restart. Unimplemented where the venue (or mode) cannot say; the engine then skips it.
+  [[nodiscard]] virtual absl::StatusOr<int64_t> PositionOf(std::string_view symbol) {
+    return absl::UnimplementedError(absl::StrCat("no position query for ", std::string(symbol)));
+  }
 };
 
 }  // namespace arbor::exec
