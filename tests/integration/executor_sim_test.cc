@@ -819,7 +819,8 @@ TEST_F(ExecutorSimTest, MutualTlsAdmitsOnlyClientsWithACertificateFromTheCa) {
   ASSERT_TRUE(child.ok());
   auto line = child->ReadLine();
   ASSERT_TRUE(line.ok()) << line.status();
-  const std::string target = absl::StrCat("localhost:", testing::JsonIntField(*line, "grpc_port"));
+  // 127.0.0.1 (in the certificate's SANs), not "localhost": no DNS resolution (c-ares) in the test.
+  const std::string target = absl::StrCat("127.0.0.1:", testing::JsonIntField(*line, "grpc_port"));
 
   auto call = [&](std::shared_ptr<grpc::ChannelCredentials> creds) {
     auto stub = v1::Executor::NewStub(grpc::CreateChannel(target, creds));
