@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "book_replay.h"
+#include "executor_command.h"
 #include "scan_command.h"
 #include "sign_command.h"
 
@@ -29,6 +30,15 @@ constexpr char kUsage[] =
     "       [--min-edge D] [--min-profit D] [--max-edge D] [--output json|table]\n"
     "      Run the scanner lanes once over a JSON file of books and catalog entries and\n"
     "      print the opportunities (arborctl scan --help).\n"
+    "  executor [--executor HOST:PORT] [--token-file FILE] [--tls-ca FILE]\n"
+    "           [--tls-cert FILE --tls-key FILE] [--timeout D] [--output table|json]\n"
+    "           SUBCOMMAND ...\n"
+    "      Query and control the executor over gRPC (arbor.v1.Executor, arbor.v1.Control):\n"
+    "      health, submit, executions, execution, orders, order, fills, positions,\n"
+    "      balances, kill, kill-switches, safe-mode, ack-safe-mode, trading-state,\n"
+    "      limits apply, stage-metrics, status. Exit codes: 0 ok, 1 usage error, 2 error\n"
+    "      status from the executor, 3 executor unreachable / UNAVAILABLE / deadline,\n"
+    "      4 submission DENIED (arborctl executor --help).\n"
     "  help\n";
 
 }  // namespace
@@ -44,6 +54,9 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "scan") {
     return arbor::arborctl::ScanMain(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
+  if (args[0] == "executor") {
+    return arbor::arborctl::ExecutorMain(std::vector<std::string>(args.begin() + 1, args.end()));
   }
   if (args[0] == "sign") {
     return arbor::arborctl::SignMain(std::vector<std::string>(args.begin() + 1, args.end()));

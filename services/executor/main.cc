@@ -69,6 +69,9 @@ ABSL_FLAG(absl::Duration, paper_latency, absl::Milliseconds(50), "paper: mean la
 ABSL_FLAG(uint64_t, paper_seed, 1, "paper: random seed (same seed, same outcomes).");
 ABSL_FLAG(std::string, paper_cash, "10000", "paper: starting cash per venue (USD).");
 ABSL_FLAG(std::string, polymarket_clob_url, "", "sim/live: Polymarket CLOB base URL.");
+ABSL_FLAG(std::string, polymarket_user_ws_url, "",
+          "sim/live: Polymarket user channel URL for pushed fills (empty = the CLOB origin's "
+          "/ws/user; live: wss://ws-subscriptions-clob.polymarket.com/ws/user; off = poll only).");
 ABSL_FLAG(std::string, polymarket_key_file, "", "sim/live: wallet private key file (64 hex).");
 ABSL_FLAG(std::string, kalshi_url, "", "sim/live: Kalshi trade API base URL.");
 ABSL_FLAG(std::string, kalshi_key_id_file, "", "sim/live: Kalshi API key id file.");
@@ -147,6 +150,7 @@ int main(int argc, char** argv) {
   o.paper_seed = absl::GetFlag(FLAGS_paper_seed);
   o.polymarket_clob_url = absl::GetFlag(FLAGS_polymarket_clob_url);
   o.polymarket_key_file = absl::GetFlag(FLAGS_polymarket_key_file);
+  o.polymarket_user_ws_url = absl::GetFlag(FLAGS_polymarket_user_ws_url);
   o.kalshi_url = absl::GetFlag(FLAGS_kalshi_url);
   o.kalshi_key_id_file = absl::GetFlag(FLAGS_kalshi_key_id_file);
   o.kalshi_private_key_file = absl::GetFlag(FLAGS_kalshi_private_key_file);

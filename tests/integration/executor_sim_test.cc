@@ -143,7 +143,18 @@ class ExecutorSimTest : public ::testing::Test {
     std::unique_ptr<ChildProcess> process;
     std::unique_ptr<v1::Executor::Stub> stub;
     std::unique_ptr<v1::Control::Stub> control;
+    int ops_port = 0;
   };
+
+  // The value of one series on the executor's /metrics (0 if absent, -1 if unreachable).
+  double Metric(const Executor& e, const std::string& series) {
+    absl::StatusOr<net::HttpResponse> m = http_->Send(
+        net::Origin{false, "127.0.0.1", static_cast<uint16_t>(e.ops_port)}, {.target = "/metrics"});
+    if (!m.ok()) return -1;
+    const size_t at = m->body.find(series + " ");
+    if (at == std::string::npos) return 0;
+    return std::stod(m->body.substr(at + series.size() + 1));
+  }
 
   Executor StartExecutor(const std::string& pg, const std::string& key_file,
                          const std::string& failpoint = "",
@@ -169,6 +180,7 @@ class ExecutorSimTest : public ::testing::Test {
     auto line = e.process->ReadLine();
     EXPECT_TRUE(line.ok()) << line.status();
     const int port = line.ok() ? testing::JsonIntField(*line, "grpc_port") : 0;
+    e.ops_port = line.ok() ? testing::JsonIntField(*line, "ops_port") : 0;
     auto channel =
         grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
     e.stub = v1::Executor::NewStub(channel);
@@ -456,6 +468,15 @@ TEST_F(ExecutorSimTest, ApiValidatesAuthenticatesAndTradesAgainstTheSimulator) {
   }
   ASSERT_EQ(done.state(), v1::EXECUTION_STATE_CLOSED) << done.DebugString();
   EXPECT_EQ(done.close_reason(), v1::CLOSE_REASON_COMPLETED) << done.DebugString();
+  // The user channel (subscribed with the gateway's L2 credentials) pushed both legs' fills too;
+  // the engine de-duplicated them with the polled ones, so the ledger still equals the venue.
+  double pushed = 0;
+  for (int i = 0; i < 100 && pushed < 2; ++i) {
+    pushed = Metric(e, R"(arbor_executor_events_total{event="user_channel_fills"})");
+    if (pushed < 2) absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_GE(pushed, 2) << "the user channel delivered no fills";
+  EXPECT_EQ(Metric(e, R"(arbor_executor_state{name="user_channel_connected"})"), 1);
   EXPECT_EQ(LedgerPositions(e), VenuePositions());
   {  // Kill switch: the next submission is denied.
     grpc::ClientContext ctx;

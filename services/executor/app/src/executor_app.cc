@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -26,6 +27,7 @@
 #include "arbor/executor/kalshi_gateway.h"
 #include "arbor/executor/policy_limits.h"
 #include "arbor/executor/polymarket_gateway.h"
+#include "arbor/executor/polymarket_user_stream.h"
 #include "arbor/net/http_client.h"
 #include "arbor/net/url.h"
 #include "arbor/ops/ops_server.h"
@@ -66,7 +68,8 @@ class ExecutorMetrics {
       : counters_(prometheus::BuildCounter()
                       .Name("arbor_executor_events_total")
                       .Help("Executor events: intents, duplicates, orders_sent, fills, "
-                            "duplicate_fills, store_failures")
+                            "duplicate_fills, store_failures, user_channel_fills, "
+                            "user_channel_malformed, user_channel_reconnects")
                       .Register(r)),
         denials_(prometheus::BuildCounter()
                      .Name("arbor_executor_denials_total")
@@ -79,7 +82,8 @@ class ExecutorMetrics {
         gauges_(prometheus::BuildGauge()
                     .Name("arbor_executor_state")
                     .Help("Executor state: leader, ready, safe_mode, open_executions, "
-                          "unresolved_orders, kill_switches_engaged, trading_halted")
+                          "unresolved_orders, kill_switches_engaged, trading_halted, "
+                          "user_channel_connected")
                     .Register(r)),
         usd_(prometheus::BuildGauge()
                  .Name("arbor_executor_usd")
@@ -116,6 +120,14 @@ class ExecutorMetrics {
     Usd("unhedged_exposure", s.unhedged_exposure_micros);
     Usd("reserved_capital", risk.reserved_total_micros);
     for (int64_t ns : lat) submit_.Observe(static_cast<double>(ns) / 1e9);
+  }
+
+  // The Polymarket user channel (pushed fills).
+  void UpdateUserChannel(const PolymarketUserStream::Stats& s) {
+    Delta("user_channel_fills", s.fills_delivered);
+    Delta("user_channel_malformed", s.malformed);
+    Delta("user_channel_reconnects", s.reconnects);
+    Set("user_channel_connected", s.connected);
   }
 
  private:
@@ -196,7 +208,13 @@ struct ExecutorApp::Impl {
   }
   std::vector<std::unique_ptr<exec::VenueGateway>> venue_gateways;  // unguarded (sim / live)
   std::vector<std::unique_ptr<exec::VenueGateway>> gateways;        // what the engine uses
+  PolymarketGateway* polymarket_gateway = nullptr;                  // in venue_gateways
+  std::optional<net::Origin> polymarket_user_ws;                    // set: push fills
+  std::string polymarket_user_ws_path;
   std::unique_ptr<exec::ExecutionEngine> engine;
+  // Started once the engine exists (leadership), stopped before the engine loop ends.
+  std::unique_ptr<PolymarketUserStream> user_stream;
+  std::atomic<const PolymarketUserStream*> user_stream_started{nullptr};  // for metrics
   ExecutorBackend backend;
   std::unique_ptr<Authenticator> auth;
   std::unique_ptr<ExecutorServiceImpl> executor_service;
@@ -258,7 +276,22 @@ absl::Status ExecutorApp::Impl::BuildGateways() {
     absl::StatusOr<std::unique_ptr<PolymarketGateway>> gw =
         PolymarketGateway::Create(http.get(), clock, std::move(config));
     if (!gw.ok()) return gw.status();
+    polymarket_gateway = gw->get();
     venue_gateways.push_back(*std::move(gw));
+    if (options.polymarket_user_ws_url != "off") {
+      if (options.polymarket_user_ws_url.empty()) {
+        polymarket_user_ws = url->origin;
+        polymarket_user_ws_path = "/ws/user";
+      } else {
+        absl::StatusOr<net::Url> ws = net::ParseUrl(options.polymarket_user_ws_url);
+        if (!ws.ok()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("--polymarket_user_ws_url: ", ws.status().message()));
+        }
+        polymarket_user_ws = ws->origin;
+        polymarket_user_ws_path = ws->path.empty() ? "/ws/user" : ws->path;
+      }
+    }
   }
   if (!options.kalshi_url.empty()) {
     absl::StatusOr<net::Url> url = net::ParseUrl(options.kalshi_url);
@@ -325,6 +358,22 @@ absl::Status ExecutorApp::Impl::BecomeLeader(uint64_t epoch) {
       .Field("open_executions", static_cast<int64_t>(stats.open_executions))
       .Field("safe_mode", engine->safe_mode().active());
   loop_thread = std::thread([this] { EngineLoop(); });
+  if (polymarket_gateway != nullptr && polymarket_user_ws.has_value() && user_stream == nullptr) {
+    // Pushed fills reach the engine at once; polling (every poll_interval) still runs and
+    // covers what the channel missed while it was down, so no on_subscribed hook is needed.
+    PolymarketUserStream::Options stream_options =
+        PolymarketUserStream::OptionsFor(*polymarket_gateway, *polymarket_user_ws);
+    stream_options.path = polymarket_user_ws_path;
+    stream_options.ws.verify_peer = options.tls_verify_venues;
+    exec::ExecutionEngine* e = engine.get();
+    user_stream = std::make_unique<PolymarketUserStream>(
+        std::move(stream_options), &SystemClock::Get(),
+        [e](std::string venue_order_id, std::vector<exec::VenueFill> fills) {
+          (void)e->OnVenueFills(Venue::kPolymarket, venue_order_id, fills);
+        });
+    user_stream->Start();
+    user_stream_started.store(user_stream.get());
+  }
   return absl::OkStatus();
 }
 
@@ -429,6 +478,9 @@ void ExecutorApp::Impl::HousekeepingLoop() {
       for (const auto& ks : e->kill_switches()) engaged += ks.engaged() ? 1 : 0;
       metrics->Update(e->Stats(), e->RiskFigures(), leader, ExecutorHealth(backend).ready(),
                       e->safe_mode(), engaged, e->TakeLatencies());
+    }
+    if (const PolymarketUserStream* stream = user_stream_started.load(); stream != nullptr) {
+      metrics->UpdateUserChannel(stream->stats());
     }
     const int64_t now = SystemClock::Get().MonotonicNanos();
     if (leader && now - last_balance >= absl::ToInt64Nanoseconds(options.balance_refresh)) {
@@ -632,6 +684,8 @@ void ExecutorApp::Stop() {
   }
   s.cv.notify_all();
   if (s.leader_thread.joinable()) s.leader_thread.join();
+  // After the leader thread (which creates it); no pushed fill reaches the engine after this.
+  if (s.user_stream != nullptr) s.user_stream->Stop();
   if (s.loop_thread.joinable()) s.loop_thread.join();
   if (s.scanner_thread.joinable()) s.scanner_thread.join();
   if (s.housekeeping_thread.joinable()) s.housekeeping_thread.join();

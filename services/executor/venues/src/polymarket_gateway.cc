@@ -171,7 +171,13 @@ PolymarketGateway::PolymarketGateway(const Clock* clock, PolymarketGatewayConfig
                                      std::unique_ptr<pm::Secp256k1Signer> key)
     : clock_(clock), config_(std::move(config)), key_(std::move(key)) {}
 
-PolymarketGateway::~PolymarketGateway() = default;
+PolymarketGateway::~PolymarketGateway() {
+  Cleanse(&credentials_.api_key);
+  Cleanse(&credentials_.secret);
+  Cleanse(&credentials_.passphrase);
+}
+
+std::string PolymarketGateway::maker_address() const { return pm::ChecksumAddress(maker_); }
 
 absl::StatusOr<std::unique_ptr<PolymarketGateway>> PolymarketGateway::Create(
     net::HttpClient* http, const Clock* clock, PolymarketGatewayConfig config) {
@@ -224,9 +230,13 @@ absl::StatusOr<std::unique_ptr<PolymarketGateway>> PolymarketGateway::Create(
     credentials = std::move(*created);
   }
   absl::Status installed = gw->client_->SetCredentials(credentials);
-  Cleanse(&credentials.secret);
-  Cleanse(&credentials.passphrase);
-  if (!installed.ok()) return installed;
+  if (!installed.ok()) {
+    Cleanse(&credentials.secret);
+    Cleanse(&credentials.passphrase);
+    return installed;
+  }
+  // The one kept copy (credentials()), for the user channel; cleansed by the destructor.
+  gw->credentials_ = std::move(credentials);
   return gw;
 }
 
@@ -273,12 +283,13 @@ absl::StatusOr<std::string> PolymarketGateway::OrderId(const OrderRequest& order
   return std::move(b.id);
 }
 
-PolymarketGateway::Fills PolymarketGateway::FillsOf(std::string_view order_id,
-                                                    absl::Span<const pm::TradeEvent> trades) const {
+std::vector<VenueFill> PolymarketOrderFills(std::string_view order_id,
+                                            absl::Span<const pm::TradeEvent> trades,
+                                            int fee_exponent) {
   const std::string id = Lower(order_id);
-  auto fee = [this](std::optional<int64_t> bps, Quantity size, Price price) -> int64_t {
+  auto fee = [fee_exponent](std::optional<int64_t> bps, Quantity size, Price price) -> int64_t {
     if (!bps || *bps <= 0) return 0;
-    const pm::FeeSchedule schedule{.rate_micros = *bps * 100, .exponent = config_.fee_exponent};
+    const pm::FeeSchedule schedule{.rate_micros = *bps * 100, .exponent = fee_exponent};
     absl::StatusOr<Money> f = pm::TakerFee(schedule, size, price, Rounding::kUp);
     if (!f.ok()) {
       ARBOR_LOG(kWarning, "executor", "polymarket fee not computable; reported as 0")
@@ -288,31 +299,38 @@ PolymarketGateway::Fills PolymarketGateway::FillsOf(std::string_view order_id,
     }
     return f->micros();
   };
-  Fills out;
+  std::vector<VenueFill> fills;
   absl::flat_hash_set<std::string> seen;
   for (const pm::TradeEvent& t : trades) {
     // A failed settlement never happened on chain; every other status is a match.
     if (t.status == pm::TradeStatus::kFailed) continue;
     const int64_t ts = MatchTimeNanos(t.match_time);
     if (Lower(t.taker_order_id) == id && seen.insert(absl::StrCat("t|", t.id)).second) {
-      out.fills.push_back(VenueFill{.trade_id = t.id,
-                                    .price_micros = t.price.micros(),
-                                    .size_micros = t.size.micros(),
-                                    .fee_micros = fee(t.fee_rate_bps, t.size, t.price),
-                                    .ts_event_unix_nanos = ts,
-                                    .maker = false});
+      fills.push_back(VenueFill{.trade_id = t.id,
+                                .price_micros = t.price.micros(),
+                                .size_micros = t.size.micros(),
+                                .fee_micros = fee(t.fee_rate_bps, t.size, t.price),
+                                .ts_event_unix_nanos = ts,
+                                .maker = false});
     }
     for (const pm::MakerOrderFill& m : t.maker_orders) {
       if (Lower(m.order_id) != id || !seen.insert(absl::StrCat("m|", t.id)).second) continue;
       // The maker leg's own price and size: it may be the opposite outcome (a mint / merge).
-      out.fills.push_back(VenueFill{.trade_id = t.id,
-                                    .price_micros = m.price.micros(),
-                                    .size_micros = m.matched_amount.micros(),
-                                    .fee_micros = fee(m.fee_rate_bps, m.matched_amount, m.price),
-                                    .ts_event_unix_nanos = ts,
-                                    .maker = true});
+      fills.push_back(VenueFill{.trade_id = t.id,
+                                .price_micros = m.price.micros(),
+                                .size_micros = m.matched_amount.micros(),
+                                .fee_micros = fee(m.fee_rate_bps, m.matched_amount, m.price),
+                                .ts_event_unix_nanos = ts,
+                                .maker = true});
     }
   }
+  return fills;
+}
+
+PolymarketGateway::Fills PolymarketGateway::FillsOf(std::string_view order_id,
+                                                    absl::Span<const pm::TradeEvent> trades) const {
+  Fills out;
+  out.fills = PolymarketOrderFills(order_id, trades, config_.fee_exponent);
   for (const VenueFill& f : out.fills) out.filled_micros += f.size_micros;
   return out;
 }

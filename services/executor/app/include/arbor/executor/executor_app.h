@@ -65,6 +65,10 @@ struct ExecutorOptions {
   // sim / live
   std::string polymarket_clob_url;
   std::string polymarket_key_file;  // 64 hex digits
+  // The Polymarket user channel (pushed fills): "" = the CLOB origin's /ws/user (arbor-venue-sim
+  // serves both on one port); the venue's is wss://ws-subscriptions-clob.polymarket.com/ws/user;
+  // "off" = polling only.
+  std::string polymarket_user_ws_url;
   std::string kalshi_url;
   std::string kalshi_key_id_file;
   std::string kalshi_private_key_file;

@@ -16,8 +16,9 @@
 //   std::vector<exec::VenueOrderReport> reports = gw->Place(legs);   // one POST /orders
 //
 // Secrets (the wallet key and the L2 API credentials) arrive in the config; they are handed to
-// the signer / trading client, the gateway's copies are cleansed, and they are never logged or
-// put in a Status or a report.
+// the signer / trading client, the config's copies are cleansed, and they are never logged or
+// put in a Status or a report. The gateway keeps one copy of the installed L2 credentials for
+// the user channel (credentials(), PolymarketUserStream), cleansed when it is destroyed.
 //
 // Thread-safe: every method may be called concurrently (the gateway holds no mutable state).
 // Blocking: network I/O; call from executor I/O threads, never from a hot path.
@@ -41,6 +42,19 @@
 #include "arbor/venue/polymarket/trading_client.h"
 
 namespace arbor::executor {
+
+// PolymarketOrderFills
+//
+// The fills of order `order_id` (compared case-insensitively) among `trades`: its taker leg
+// (trade price / size, maker = false) and its maker_orders leg (that leg's price /
+// matched_amount, maker = true), at most once per trade id and role; FAILED trades are skipped.
+// Fees are the taker-fee formula on each leg's fee_rate_bps with `fee_exponent` (0 without a
+// rate), rounded up. PolymarketGateway's REST reports and PolymarketUserStream's pushed fills are
+// both built here, so one match yields the same VenueFill (trade id, price, size, fee, maker flag,
+// time) either way and the engine's de-duplication by (trade id, order) holds.
+std::vector<exec::VenueFill> PolymarketOrderFills(
+    std::string_view order_id, absl::Span<const venue::polymarket::TradeEvent> trades,
+    int fee_exponent);
 
 struct PolymarketGatewayConfig {
   net::Origin clob;
@@ -139,6 +153,14 @@ class PolymarketGateway final : public exec::VenueGateway {
 
   // The signer's address (EIP-55), e.g. for ground-truth lookups in tests.
   const std::string& address() const { return key_->address_checksummed(); }
+  // The orders' maker address (EIP-55): the signer for kEoa / kPoly1271 (the deposit wallet),
+  // the funder for proxy / Safe signatures. The venue's trade rows carry it as `maker_address`.
+  std::string maker_address() const;
+  // The fee exponent the fills are computed with (config.fee_exponent).
+  int fee_exponent() const { return config_.fee_exponent; }
+  // Secret: the L2 API credentials the gateway installed (given in the config, or created /
+  // derived), for authenticating the user channel (PolymarketUserStream). Never log them.
+  const venue::polymarket::ApiCredentials& credentials() const { return credentials_; }
 
  private:
   struct Built;
@@ -171,6 +193,7 @@ class PolymarketGateway final : public exec::VenueGateway {
   venue::polymarket::ExchangeDomain domain_{};
   venue::polymarket::ExchangeDomain neg_risk_domain_{};
   std::unique_ptr<venue::polymarket::TradingClient> client_;
+  venue::polymarket::ApiCredentials credentials_;  // secret; cleansed by the destructor
 };
 
 }  // namespace arbor::executor
