@@ -8,7 +8,8 @@
 // It prints, over --executions sequential executions:
 //   submit      Submit(): validation + pre-trade risk + intent committed (fsync'd)
 //   to_venue    Submit() start -> the venue's answer to the signed POST /orders is back
-//               (includes the SUBMITTED writes before the send and the EIP-712 signing)
+//               (includes the EIP-712 signing; nothing is written between the intent and
+//               the send, the SUBMITTED rows follow the venue's answer)
 //   close       Submit() start -> execution closed with every report persisted
 // as p50 / p90 / p99 / max, then sustained executions per second over --seconds with
 // --batch executions submitted per engine cycle. Not a Google Benchmark; not run by ctest.
