@@ -303,9 +303,17 @@ TEST_F(ExecutionEnginePgTest, BothLegsFillCompletesWithExactPnl) {
   ASSERT_TRUE(orders.ok());
   ASSERT_EQ(orders->size(), 2u);
   EXPECT_EQ((*orders)[0].status(), v1::ORDER_STATUS_INITIALIZED);
+  EXPECT_EQ(engine->Stats().orders_by_status.at("initialized"), 2u);
 
   const v1::Execution done = RunToClose(*engine, id);
   EXPECT_EQ(done.close_reason(), v1::CLOSE_REASON_COMPLETED);
+  // One submit, two legs answered by the venue, two legs filled; nothing open any more.
+  const EngineLatencies latencies = engine->TakeLatencies();
+  EXPECT_EQ(latencies.submit_to_ack_nanos.size(), 1u);
+  EXPECT_EQ(latencies.leg_ack_nanos.size(), 2u);
+  EXPECT_EQ(latencies.leg_fill_nanos.size(), 2u);
+  EXPECT_TRUE(engine->TakeLatencies().leg_ack_nanos.empty()) << "samples are drained";
+  EXPECT_TRUE(engine->Stats().orders_by_status.empty());
   // 10 sets pay 10 USD; cost 4.5 + 5.0 USD; fees 2 x 0.001 USD.
   EXPECT_EQ(done.realized_pnl_micros(), 10'000'000 - 9'500'000 - 2'000);
   EXPECT_EQ(done.hedged_quantity_micros(), 10'000'000);
@@ -383,6 +391,12 @@ TEST_F(ExecutionEnginePgTest, LaggingLegIsCanceledAfterTheWindowThenUnwound) {
   auto resting = store_->GetOrder(absl::StrCat(id, "-1-0"));
   ASSERT_TRUE(resting.ok() && resting->has_value());
   EXPECT_EQ((*resting)->status(), v1::ORDER_STATUS_ACCEPTED);
+  {
+    const EngineStats stats = engine->Stats();
+    EXPECT_EQ(stats.orders_by_status.at("accepted"), 1u);
+    EXPECT_EQ(stats.orders_by_status.at("filled"), 1u);
+    EXPECT_EQ(engine->TakeLatencies().leg_fill_nanos.size(), 1u) << "only leg A filled";
+  }
   const v1::Execution done = RunToClose(*engine, id);
   EXPECT_EQ(done.close_reason(), v1::CLOSE_REASON_UNWOUND);
   auto canceled = store_->GetOrder(absl::StrCat(id, "-1-0"));

@@ -470,13 +470,22 @@ TEST_F(ExecutorSimTest, ApiValidatesAuthenticatesAndTradesAgainstTheSimulator) {
   EXPECT_EQ(done.close_reason(), v1::CLOSE_REASON_COMPLETED) << done.DebugString();
   // The user channel (subscribed with the gateway's L2 credentials) pushed both legs' fills too;
   // the engine de-duplicated them with the polled ones, so the ledger still equals the venue.
+  // (/metrics is refreshed once a second: wait for a snapshot taken after the close.)
   double pushed = 0;
-  for (int i = 0; i < 100 && pushed < 2; ++i) {
+  for (int i = 0; i < 100; ++i) {
     pushed = Metric(e, R"(arbor_executor_events_total{event="user_channel_fills"})");
-    if (pushed < 2) absl::SleepFor(absl::Milliseconds(50));
+    if (pushed >= 2 && Metric(e, "arbor_executor_leg_fill_seconds_count") >= 2 &&
+        Metric(e, R"(arbor_executor_state{name="open_executions"})") == 0) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(50));
   }
   EXPECT_GE(pushed, 2) << "the user channel delivered no fills";
   EXPECT_EQ(Metric(e, R"(arbor_executor_state{name="user_channel_connected"})"), 1);
+  // Leg latencies (both legs answered and filled) and no order left open.
+  EXPECT_EQ(Metric(e, "arbor_executor_leg_ack_seconds_count"), 2);
+  EXPECT_EQ(Metric(e, "arbor_executor_leg_fill_seconds_count"), 2);
+  EXPECT_EQ(Metric(e, R"(arbor_executor_orders{status="accepted"})"), 0);
   EXPECT_EQ(LedgerPositions(e), VenuePositions());
   {  // Kill switch: the next submission is denied.
     grpc::ClientContext ctx;

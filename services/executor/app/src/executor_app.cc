@@ -22,6 +22,7 @@
 #include "arbor/core/log.h"
 #include "arbor/core/strings.h"
 #include "arbor/exec/guarded_gateway.h"
+#include "arbor/exec/order_state_machine.h"
 #include "arbor/exec/paper_gateway.h"
 #include "arbor/executor/executor_service.h"
 #include "arbor/executor/kalshi_gateway.h"
@@ -90,15 +91,35 @@ class ExecutorMetrics {
                  .Help("Money figures in USD: realized_pnl, daily_pnl, drawdown, "
                        "unhedged_exposure, reserved_capital")
                  .Register(r)),
-        submit_(prometheus::BuildHistogram()
-                    .Name("arbor_executor_submit_to_ack_seconds")
-                    .Help("Submit: validation + risk + intent committed (synchronous commit)")
-                    .Register(r)
-                    .Add({}, prometheus::Histogram::BucketBoundaries{
-                                 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1})) {}
+        orders_(prometheus::BuildGauge()
+                    .Name("arbor_executor_orders")
+                    .Help("Orders of the open executions, by status")
+                    .Register(r)),
+        submit_(
+            prometheus::BuildHistogram()
+                .Name("arbor_executor_submit_to_ack_seconds")
+                .Help("Submit: validation + risk + intent committed (synchronous commit)")
+                .Register(r)
+                .Add({}, prometheus::Histogram::BucketBoundaries{0.0002, 0.0005, 0.001, 0.002,
+                                                                 0.005, 0.01, 0.02, 0.05, 0.1})),
+        leg_ack_(
+            prometheus::BuildHistogram()
+                .Name("arbor_executor_leg_ack_seconds")
+                .Help("A leg order handed to its venue -> the venue's answer")
+                .Register(r)
+                .Add({}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.002, 0.005, 0.01,
+                                                                 0.02, 0.05, 0.1, 0.25, 0.5, 1})),
+        leg_fill_(prometheus::BuildHistogram()
+                      .Name("arbor_executor_leg_fill_seconds")
+                      .Help("A leg order handed to its venue -> fully filled")
+                      .Register(r)
+                      .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.002, 0.005, 0.01,
+                                                                       0.02, 0.05, 0.1, 0.25, 0.5,
+                                                                       1, 2.5, 5, 10})) {}
 
   void Update(const exec::EngineStats& s, const risk::RiskSnapshot& risk, bool leader, bool ready,
-              const v1::SafeModeState& safe, uint32_t kill_switches, std::vector<int64_t> lat) {
+              const v1::SafeModeState& safe, uint32_t kill_switches,
+              const exec::EngineLatencies& lat) {
     Delta("intents", s.accepted);
     Delta("duplicates", s.duplicates);
     Delta("orders_sent", s.orders_sent);
@@ -119,7 +140,14 @@ class ExecutorMetrics {
     Usd("drawdown", risk.peak_equity_micros - risk.equity_micros);
     Usd("unhedged_exposure", s.unhedged_exposure_micros);
     Usd("reserved_capital", risk.reserved_total_micros);
-    for (int64_t ns : lat) submit_.Observe(static_cast<double>(ns) / 1e9);
+    for (int i = 0; i < exec::kOrderStatusCount; ++i) {
+      const std::string name(exec::OrderStatusName(static_cast<exec::OrderStatus>(i)));
+      const auto it = s.orders_by_status.find(name);
+      orders_.Add({{"status", name}}).Set(it == s.orders_by_status.end() ? 0 : it->second);
+    }
+    for (int64_t ns : lat.submit_to_ack_nanos) submit_.Observe(static_cast<double>(ns) / 1e9);
+    for (int64_t ns : lat.leg_ack_nanos) leg_ack_.Observe(static_cast<double>(ns) / 1e9);
+    for (int64_t ns : lat.leg_fill_nanos) leg_fill_.Observe(static_cast<double>(ns) / 1e9);
   }
 
   // The Polymarket user channel (pushed fills).
@@ -153,7 +181,10 @@ class ExecutorMetrics {
   prometheus::Family<prometheus::Counter>& closes_;
   prometheus::Family<prometheus::Gauge>& gauges_;
   prometheus::Family<prometheus::Gauge>& usd_;
+  prometheus::Family<prometheus::Gauge>& orders_;
   prometheus::Histogram& submit_;
+  prometheus::Histogram& leg_ack_;
+  prometheus::Histogram& leg_fill_;
   std::map<std::string, uint64_t> seen_;
   std::map<std::string, uint64_t> denial_seen_;
   std::map<std::string, uint64_t> close_seen_;

@@ -487,7 +487,7 @@ absl::StatusOr<SubmitResult> ExecutionEngine::Submit(const v1::Opportunity& opp,
   open_[execution_id] = std::move(execution);
   ++stats_.accepted;
   work_pending_ = true;
-  stats_.submit_to_ack_nanos.push_back(clock_->MonotonicNanos() - start_mono);
+  latencies_.submit_to_ack_nanos.push_back(clock_->MonotonicNanos() - start_mono);
   return result;
 }
 
@@ -708,9 +708,11 @@ void ExecutionEngine::Step() {
     }
   }
   bool first_report = true;
+  const int64_t answered_mono = clock_->MonotonicNanos();
   for (SendResult& result : sent) {
     stats_.orders_sent += result.send->orders.size();
     for (size_t i = 0; i < result.send->orders.size(); ++i) {
+      latencies_.leg_ack_nanos.push_back(answered_mono - result.send->orders[i]->sent_mono);
       VenueOrderReport report;
       if (i < result.reports.size()) {
         report = result.reports[i];
@@ -773,9 +775,17 @@ void ExecutionEngine::ApplyEvent(LiveExecution& execution, LiveOrder& order,
     ++stats_.store_failures;
     return;
   }
+  NoteTransition(order, next.status());
   order.state = std::move(next);
   order.proto = std::move(proto);
   (void)execution;
+}
+
+void ExecutionEngine::NoteTransition(const LiveOrder& order, OrderStatus next) {
+  // Send -> filled latency, for orders this process sent (not recovered ones).
+  if (next == OrderStatus::kFilled && order.state.status() != OrderStatus::kFilled && order.sent) {
+    latencies_.leg_fill_nanos.push_back(clock_->MonotonicNanos() - order.sent_mono);
+  }
 }
 
 void ExecutionEngine::ApplyPositionFill(const LiveOrder& order, const VenueFill& fill,
@@ -870,6 +880,7 @@ void ExecutionEngine::ApplyFills(LiveExecution& execution, LiveOrder& order,
       ++stats_.fills;
       positions_[PositionKey(proto.venue(), order.request.symbol)] = position;
     }
+    NoteTransition(order, next.status());
     order.state = std::move(next);
     order.proto = std::move(proto);
   }
@@ -1559,7 +1570,6 @@ bool ExecutionEngine::recovered() const {
 EngineStats ExecutionEngine::Stats() const {
   absl::MutexLock lock(&mu_);
   EngineStats stats = stats_;
-  stats.submit_to_ack_nanos.clear();
   stats.open_executions = static_cast<uint32_t>(open_.size());
   stats.unhedged_exposure_micros =
       safe_mode_.active() ? safe_mode_.total_worst_case_loss_micros() : 0;
@@ -1567,14 +1577,15 @@ EngineStats ExecutionEngine::Stats() const {
   for (const auto& [id, execution] : open_) {
     for (const auto& order : execution->orders) {
       if (order->state.status() == OrderStatus::kUnresolved) ++stats.unresolved_orders;
+      ++stats.orders_by_status[std::string(OrderStatusName(order->state.status()))];
     }
   }
   return stats;
 }
 
-std::vector<int64_t> ExecutionEngine::TakeLatencies() {
+EngineLatencies ExecutionEngine::TakeLatencies() {
   absl::MutexLock lock(&mu_);
-  return std::exchange(stats_.submit_to_ack_nanos, {});
+  return std::exchange(latencies_, {});
 }
 
 // ---- Recovery ----------------------------------------------------------------------------------

@@ -112,7 +112,15 @@ struct EngineStats {
   int64_t unhedged_exposure_micros = 0;
   absl::flat_hash_map<std::string, uint64_t> denials_by_reason;
   absl::flat_hash_map<std::string, uint64_t> closes_by_reason;
-  std::vector<int64_t> submit_to_ack_nanos;  // drained by TakeLatencies()
+  // Orders of the open executions by status name (OrderStatusName); a snapshot, not a counter.
+  absl::flat_hash_map<std::string, uint32_t> orders_by_status;
+};
+
+// Latency samples since the last TakeLatencies() (monotonic clock), for histograms.
+struct EngineLatencies {
+  std::vector<int64_t> submit_to_ack_nanos;  // Submit(): validation + risk + intent committed
+  std::vector<int64_t> leg_ack_nanos;        // an order handed to its venue -> the venue's answer
+  std::vector<int64_t> leg_fill_nanos;       // an order handed to its venue -> fully filled
 };
 
 class ExecutionEngine {
@@ -190,7 +198,7 @@ class ExecutionEngine {
   uint32_t open_executions() const;
   bool recovered() const;
   EngineStats Stats() const;
-  std::vector<int64_t> TakeLatencies();
+  EngineLatencies TakeLatencies();
 
  private:
   struct LiveOrder;
@@ -209,6 +217,8 @@ class ExecutionEngine {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ApplyEvent(LiveExecution& execution, LiveOrder& order, const OrderEvent& event,
                   std::string_view kind) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Latency bookkeeping for an order about to move to `next`.
+  void NoteTransition(const LiveOrder& order, OrderStatus next) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Evaluate(LiveExecution& execution) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddRepairOrder(LiveExecution& execution, uint32_t leg, bool buy, int64_t price_micros,
                       int64_t size_micros) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -251,6 +261,7 @@ class ExecutionEngine {
   v1::TradingStateInfo trading_state_ ABSL_GUARDED_BY(mu_);
   v1::SafeModeState safe_mode_ ABSL_GUARDED_BY(mu_);
   EngineStats stats_ ABSL_GUARDED_BY(mu_);
+  EngineLatencies latencies_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace arbor::exec
