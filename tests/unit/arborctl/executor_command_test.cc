@@ -6,6 +6,7 @@
 #include "executor_command.h"
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -196,9 +197,20 @@ class FakeControl final : public v1::Control::Service {
 
 #undef ARBOR_FAKE_METHOD
 
+// Per process: ctest runs each test case as its own process, in parallel, and a shared path
+// would let one case truncate another's token file mid-read.
 std::string WriteTempFile(const std::string& name, const std::string& content) {
-  std::string path = ::testing::TempDir() + "/executor_command_test_" + name;
+  std::string path =
+      ::testing::TempDir() + "/executor_command_test_" + std::to_string(getpid()) + "_" + name;
   std::ofstream(path, std::ios::binary) << content;
+  // Removed when the process exits.
+  static struct Cleanup {
+    std::vector<std::string> paths;
+    ~Cleanup() {
+      for (const std::string& p : paths) std::remove(p.c_str());
+    }
+  } cleanup;
+  cleanup.paths.push_back(path);
   return path;
 }
 
