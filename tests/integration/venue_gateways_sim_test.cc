@@ -45,6 +45,7 @@ using executor::PolymarketGateway;
 using ::testing::AnyOf;
 using ::testing::HasSubstr;
 using testing::MakeRsaKey;
+using ::testing::Not;
 using testing::RsaKey;
 using ::testing::StartsWith;
 
@@ -54,6 +55,8 @@ constexpr char kPmKeyGtc[] = "0x444444444444444444444444444444444444444444444444
 constexpr char kPmKeyReject[] =
     "0x5555555555555555555555555555555555555555555555555555555555555555";
 constexpr char kPmKeyBatch[] = "0x6666666666666666666666666666666666666666666666666666666666666666";
+constexpr char kPmKeyNegRisk[] =
+    "0x7777777777777777777777777777777777777777777777777777777777777777";
 // The simulator's PolymarketTradingOptions::initial_balance and KalshiTradingOptions's.
 constexpr int64_t kPmInitialCash = 100'000'000'000;
 constexpr int64_t kKalshiInitialCash = 10'000'000'000;
@@ -113,7 +116,7 @@ OrderRequest Request(std::string client_order_id, std::string symbol, bool buy, 
 
 // The marketable FAK report invariants shared by both venues: it traded, as a taker, at or
 // better than the limit, and its fills add up to its filled size.
-void ExpectTakerFills(const VenueOrderReport& r, const OrderRequest& req) {
+void ExpectTakerFills(const VenueOrderReport& r, const OrderRequest& req, bool fee_market = true) {
   EXPECT_THAT(r.state, AnyOf(VenueOrderState::kFilled, VenueOrderState::kCanceled))
       << Name(r.state) << " " << r.reason;
   EXPECT_GT(r.filled_size_micros, 0);
@@ -130,7 +133,9 @@ void ExpectTakerFills(const VenueOrderReport& r, const OrderRequest& req) {
     EXPECT_FALSE(f.maker);
     EXPECT_GT(f.price_micros, 0);
     EXPECT_LE(f.price_micros, req.price_micros) << "a buy fills at or below its limit";
-    EXPECT_GT(f.fee_micros, 0) << "takers pay a fee on these markets";
+    if (fee_market) {
+      EXPECT_GT(f.fee_micros, 0) << "takers pay a fee on these markets";
+    }
     EXPECT_GT(f.ts_event_unix_nanos, 0);
   }
 }
@@ -243,6 +248,26 @@ class VenueGatewaysSimTest : public ::testing::Test {
     return std::nullopt;
   }
 
+  // A YES token of one outcome of a NegRisk event with at least 10 shares at a best ask <= 0.90.
+  std::optional<std::pair<std::string, Price>> FindNegRiskYesAsk() {
+    pm::PublicClient pub(http_.get(), Port("clob_port"), Port("gamma_port"));
+    for (int offset = 0; offset < 2000; offset += 100) {
+      absl::StatusOr<std::vector<pm::GammaMarket>> markets = pub.GetGammaMarkets(offset, 100);
+      if (!markets.ok() || markets->empty()) break;
+      for (const pm::GammaMarket& m : *markets) {
+        if (!m.neg_risk || m.clob_token_ids.size() != 2) continue;
+        absl::StatusOr<pm::BookSummary> book = pub.GetBook(m.clob_token_ids[0]);
+        if (!book.ok()) continue;
+        for (const pm::SummaryLevel& l : book->asks) {
+          if (l.level.price <= *Price::Parse("0.90") && l.level.size >= Quantity::FromUnits(10)) {
+            return std::make_pair(m.clob_token_ids[0], l.level.price);
+          }
+        }
+      }
+    }
+    return std::nullopt;
+  }
+
   // A Kalshi market whose YES bid is at least 0.10 and whose YES ask (1 - best NO bid) has at
   // least 10 contracts, and likewise for the NO side.
   struct KsMarket {
@@ -327,6 +352,31 @@ TEST_F(VenueGatewaysSimTest, PolymarketMarketableFakBuyFillsAndBalanceDropsByCos
   absl::StatusOr<int64_t> held = gw->PositionOf(m->yes_token);
   ASSERT_TRUE(held.ok()) << held.status();
   EXPECT_EQ(*held, r.filled_size_micros);
+}
+
+// A binary-lane bundle can sit on one outcome of a NegRisk event: the engine's hint
+// (OrderRequest::neg_risk, from the lane) is false, but the venue only accepts the order signed
+// for the NegRisk exchange. The gateway asks the venue (GET /neg-risk) and signs accordingly;
+// the recomputed id (crash recovery) agrees.
+TEST_F(VenueGatewaysSimTest, PolymarketSignsForTheNegRiskExchangeTheVenueNamesNotTheLaneHint) {
+  std::unique_ptr<PolymarketGateway> gw = Polymarket(kPmKeyNegRisk);
+  ASSERT_NE(gw, nullptr);
+  const auto yes = FindNegRiskYesAsk();
+  ASSERT_TRUE(yes.has_value()) << "no NegRisk outcome with an ask in the scenario";
+  OrderRequest req = Request("pm-negrisk-1", yes->first, true, yes->second, Quantity::FromUnits(10),
+                             TimeInForce::kFak);
+  req.neg_risk = false;  // what the binary lane says
+  const std::vector<VenueOrderReport> placed = gw->Place({req});
+  ASSERT_EQ(placed.size(), 1u);
+  EXPECT_NE(placed[0].state, VenueOrderState::kRejected) << placed[0].reason;
+  EXPECT_THAT(placed[0].reason, Not(HasSubstr("signature")));
+  ExpectTakerFills(placed[0], req, /*fee_market=*/false);
+  absl::StatusOr<std::string> id = gw->OrderId(req);
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(placed[0].venue_order_id, *id);
+  absl::StatusOr<VenueOrderReport> q = gw->Query(req, "");
+  ASSERT_TRUE(q.ok()) << q.status();
+  EXPECT_EQ(q->venue_order_id, placed[0].venue_order_id) << "found again from the request alone";
 }
 
 TEST_F(VenueGatewaysSimTest, PolymarketRestingGtcIsListedFoundByRequestAloneAndCanceled) {

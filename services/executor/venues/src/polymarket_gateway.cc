@@ -152,7 +152,8 @@ VenueOrderState StateAfterPlace(std::string_view status, TimeInForce tif, int64_
 
 struct PolymarketGateway::Built {
   pm::OrderV2 order;
-  std::string id;  // "0x" + 64 lower-case hex
+  std::string id;         // "0x" + 64 lower-case hex
+  bool neg_risk = false;  // signed for the NegRisk exchange
 };
 
 struct PolymarketGateway::Fills {
@@ -223,6 +224,8 @@ absl::StatusOr<std::unique_ptr<PolymarketGateway>> PolymarketGateway::Create(
       pm::TradingClientOptions{.chain_id = gw->config_.chain_id,
                                .max_pages = gw->config_.max_pages,
                                .signature_type = static_cast<int>(gw->config_.signature_type)});
+  // Public reads (the NegRisk flag) go to the CLOB host; the Gamma origin is never used here.
+  gw->public_ = std::make_unique<pm::PublicClient>(http, gw->config_.clob, gw->config_.clob, clock);
   if (credentials.api_key.empty()) {
     absl::StatusOr<pm::ApiCredentials> created =
         gw->client_->CreateOrDeriveApiKey(gw->config_.api_key_nonce);
@@ -273,9 +276,27 @@ absl::StatusOr<PolymarketGateway::Built> PolymarketGateway::Build(const OrderReq
   b.order.timestamp_ms = static_cast<uint64_t>(r.created_unix_ms);
   b.order.expiration = 0;
   ARBOR_ASSIGN_OR_RETURN(pm::OrderV2Struct st, pm::ToOrderStruct(b.order));
-  const pm::ExchangeDomain& domain = r.neg_risk ? neg_risk_domain_ : domain_;
+  ARBOR_ASSIGN_OR_RETURN(b.neg_risk, NegRiskOf(r.symbol));
+  const pm::ExchangeDomain& domain = b.neg_risk ? neg_risk_domain_ : domain_;
   b.id = pm::ToHex(pm::TypedDataDigest(domain.separator, pm::HashOrderV2(st)));
   return b;
+}
+
+absl::StatusOr<bool> PolymarketGateway::NegRiskOf(const std::string& token_id) const {
+  {
+    absl::MutexLock lock(&neg_risk_mu_);
+    if (auto it = neg_risk_.find(token_id); it != neg_risk_.end()) return it->second;
+  }
+  absl::StatusOr<bool> flag = public_->GetNegRisk(token_id);
+  if (!flag.ok()) {
+    // Unavailable whatever the cause: the order's exchange (and so its id) is not known yet,
+    // which says nothing about whether the venue has the order; ask again later.
+    return absl::UnavailableError(
+        absl::StrCat("neg-risk flag of token ", token_id, ": ", flag.status().message()));
+  }
+  absl::MutexLock lock(&neg_risk_mu_);
+  neg_risk_[token_id] = *flag;
+  return *flag;
 }
 
 absl::StatusOr<std::string> PolymarketGateway::OrderId(const OrderRequest& order) const {
@@ -419,6 +440,8 @@ absl::StatusOr<VenueOrderReport> PolymarketGateway::Query(const OrderRequest& or
   std::string id = Lower(venue_order_id);
   if (id.empty()) {
     absl::StatusOr<Built> b = Build(order);
+    // The NegRisk flag could not be read: the id is unknown for now, not the order's fate.
+    if (absl::IsUnavailable(b.status())) return b.status();
     if (!b.ok()) {
       // Place never sends a request it cannot build: the venue cannot have it.
       VenueOrderReport r;
@@ -443,10 +466,10 @@ std::vector<VenueOrderReport> PolymarketGateway::Place(absl::Span<const OrderReq
   for (size_t i = 0; i < orders.size(); ++i) {
     reports[i].client_order_id = orders[i].client_order_id;
     absl::StatusOr<Built> b = Build(orders[i]);
-    absl::Status signed_ok = b.ok() ? pm::OrderSigner(key_.get())
-                                          .Sign(orders[i].neg_risk ? neg_risk_domain_ : domain_,
-                                                b->order, &signed_orders[i])
-                                    : b.status();
+    absl::Status signed_ok =
+        b.ok() ? pm::OrderSigner(key_.get())
+                     .Sign(b->neg_risk ? neg_risk_domain_ : domain_, b->order, &signed_orders[i])
+               : b.status();
     if (!signed_ok.ok()) {
       reports[i].state = VenueOrderState::kRejected;
       reports[i].reason = absl::StrCat("not sent: ", signed_ok.message());
@@ -561,6 +584,14 @@ VenueOrderReport PolymarketGateway::Cancel(const OrderRequest& order,
   std::string id = Lower(venue_order_id);
   if (id.empty()) {
     absl::StatusOr<Built> b = Build(order);
+    if (absl::IsUnavailable(b.status())) {
+      // The NegRisk flag could not be read: the id is unknown for now; the outcome is too.
+      VenueOrderReport r;
+      r.client_order_id = order.client_order_id;
+      r.state = VenueOrderState::kUnknown;
+      r.reason = absl::StrCat("cancel not sent: ", b.status().message());
+      return r;
+    }
     if (!b.ok()) {
       VenueOrderReport r;
       r.client_order_id = order.client_order_id;

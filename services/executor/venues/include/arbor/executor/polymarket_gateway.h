@@ -20,7 +20,13 @@
 // put in a Status or a report. The gateway keeps one copy of the installed L2 credentials for
 // the user channel (credentials(), PolymarketUserStream), cleansed when it is destroyed.
 //
-// Thread-safe: every method may be called concurrently (the gateway holds no mutable state).
+// Thread-safe: every method may be called concurrently (the only mutable state is the NegRisk
+// flag cache, behind its own mutex).
+//
+// Exchange: an order is signed for the NegRisk exchange exactly when the venue says its token is
+// NegRisk (GET /neg-risk, cached per token), whatever OrderRequest::neg_risk says: a binary-lane
+// bundle on one outcome of a NegRisk event must go to the NegRisk exchange too, or the venue
+// answers "invalid signature".
 // Blocking: network I/O; call from executor I/O threads, never from a hot path.
 #pragma once
 
@@ -31,13 +37,17 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "arbor/core/clock.h"
 #include "arbor/exec/venue_gateway.h"
 #include "arbor/net/http_client.h"
 #include "arbor/venue/polymarket/order_signer.h"
+#include "arbor/venue/polymarket/public_client.h"
 #include "arbor/venue/polymarket/secp256k1_signer.h"
 #include "arbor/venue/polymarket/trading_client.h"
 
@@ -194,6 +204,12 @@ class PolymarketGateway final : public exec::VenueGateway {
   venue::polymarket::ExchangeDomain neg_risk_domain_{};
   std::unique_ptr<venue::polymarket::TradingClient> client_;
   venue::polymarket::ApiCredentials credentials_;  // secret; cleansed by the destructor
+  // The venue's NegRisk flag per token (GET /neg-risk), which selects the exchange an order is
+  // signed for; a token's flag never changes, so it is asked once.
+  absl::StatusOr<bool> NegRiskOf(const std::string& token_id) const;
+  std::unique_ptr<venue::polymarket::PublicClient> public_;
+  mutable absl::Mutex neg_risk_mu_;
+  mutable absl::flat_hash_map<std::string, bool> neg_risk_ ABSL_GUARDED_BY(neg_risk_mu_);
 };
 
 }  // namespace arbor::executor

@@ -51,7 +51,8 @@ struct OrderRequest {
   // with it the order hash, i.e. the venue order id, is recomputable from the persisted request
   // after a crash. Required (> 0) by PolymarketGateway; ignored by the other gateways.
   int64_t created_unix_ms = 0;
-  // Polymarket signing inputs (ignored elsewhere).
+  // Polymarket signing inputs (ignored elsewhere). neg_risk is the engine's hint from the lane;
+  // PolymarketGateway signs for the exchange the venue's own NegRisk flag names.
   bool neg_risk = false;
   int64_t tick_size_micros = 10'000;
 };
