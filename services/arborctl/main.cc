@@ -6,6 +6,7 @@
 
 #include "book_replay.h"
 #include "executor_command.h"
+#include "report_command.h"
 #include "scan_command.h"
 #include "sign_command.h"
 
@@ -39,6 +40,11 @@ constexpr char kUsage[] =
     "      limits apply, stage-metrics, status. Exit codes: 0 ok, 1 usage error, 2 error\n"
     "      status from the executor, 3 executor unreachable / UNAVAILABLE / deadline,\n"
     "      4 submission DENIED (arborctl executor --help).\n"
+    "  report build --input FILE [--html FILE] [--json FILE] [--resamples B] [--seed N]\n"
+    "  report show FILE [--output table|json]\n"
+    "      Build the session report (report.json, a self-contained report.html) from a run's\n"
+    "      session input, or print a report's summary (docs/report.md; arborctl report --help).\n"
+    "      Exit codes: 0 ok, 1 usage error, 2 bad input file.\n"
     "  help\n";
 
 }  // namespace
@@ -57,6 +63,9 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "executor") {
     return arbor::arborctl::ExecutorMain(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
+  if (args[0] == "report") {
+    return arbor::arborctl::ReportMain(std::vector<std::string>(args.begin() + 1, args.end()));
   }
   if (args[0] == "sign") {
     return arbor::arborctl::SignMain(std::vector<std::string>(args.begin() + 1, args.end()));

@@ -1,0 +1,472 @@
+#!/usr/bin/env python3
+"""The one-machine run: the whole arbor system as separate processes on loopback.
+
+Started by scripts/run.sh (which installs packages and builds first). Starts, in order:
+a throwaway PostgreSQL cluster (scripts/pg_cluster.sh), arbor-venue-sim with a scenario,
+one feed shard, one scanner and the executor (paper mode by default, or sim mode against
+the simulator), every one on ephemeral ports read from its ready line, so two runs on one
+machine never collide. Shows live progress, stops on Ctrl-C / SIGTERM / --duration, stops
+every process (executor first, so it drains its open legs), removes the cluster unless
+--keep, and writes the session summary (summary.json) into the run directory.
+
+Only the Python standard library is used (Debian's python3).
+"""
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def log(msg):
+    print(f"arbor run: {msg}", file=sys.stderr, flush=True)
+
+
+# ---- Prometheus text format ----------------------------------------------------------------
+
+_SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)')
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def parse_metrics(text):
+    """[(name, {label: value}, float)] of a /metrics body; comments and bad lines skipped."""
+    out = []
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = _SAMPLE.match(line)
+        if not m:
+            continue
+        labels = dict(_LABEL.findall(m.group(2) or ""))
+        try:
+            value = float(m.group(3))
+        except ValueError:
+            continue
+        out.append((m.group(1), labels, value))
+    return out
+
+
+def metric_sum(samples, metric, **match):
+    """Sum of the samples of `metric` whose labels include `match`."""
+    return sum(v for n, l, v in samples
+               if n == metric and all(l.get(k) == want for k, want in match.items()))
+
+
+def metric_by(samples, metric, label):
+    """{label value: sum} of the samples of `metric`."""
+    out = {}
+    for n, l, v in samples:
+        if n == metric and label in l:
+            out[l[label]] = out.get(l[label], 0.0) + v
+    return out
+
+
+def histogram_quantile(samples, name, q):
+    """The upper bound of the bucket holding quantile q (seconds), or None without samples."""
+    buckets = []
+    for n, l, v in samples:
+        if n == name + "_bucket" and "le" in l:
+            le = float("inf") if l["le"] == "+Inf" else float(l["le"])
+            buckets.append((le, v))
+    buckets.sort()
+    if not buckets or buckets[-1][1] <= 0:
+        return None
+    rank = q * buckets[-1][1]
+    for le, count in buckets:
+        if count >= rank:
+            return le
+    return buckets[-1][0]
+
+
+# ---- Processes -----------------------------------------------------------------------------
+
+class Child:
+    """One arbor process: stdout's first line is its JSON ready line, everything else is logged."""
+
+    def __init__(self, name, argv, logdir):
+        self.name = name
+        self.argv = argv
+        self.log_path = os.path.join(logdir, f"{name}.log")
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self._log,
+                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        self.ready = None
+        self._ready_event = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.exit_code = None
+
+    def _read(self):
+        for raw in self.proc.stdout:
+            if self.ready is None:
+                try:
+                    self.ready = json.loads(raw)
+                    self._ready_event.set()
+                    continue
+                except ValueError:
+                    pass
+            self._log.write(raw)
+            self._log.flush()
+        self._ready_event.set()
+
+    def wait_ready(self, timeout):
+        self._ready_event.wait(timeout)
+        if self.ready is None:
+            raise RuntimeError(f"{self.name} did not start (exit {self.proc.poll()}); "
+                               f"see {self.log_path}")
+        return self.ready
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, timeout):
+        """SIGTERM, then SIGKILL after `timeout`; returns the exit code (negative = signal)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                log(f"{self.name} did not stop within {timeout:.0f} s; SIGKILL")
+                self.proc.kill()
+                self.proc.wait()
+        self.exit_code = self.proc.returncode
+        self._reader.join(5)
+        self._log.close()
+        return self.exit_code
+
+
+def scrape(port):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+            return parse_metrics(r.read().decode("utf-8", "replace"))
+    except OSError:
+        return None
+
+
+def fetch(url):
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return r.read()
+
+
+# ---- The run -------------------------------------------------------------------------------
+
+class Run:
+    def __init__(self, args):
+        self.args = args
+        self.children = []
+        self.stop_requested = threading.Event()
+        self.started = time.time()
+        self.pg_dir = None
+        self.pg_started = False
+        self.failure = None
+        self.snapshots = {}
+
+    def binary(self, rel):
+        path = os.path.join(self.args.build_dir, rel)
+        if not os.access(path, os.X_OK):
+            raise RuntimeError(f"{path} not built (scripts/run.sh builds it)")
+        return path
+
+    def start(self, name, argv, timeout=60):
+        child = Child(name, argv, self.args.run_dir)
+        self.children.append(child)
+        ready = child.wait_ready(timeout)
+        log(f"{name} ready: {json.dumps(ready)}")
+        return ready
+
+    def setup(self):
+        a = self.args
+        work = os.path.join(a.run_dir, "work")
+        os.makedirs(work, exist_ok=True)
+        # PostgreSQL runs as an unprivileged user when we are root: it must traverse the path.
+        os.chmod(a.run_dir, 0o755)
+        os.chmod(work, 0o755)
+        self.pg_dir = os.path.join(work, "pg")
+        pg = subprocess.run([os.path.join(ROOT, "scripts/pg_cluster.sh"), "start", self.pg_dir],
+                            capture_output=True, text=True)
+        if pg.returncode != 0:
+            raise RuntimeError(f"PostgreSQL did not start: {pg.stderr.strip()}")
+        self.pg_started = True
+        conninfo = pg.stdout.strip().splitlines()[-1]
+        log(f"PostgreSQL: {conninfo}")
+
+        # Kalshi API keys (RSA) for the feed and the executor: the simulator gets the public
+        # halves. The executor's wallet key is a fresh random secp256k1 key (sim mode).
+        keys = {}
+        for who in ("feed", "executor"):
+            pem = os.path.join(work, f"kalshi_{who}.pem")
+            pub = os.path.join(work, f"kalshi_{who}.pub.pem")
+            subprocess.run(["openssl", "genrsa", "-out", pem, "2048"], check=True,
+                           capture_output=True)
+            subprocess.run(["openssl", "rsa", "-in", pem, "-pubout", "-out", pub], check=True,
+                           capture_output=True)
+            keys[who] = (pem, pub)
+        token = os.path.join(work, "executor.token")
+        with open(token, "w") as f:
+            f.write(secrets.token_urlsafe(24) + "\n")
+        os.chmod(token, 0o600)
+        self.token_file = token
+
+        sim = self.start("venue-sim", [
+            self.binary("services/venue_sim/arbor-venue-sim"), "--scenario", a.scenario,
+            "--clob-port", "0", "--gamma-port", "0", "--kalshi-port", "0", "--admin-port", "0",
+            "--step-ms", str(a.step_ms),
+            "--kalshi-key", f"feed={keys['feed'][1]}",
+            "--kalshi-key", f"executor={keys['executor'][1]}"])
+        self.sim = sim
+        clob, gamma, kalshi, admin = (sim["clob_port"], sim["gamma_port"], sim["kalshi_port"],
+                                      sim["admin_port"])
+
+        feed = self.start("feed-0", [
+            self.binary("services/feed/app/arbor-feed"),
+            f"--polymarket_clob_url=http://127.0.0.1:{clob}",
+            f"--polymarket_gamma_url=http://127.0.0.1:{gamma}",
+            f"--polymarket_ws_url=ws://127.0.0.1:{clob}/ws/market",
+            f"--kalshi_rest_url=http://127.0.0.1:{kalshi}/trade-api/v2",
+            f"--kalshi_ws_url=ws://127.0.0.1:{kalshi}/trade-api/ws/v2",
+            "--kalshi_key_id=feed", f"--kalshi_private_key_file={keys['feed'][0]}",
+            "--grpc_listen=127.0.0.1:0", "--ops_port=0", "--ops_address=127.0.0.1",
+            "--shard_index=0", "--shard_count=1"], timeout=120)
+        self.feed = feed
+        feed_addr = f"127.0.0.1:{feed['grpc_port']}"
+
+        # The cross-venue lane trades the simulator's Kalshi twins on the mapping it publishes.
+        mapping = os.path.join(work, "mapping.json")
+        with open(mapping, "wb") as f:
+            f.write(fetch(f"http://127.0.0.1:{admin}/admin/mapping"))
+        scanner = self.start("scanner-0", [
+            self.binary("services/scanner/arbor-scanner"), f"--feeds={feed_addr}",
+            f"--lanes={a.lanes}", f"--venue_mapping={mapping}",
+            "--grpc_listen=127.0.0.1:0", "--ops_port=0", "--ops_address=127.0.0.1",
+            "--scanner_id=scanner-0"], timeout=120)
+        self.scanner = scanner
+
+        executor_argv = [
+            self.binary("services/executor/arbor-executor"), f"--mode={a.mode}",
+            f"--pg={conninfo}", f"--auth_token_file={token}", f"--limits_file={a.limits}",
+            f"--scanner=127.0.0.1:{scanner['grpc_port']}", f"--feeds={feed_addr}",
+            "--grpc_listen=127.0.0.1:0", "--ops_port=0", "--ops_address=127.0.0.1",
+            f"--paper_seed={a.seed}", f"--max_unwind_loss={a.max_unwind_loss}"]
+        if a.mode == "sim":
+            wallet = os.path.join(work, "polymarket.key")
+            with open(wallet, "w") as f:
+                f.write(secrets.token_hex(32) + "\n")
+            os.chmod(wallet, 0o600)
+            kid = os.path.join(work, "kalshi_executor.id")
+            with open(kid, "w") as f:
+                f.write("executor\n")
+            executor_argv += [
+                f"--polymarket_clob_url=http://127.0.0.1:{clob}",
+                f"--polymarket_key_file={wallet}",
+                f"--kalshi_url=http://127.0.0.1:{kalshi}/trade-api/v2",
+                f"--kalshi_key_id_file={kid}",
+                f"--kalshi_private_key_file={keys['executor'][0]}"]
+        self.executor = self.start("executor", executor_argv, timeout=120)
+
+    # ---- progress ----
+
+    def collect(self):
+        snap = {}
+        for name, ready in (("feed", self.feed), ("scanner", self.scanner),
+                            ("executor", self.executor)):
+            samples = scrape(ready["ops_port"])
+            if samples is not None:
+                snap[name] = samples
+        return snap
+
+    def figures(self, snap):
+        feed = snap.get("feed", [])
+        scan = snap.get("scanner", [])
+        ex = snap.get("executor", [])
+        p = lambda q: histogram_quantile(ex, "arbor_executor_submit_to_ack_seconds", q)
+        t = lambda q: histogram_quantile(scan, "arbor_scanner_tick_to_opportunity_seconds", q)
+        return {
+            "elapsed_seconds": round(time.time() - self.started, 1),
+            "markets": {"polymarket": self.sim.get("markets"),
+                        "kalshi": self.sim.get("kalshi_markets")},
+            "books_live": metric_sum(scan, "arbor_scanner_books", state="live"),
+            "feed_books_live": {v: metric_sum(feed, "arbor_feed_books", venue=v, state="live")
+                                for v in ("polymarket", "kalshi")},
+            "opportunities_by_lane": metric_by(scan, "arbor_scanner_opportunities_total", "lane"),
+            "executions_accepted": metric_sum(ex, "arbor_executor_events_total", event="intents"),
+            "executions_closed": metric_by(ex, "arbor_executor_executions_closed_total",
+                                           "reason"),
+            "denials": metric_by(ex, "arbor_executor_denials_total", "reason"),
+            "orders_sent": metric_sum(ex, "arbor_executor_events_total", event="orders_sent"),
+            "fills": metric_sum(ex, "arbor_executor_events_total", event="fills"),
+            "realized_pnl_usd": metric_sum(ex, "arbor_executor_usd", name="realized_pnl"),
+            "drawdown_usd": metric_sum(ex, "arbor_executor_usd", name="drawdown"),
+            "safe_mode": metric_sum(ex, "arbor_executor_state", name="safe_mode"),
+            "submit_to_ack_seconds": {"p50": p(0.5), "p99": p(0.99)},
+            "tick_to_opportunity_seconds": {"p50": t(0.5), "p99": t(0.99)},
+        }
+
+    @staticmethod
+    def render(f):
+        ms = lambda s: "-" if s is None else ("inf" if s == float("inf") else f"{s * 1e3:.1f}")
+        us = lambda s: "-" if s is None else ("inf" if s == float("inf") else f"{s * 1e6:.0f}")
+        lanes = ", ".join(f"{k} {v:.0f}" for k, v in sorted(f["opportunities_by_lane"].items()))
+        closed = ", ".join(f"{k} {v:.0f}" for k, v in sorted(f["executions_closed"].items()))
+        denied = ", ".join(f"{k} {v:.0f}" for k, v in sorted(f["denials"].items()))
+        return "\n".join([
+            f"arbor · {f['elapsed_seconds']:.0f} s · markets {f['markets']['polymarket']} "
+            f"Polymarket + {f['markets']['kalshi']} Kalshi · books live {f['books_live']:.0f}",
+            f"  opportunities  {lanes or '-'}   (tick→opp p50 ≤ "
+            f"{us(f['tick_to_opportunity_seconds']['p50'])} µs, p99 ≤ "
+            f"{us(f['tick_to_opportunity_seconds']['p99'])} µs)",
+            f"  executions     accepted {f['executions_accepted']:.0f}; closed {closed or '-'}",
+            f"  orders / fills {f['orders_sent']:.0f} / {f['fills']:.0f}   denials "
+            f"{denied or '-'}",
+            f"  PnL            realised {f['realized_pnl_usd']:+.2f} USD, drawdown "
+            f"{f['drawdown_usd']:.2f} USD" + ("   SAFE MODE: no new risk until acknowledged "
+                                             "(arborctl executor safe-mode / ack-safe-mode)"
+                                             if f["safe_mode"] else ""),
+            f"  latency        submit→intent committed p50 ≤ "
+            f"{ms(f['submit_to_ack_seconds']['p50'])} ms, p99 ≤ "
+            f"{ms(f['submit_to_ack_seconds']['p99'])} ms",
+        ])
+
+    def monitor(self):
+        a = self.args
+        tty = sys.stdout.isatty()
+        deadline = self.started + a.duration if a.duration > 0 else None
+        last_print = 0.0
+        lines = 0
+        while not self.stop_requested.is_set():
+            for c in self.children:
+                if not c.alive():
+                    self.failure = f"{c.name} exited unexpectedly ({c.proc.returncode}); " \
+                                   f"see {c.log_path}"
+                    return
+            snap = self.collect()
+            if snap:
+                self.snapshots = snap
+            now = time.time()
+            if now - last_print >= (1 if tty else a.progress_every):
+                text = self.render(self.figures(self.snapshots))
+                if tty and lines:
+                    sys.stdout.write(f"\x1b[{lines}F\x1b[J")
+                sys.stdout.write(text + "\n")
+                sys.stdout.flush()
+                lines = text.count("\n") + 1
+                last_print = now
+            if deadline is not None and now >= deadline:
+                return
+            self.stop_requested.wait(1)
+
+    def teardown(self):
+        # Final figures while everything still serves, then stop downstream-first: the executor
+        # drains its open legs before the scanner and feed that feed it go away.
+        if self.children:
+            snap = self.collect()
+            if snap:
+                self.snapshots = snap
+        order = {"executor": 0, "scanner-0": 1, "feed-0": 2, "venue-sim": 3}
+        for c in sorted(self.children, key=lambda c: order.get(c.name, 9)):
+            code = c.stop(30 if c.name == "executor" else 15)
+            log(f"{c.name} stopped (exit {code})")
+        if self.pg_started:
+            action = "stop" if self.args.keep else "destroy"
+            subprocess.run([os.path.join(ROOT, "scripts/pg_cluster.sh"), action, self.pg_dir],
+                           capture_output=True)
+            log(f"PostgreSQL {'stopped (kept: ' + self.pg_dir + ')' if self.args.keep else 'removed'}")
+            if not self.args.keep:
+                shutil.rmtree(os.path.join(self.args.run_dir, "work"), ignore_errors=True)
+
+    def summary(self):
+        figures = self.figures(self.snapshots) if self.snapshots else {}
+        return {
+            "mode": self.args.mode,
+            "scenario": self.args.scenario,
+            "seed": self.args.seed,
+            "duration_seconds": round(time.time() - self.started, 1),
+            "failure": self.failure,
+            "processes": {c.name: {"exit_code": c.exit_code, "pid": c.proc.pid,
+                                   "log": c.log_path}
+                          for c in self.children},
+            "postgres_removed": self.pg_started and not self.args.keep and
+                                not os.path.exists(self.pg_dir or ""),
+            "figures": figures,
+        }
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--mode", choices=["paper", "sim"], default="paper",
+                   help="executor mode: paper (Monte Carlo fills, no orders) or sim (real "
+                        "signed orders against the simulator)")
+    p.add_argument("--duration", type=float, default=0,
+                   help="seconds to run (0 = until Ctrl-C)")
+    p.add_argument("--scenario",
+                   default=os.path.join(ROOT, "services/venue_sim/scenarios/default.json"))
+    p.add_argument("--step-ms", type=int, default=250, help="simulator step period")
+    p.add_argument("--lanes", default="binary,negrisk,cross_venue")
+    p.add_argument("--limits", default=os.path.join(ROOT, "tests/data/executor/limits_paper.json"))
+    p.add_argument("--seed", type=int, default=1, help="paper fill model seed")
+    p.add_argument("--max-unwind-loss", default="0.03",
+                   help="executor --max_unwind_loss (USD per share): the default scenario's "
+                        "spread is 0.02, so a tighter bound (rounded to the 0.01 tick) could "
+                        "not unwind a lone leg and would leave it exposed (safe mode)")
+    p.add_argument("--build-dir", default=os.path.join(ROOT, "build/release"))
+    p.add_argument("--run-dir", default="",
+                   help="where logs and summary.json go (default: runs/<UTC time>)")
+    p.add_argument("--keep", action="store_true", help="keep the PostgreSQL cluster")
+    p.add_argument("--progress-every", type=float, default=10,
+                   help="seconds between progress blocks when stdout is not a terminal")
+    args = p.parse_args()
+    args.scenario = os.path.abspath(args.scenario)
+    args.limits = os.path.abspath(args.limits)
+    args.build_dir = os.path.abspath(args.build_dir)
+    if not args.run_dir:
+        args.run_dir = os.path.join(ROOT, "runs", time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()))
+    args.run_dir = os.path.abspath(args.run_dir)
+    os.makedirs(args.run_dir, exist_ok=True)
+
+    run = Run(args)
+
+    def on_signal(signum, _frame):
+        log(f"signal {signum}: stopping")
+        run.stop_requested.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    code = 0
+    try:
+        run.setup()
+        log(f"running ({'until Ctrl-C' if args.duration <= 0 else f'{args.duration:.0f} s'}); "
+            f"logs in {args.run_dir}")
+        run.monitor()
+    except Exception as e:  # noqa: BLE001 - any setup failure stops the run cleanly
+        run.failure = str(e)
+    finally:
+        run.teardown()
+        summary = run.summary()
+        path = os.path.join(args.run_dir, "summary.json")
+        with open(path, "w") as f:
+            json.dump(summary, f, indent=2, sort_keys=True)
+        if summary["figures"]:
+            print(Run.render(summary["figures"]))
+        log(f"summary: {path}")
+    if run.failure:
+        log(f"FAILED: {run.failure}")
+        code = 1
+    bad = {c.name: c.exit_code for c in run.children if c.exit_code not in (0, None)}
+    if bad:
+        log(f"processes that did not exit cleanly: {bad}")
+        code = 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
