@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +58,7 @@ constexpr char kPmKeyReject[] =
 constexpr char kPmKeyBatch[] = "0x6666666666666666666666666666666666666666666666666666666666666666";
 constexpr char kPmKeyNegRisk[] =
     "0x7777777777777777777777777777777777777777777777777777777777777777";
+constexpr char kPmKeyTick[] = "0x8888888888888888888888888888888888888888888888888888888888888888";
 // The simulator's PolymarketTradingOptions::initial_balance and KalshiTradingOptions's.
 constexpr int64_t kPmInitialCash = 100'000'000'000;
 constexpr int64_t kKalshiInitialCash = 10'000'000'000;
@@ -248,18 +250,22 @@ class VenueGatewaysSimTest : public ::testing::Test {
     return std::nullopt;
   }
 
-  // A YES token of one outcome of a NegRisk event with at least 10 shares at a best ask <= 0.90.
-  std::optional<std::pair<std::string, Price>> FindNegRiskYesAsk() {
+  // A YES token of a market `want` accepts with at least 10 shares at an ask <= 0.90 (for which
+  // `ask_ok` holds): the token and that ask.
+  std::optional<std::pair<std::string, Price>> FindYesAsk(
+      const std::function<bool(const pm::GammaMarket&)>& want,
+      const std::function<bool(Price)>& ask_ok = [](Price) { return true; }) {
     pm::PublicClient pub(http_.get(), Port("clob_port"), Port("gamma_port"));
     for (int offset = 0; offset < 2000; offset += 100) {
       absl::StatusOr<std::vector<pm::GammaMarket>> markets = pub.GetGammaMarkets(offset, 100);
       if (!markets.ok() || markets->empty()) break;
       for (const pm::GammaMarket& m : *markets) {
-        if (!m.neg_risk || m.clob_token_ids.size() != 2) continue;
+        if (m.clob_token_ids.size() != 2 || !want(m)) continue;
         absl::StatusOr<pm::BookSummary> book = pub.GetBook(m.clob_token_ids[0]);
         if (!book.ok()) continue;
         for (const pm::SummaryLevel& l : book->asks) {
-          if (l.level.price <= *Price::Parse("0.90") && l.level.size >= Quantity::FromUnits(10)) {
+          if (l.level.price <= *Price::Parse("0.90") && l.level.size >= Quantity::FromUnits(10) &&
+              ask_ok(l.level.price)) {
             return std::make_pair(m.clob_token_ids[0], l.level.price);
           }
         }
@@ -361,7 +367,7 @@ TEST_F(VenueGatewaysSimTest, PolymarketMarketableFakBuyFillsAndBalanceDropsByCos
 TEST_F(VenueGatewaysSimTest, PolymarketSignsForTheNegRiskExchangeTheVenueNamesNotTheLaneHint) {
   std::unique_ptr<PolymarketGateway> gw = Polymarket(kPmKeyNegRisk);
   ASSERT_NE(gw, nullptr);
-  const auto yes = FindNegRiskYesAsk();
+  const auto yes = FindYesAsk([](const pm::GammaMarket& m) { return m.neg_risk; });
   ASSERT_TRUE(yes.has_value()) << "no NegRisk outcome with an ask in the scenario";
   OrderRequest req = Request("pm-negrisk-1", yes->first, true, yes->second, Quantity::FromUnits(10),
                              TimeInForce::kFak);
@@ -377,6 +383,29 @@ TEST_F(VenueGatewaysSimTest, PolymarketSignsForTheNegRiskExchangeTheVenueNamesNo
   absl::StatusOr<VenueOrderReport> q = gw->Query(req, "");
   ASSERT_TRUE(q.ok()) << q.status();
   EXPECT_EQ(q->venue_order_id, placed[0].venue_order_id) << "found again from the request alone";
+}
+
+// The engine assumes a 0.01 tick; a market on 0.001 prices off it. The gateway asks the venue
+// for the token's tick instead of refusing the order ("not on tick 0.01").
+TEST_F(VenueGatewaysSimTest, PolymarketPricesOffTheDefaultTickUseTheVenuesTick) {
+  std::unique_ptr<PolymarketGateway> gw = Polymarket(kPmKeyTick);
+  ASSERT_NE(gw, nullptr);
+  const auto yes = FindYesAsk(
+      [](const pm::GammaMarket& m) {
+        return m.order_price_min_tick_size == *Price::Parse("0.001");
+      },
+      [](Price ask) { return ask.micros() % 10'000 != 0; });
+  ASSERT_TRUE(yes.has_value()) << "no 0.001-tick market with an ask off the 0.01 grid";
+  const OrderRequest req = Request("pm-tick-1", yes->first, true, yes->second,
+                                   Quantity::FromUnits(10), TimeInForce::kFak);
+  ASSERT_EQ(req.tick_size_micros, 10'000) << "the engine's default";
+  const std::vector<VenueOrderReport> placed = gw->Place({req});
+  ASSERT_EQ(placed.size(), 1u);
+  EXPECT_NE(placed[0].state, VenueOrderState::kRejected) << placed[0].reason;
+  ExpectTakerFills(placed[0], req, /*fee_market=*/false);
+  absl::StatusOr<std::string> id = gw->OrderId(req);
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(placed[0].venue_order_id, *id);
 }
 
 TEST_F(VenueGatewaysSimTest, PolymarketRestingGtcIsListedFoundByRequestAloneAndCanceled) {

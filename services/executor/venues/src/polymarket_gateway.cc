@@ -257,7 +257,11 @@ absl::StatusOr<PolymarketGateway::Built> PolymarketGateway::Build(const OrderReq
     return absl::InvalidArgumentError(absl::StrCat(
         "size_micros ", r.size_micros, " must be a positive multiple of 0.01 shares (10000)"));
   }
-  ARBOR_ASSIGN_OR_RETURN(pm::TickSize tick, TickOf(r.tick_size_micros));
+  int64_t tick_micros = r.tick_size_micros;
+  if (tick_micros <= 0 || r.price_micros % tick_micros != 0) {
+    ARBOR_ASSIGN_OR_RETURN(tick_micros, VenueTickMicros(r.symbol, r.price_micros));
+  }
+  ARBOR_ASSIGN_OR_RETURN(pm::TickSize tick, TickOf(tick_micros));
   const pm::OrderSide side = r.buy ? pm::OrderSide::kBuy : pm::OrderSide::kSell;
   // Limit amounts for every TIF: exactly `size` shares at `price` (FAK/FOK included), so the
   // venue's notion of the order's size is the request's.
@@ -297,6 +301,25 @@ absl::StatusOr<bool> PolymarketGateway::NegRiskOf(const std::string& token_id) c
   absl::MutexLock lock(&neg_risk_mu_);
   neg_risk_[token_id] = *flag;
   return *flag;
+}
+
+absl::StatusOr<int64_t> PolymarketGateway::VenueTickMicros(const std::string& token_id,
+                                                           int64_t price_micros) const {
+  {
+    absl::MutexLock lock(&neg_risk_mu_);
+    if (auto it = tick_.find(token_id);
+        it != tick_.end() && it->second > 0 && price_micros % it->second == 0) {
+      return it->second;
+    }
+  }
+  absl::StatusOr<Price> tick = public_->GetTickSize(token_id);
+  if (!tick.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("tick size of token ", token_id, ": ", tick.status().message()));
+  }
+  absl::MutexLock lock(&neg_risk_mu_);
+  tick_[token_id] = tick->micros();
+  return tick->micros();
 }
 
 absl::StatusOr<std::string> PolymarketGateway::OrderId(const OrderRequest& order) const {

@@ -26,7 +26,8 @@
 // Exchange: an order is signed for the NegRisk exchange exactly when the venue says its token is
 // NegRisk (GET /neg-risk, cached per token), whatever OrderRequest::neg_risk says: a binary-lane
 // bundle on one outcome of a NegRisk event must go to the NegRisk exchange too, or the venue
-// answers "invalid signature".
+// answers "invalid signature". Likewise the tick: a price off the request's tick (the engine
+// assumes 0.01) is checked against the venue's tick for the token (GET /tick-size, cached).
 // Blocking: network I/O; call from executor I/O threads, never from a hot path.
 #pragma once
 
@@ -207,9 +208,14 @@ class PolymarketGateway final : public exec::VenueGateway {
   // The venue's NegRisk flag per token (GET /neg-risk), which selects the exchange an order is
   // signed for; a token's flag never changes, so it is asked once.
   absl::StatusOr<bool> NegRiskOf(const std::string& token_id) const;
+  // The venue's tick for a token (GET /tick-size), asked when `price_micros` is not on the
+  // request's tick (the engine assumes 0.01) and cached; asked again when a price is not on the
+  // cached tick either (the venue makes a token's tick finer near 0 and 1).
+  absl::StatusOr<int64_t> VenueTickMicros(const std::string& token_id, int64_t price_micros) const;
   std::unique_ptr<venue::polymarket::PublicClient> public_;
   mutable absl::Mutex neg_risk_mu_;
   mutable absl::flat_hash_map<std::string, bool> neg_risk_ ABSL_GUARDED_BY(neg_risk_mu_);
+  mutable absl::flat_hash_map<std::string, int64_t> tick_ ABSL_GUARDED_BY(neg_risk_mu_);
 };
 
 }  // namespace arbor::executor
