@@ -72,14 +72,19 @@ def metric_by(samples, metric, label):
     return out
 
 
-def histogram_quantile(samples, name, q):
-    """The upper bound of the bucket holding quantile q (seconds), or None without samples."""
-    buckets = []
+def merged_buckets(samples, name):
+    """[(le, cumulative count)] of a histogram, summed over its label sets (e.g. per lane)."""
+    by_le = {}
     for n, l, v in samples:
         if n == name + "_bucket" and "le" in l:
             le = float("inf") if l["le"] == "+Inf" else float(l["le"])
-            buckets.append((le, v))
-    buckets.sort()
+            by_le[le] = by_le.get(le, 0.0) + v
+    return sorted(by_le.items())
+
+
+def histogram_quantile(samples, name, q):
+    """The upper bound of the bucket holding quantile q (seconds), or None without samples."""
+    buckets = merged_buckets(samples, name)
     if not buckets or buckets[-1][1] <= 0:
         return None
     rank = q * buckets[-1][1]
@@ -159,6 +164,53 @@ def fetch(url):
         return r.read()
 
 
+def enum_suffix(value, prefix):
+    """'LANE_CROSS_VENUE' -> 'cross_venue' (the metric-label spelling)."""
+    return value[len(prefix):].lower() if value.startswith(prefix) else value.lower()
+
+
+def histogram_buckets(samples, name):
+    """[[le, cumulative count], ..., ["+Inf", n]] of a Prometheus histogram, for the report."""
+    return [["+Inf" if le == float("inf") else le, int(count)]
+            for le, count in merged_buckets(samples, name)]
+
+
+def session_execution(e):
+    """One closed arbor.v1.Execution (proto3 JSON) as a report session execution."""
+    legs = e.get("legs", [])
+    venues = sorted({enum_suffix(l.get("planned", {}).get("instrument_id", {})
+                                 .get("venue", "VENUE_UNSPECIFIED"), "VENUE_") for l in legs})
+    submitted = sum(1 for l in legs if l.get("client_order_ids"))
+    filled = 0
+    slippage = 0
+    for l in legs:
+        planned = l.get("planned", {})
+        size = int(l.get("filled_size_micros", "0"))
+        if size > 0 and size >= int(planned.get("size_micros", "0")):
+            filled += 1
+        if size > 0 and "avg_fill_price_micros" in l:
+            # Paid above the planned VWAP on a buy (received below it on a sell) is slippage;
+            # integer micros, rounded toward minus infinity.
+            diff = int(l["avg_fill_price_micros"]) - int(planned.get("expected_vwap_micros", "0"))
+            if planned.get("side") == "SIDE_SELL":
+                diff = -diff
+            slippage += diff * size // 1_000_000
+    return {
+        "execution_id": e["execution_id"],
+        "lane": enum_suffix(e.get("lane", "LANE_UNSPECIFIED"), "LANE_"),
+        "venues": venues or ["unknown"],
+        "opened_unix_nanos": int(e.get("created_unix_nanos", "0")),
+        "closed_unix_nanos": int(e.get("closed_unix_nanos", "0")),
+        "close_reason": enum_suffix(e.get("close_reason", "CLOSE_REASON_UNSPECIFIED"),
+                                    "CLOSE_REASON_"),
+        "realized_pnl_micros": int(e.get("realized_pnl_micros", "0")),
+        "expected_profit_micros": int(e.get("expected_profit_micros", "0")),
+        "legs_submitted": submitted,
+        "legs_filled": min(filled, submitted),
+        "slippage_micros": slippage,
+    }
+
+
 # ---- The run -------------------------------------------------------------------------------
 
 class Run:
@@ -171,6 +223,11 @@ class Run:
         self.pg_started = False
         self.failure = None
         self.snapshots = {}
+        self.executor = None
+        self.report_path = None
+
+    def executor_started(self):
+        return getattr(self, "executor", None) is not None
 
     def binary(self, rel):
         path = os.path.join(self.args.build_dir, rel)
@@ -274,6 +331,75 @@ class Run:
                 f"--kalshi_private_key_file={keys['executor'][0]}"]
         self.executor = self.start("executor", executor_argv, timeout=120)
 
+    def arborctl(self, *args):
+        """`arborctl executor --output json ARGS` against this run's executor, parsed."""
+        out = subprocess.run(
+            [self.binary("services/arborctl/arborctl"), "executor",
+             "--executor", f"127.0.0.1:{self.executor['grpc_port']}",
+             "--token-file", self.token_file, "--output", "json", "--timeout", "30s", *args],
+            capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            raise RuntimeError(f"arborctl executor {' '.join(args)}: {out.stderr.strip()}")
+        return json.loads(out.stdout)
+
+    def collect_session(self):
+        """The report's session input, from the executor's API and the processes' metrics."""
+        executions = self.arborctl("executions", "--limit", "1000000").get("executions", [])
+        safe = self.arborctl("safe-mode")
+        snap = self.snapshots
+        scan = snap.get("scanner", [])
+        ex = snap.get("executor", [])
+        denials = {k: int(v) for k, v in
+                   metric_by(ex, "arbor_executor_denials_total", "reason").items() if v > 0}
+        safe_mode = []
+        state = safe.get("state", safe)
+        if state.get("active"):
+            safe_mode.append({"reason": state.get("reason") or "unhedged_exposure",
+                              "started_unix_nanos": int(state.get("entered_unix_nanos", "0"))})
+        latencies = []
+        for name, samples, metric in (
+                ("submit_to_intent", ex, "arbor_executor_submit_to_ack_seconds"),
+                ("leg_ack", ex, "arbor_executor_leg_ack_seconds"),
+                ("leg_fill", ex, "arbor_executor_leg_fill_seconds"),
+                ("tick_to_opportunity", scan, "arbor_scanner_tick_to_opportunity_seconds")):
+            buckets = histogram_buckets(samples, metric)
+            if buckets:
+                latencies.append({"name": name, "buckets": buckets})
+        git = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True)
+        return {
+            "arbor_session": 1,
+            "meta": {"mode": self.args.mode, "scenario": os.path.basename(self.args.scenario),
+                     "seed": str(self.args.seed),
+                     "git_commit": git.stdout.strip() if git.returncode == 0 else "",
+                     "started_unix_nanos": int(self.started * 1e9),
+                     "ended_unix_nanos": time.time_ns()},
+            "executions": [session_execution(e) for e in executions
+                           if e.get("state") == "EXECUTION_STATE_CLOSED"],
+            "opportunities": {k: int(v) for k, v in
+                              metric_by(scan, "arbor_scanner_opportunities_total",
+                                        "lane").items()},
+            "skips": [{"reason": f"risk_denied:{k}", "count": v} for k, v in denials.items()],
+            "latencies": latencies,
+            "risk_events": {"denials": denials, "kill_switch": [], "safe_mode": safe_mode},
+        }
+
+    def write_report(self):
+        """session.json -> report.html + report.json (arborctl report build)."""
+        session = self.collect_session()
+        path = os.path.join(self.args.run_dir, "session.json")
+        with open(path, "w") as f:
+            json.dump(session, f, indent=1)
+        html = os.path.join(self.args.run_dir, "report.html")
+        out = subprocess.run(
+            [self.binary("services/arborctl/arborctl"), "report", "build", "--input", path,
+             "--html", html, "--json", os.path.join(self.args.run_dir, "report.json")],
+            capture_output=True, text=True, timeout=120)
+        if out.returncode != 0:
+            raise RuntimeError(f"arborctl report build: {out.stderr.strip()}")
+        self.report_path = html
+        log(f"report: {html}")
+
     # ---- progress ----
 
     def collect(self):
@@ -368,10 +494,15 @@ class Run:
     def teardown(self):
         # Final figures while everything still serves, then stop downstream-first: the executor
         # drains its open legs before the scanner and feed that feed it go away.
-        if self.children:
+        self.report_path = None
+        if self.children and self.executor_started():
             snap = self.collect()
             if snap:
                 self.snapshots = snap
+            try:
+                self.write_report()
+            except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as e:
+                self.failure = self.failure or f"session report: {e}"
         order = {"executor": 0, "scanner-0": 1, "feed-0": 2, "venue-sim": 3}
         for c in sorted(self.children, key=lambda c: order.get(c.name, 9)):
             code = c.stop(30 if c.name == "executor" else 15)
@@ -395,6 +526,7 @@ class Run:
             "processes": {c.name: {"exit_code": c.exit_code, "pid": c.proc.pid,
                                    "log": c.log_path}
                           for c in self.children},
+            "report": self.report_path,
             "postgres_removed": self.pg_started and not self.args.keep and
                                 not os.path.exists(self.pg_dir or ""),
             "figures": figures,

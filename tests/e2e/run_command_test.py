@@ -83,9 +83,27 @@ def main():
                  f"fills {f['fills']}")
         if sum(f["executions_closed"].values()) <= 0:
             fail("no execution closed")
+        # The session report: built from the executor's API, self-contained, with its charts.
+        if not summary.get("report") or not os.path.exists(summary["report"]):
+            fail(f"no session report: {summary.get('report')}")
+        with open(summary["report"]) as h:
+            html = h.read()
+        for needle in ('id="equity-chart"', 'id="drawdown-chart"'):
+            if needle not in html:
+                fail(f"report.html lacks {needle}")
+        if "<script" in html or "https://" in html or "http://" in html:
+            fail("report.html is not self-contained")
+        with open(os.path.join(run_dir, "session.json")) as h:
+            session = json.load(h)
+        closed = sum(f["executions_closed"].values())
+        if not session["executions"] or len(session["executions"]) > closed:
+            fail(f"session has {len(session['executions'])} executions, metrics closed {closed}")
         unknown = set(f["denials"]) - KNOWN_DENIALS
         if unknown:
             fail(f"denials with unknown reasons: {sorted(unknown)}")
+        print(subprocess.run([os.path.join(args.build_dir, "services/arborctl/arborctl"), "report",
+                              "show", os.path.join(run_dir, "report.json")],
+                             capture_output=True, text=True).stdout)
         print(f"run_command_test: OK ({f['executions_accepted']:.0f} executions, "
               f"{f['fills']:.0f} fills, opportunities {f['opportunities_by_lane']})")
     finally:

@@ -316,6 +316,7 @@ TEST_F(ExecutionEnginePgTest, BothLegsFillCompletesWithExactPnl) {
   EXPECT_TRUE(engine->Stats().orders_by_status.empty());
   // 10 sets pay 10 USD; cost 4.5 + 5.0 USD; fees 2 x 0.001 USD.
   EXPECT_EQ(done.realized_pnl_micros(), 10'000'000 - 9'500'000 - 2'000);
+  EXPECT_EQ(done.expected_profit_micros(), 500'000) << "the opportunity's promise, full size";
   EXPECT_EQ(done.hedged_quantity_micros(), 10'000'000);
   EXPECT_EQ(done.unhedged_exposure_micros(), 0);
   EXPECT_EQ(venue_.TotalSends(), 2);
@@ -327,6 +328,14 @@ TEST_F(ExecutionEnginePgTest, BothLegsFillCompletesWithExactPnl) {
   ASSERT_EQ(positions->size(), 2u);
   EXPECT_EQ((*positions)[0].size_micros(), 10'000'000);
   EXPECT_EQ((*positions)[0].cost_basis_micros(), 4'500'000);
+}
+
+TEST_F(ExecutionEnginePgTest, DownSizedExecutionExpectsAProportionalProfit) {
+  auto engine = MakeEngine();
+  auto submitted = engine->Submit(Bundle("opp-down"), 4'000'000, "test");  // 4 of 10 sets
+  ASSERT_TRUE(submitted.ok()) << submitted.status();
+  ASSERT_EQ(submitted->outcome, v1::SUBMIT_OUTCOME_ACCEPTED);
+  EXPECT_EQ(submitted->execution.expected_profit_micros(), 200'000);  // 0.5 USD x 4/10
 }
 
 TEST_F(ExecutionEnginePgTest, DuplicateOpportunityNeverTradesTwice) {

@@ -390,6 +390,10 @@ absl::StatusOr<SubmitResult> ExecutionEngine::Submit(const v1::Opportunity& opp,
   proto.set_mode(config_.mode);
   proto.set_group_key(opp.group_key());
   proto.set_fencing_epoch(store_->fencing_epoch());
+  if (opp.size_sets_micros() > 0) {
+    proto.set_expected_profit_micros(
+        MulDiv(opp.expected_profit_micros(), execution->size_sets, opp.size_sets_micros()));
+  }
   proto.set_created_unix_nanos(now);
   proto.set_updated_unix_nanos(now);
   std::vector<v1::Order> orders;
