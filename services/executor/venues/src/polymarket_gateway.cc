@@ -288,7 +288,7 @@ absl::StatusOr<PolymarketGateway::Built> PolymarketGateway::Build(const OrderReq
 
 absl::StatusOr<bool> PolymarketGateway::NegRiskOf(const std::string& token_id) const {
   {
-    absl::MutexLock lock(&neg_risk_mu_);
+    absl::MutexLock lock(&venue_facts_mu_);
     if (auto it = neg_risk_.find(token_id); it != neg_risk_.end()) return it->second;
   }
   absl::StatusOr<bool> flag = public_->GetNegRisk(token_id);
@@ -298,7 +298,7 @@ absl::StatusOr<bool> PolymarketGateway::NegRiskOf(const std::string& token_id) c
     return absl::UnavailableError(
         absl::StrCat("neg-risk flag of token ", token_id, ": ", flag.status().message()));
   }
-  absl::MutexLock lock(&neg_risk_mu_);
+  absl::MutexLock lock(&venue_facts_mu_);
   neg_risk_[token_id] = *flag;
   return *flag;
 }
@@ -306,7 +306,7 @@ absl::StatusOr<bool> PolymarketGateway::NegRiskOf(const std::string& token_id) c
 absl::StatusOr<int64_t> PolymarketGateway::VenueTickMicros(const std::string& token_id,
                                                            int64_t price_micros) const {
   {
-    absl::MutexLock lock(&neg_risk_mu_);
+    absl::MutexLock lock(&venue_facts_mu_);
     if (auto it = tick_.find(token_id);
         it != tick_.end() && it->second > 0 && price_micros % it->second == 0) {
       return it->second;
@@ -317,7 +317,7 @@ absl::StatusOr<int64_t> PolymarketGateway::VenueTickMicros(const std::string& to
     return absl::UnavailableError(
         absl::StrCat("tick size of token ", token_id, ": ", tick.status().message()));
   }
-  absl::MutexLock lock(&neg_risk_mu_);
+  absl::MutexLock lock(&venue_facts_mu_);
   tick_[token_id] = tick->micros();
   return tick->micros();
 }

@@ -13,9 +13,13 @@
 #include "absl/strings/str_join.h"
 #include "arbor/core/json_writer.h"
 #include "arbor/report/summary.h"
+#include "json_fields.h"
 
 namespace arbor::report {
 namespace {
+
+using internal::OptionalDouble;
+using internal::OptionalInt;
 
 using Counts = std::vector<std::pair<std::string, int64_t>>;
 
@@ -82,14 +86,6 @@ LatencyDistribution Distribution(const LatencySeries& series) {
   }
   d.buckets.push_back(LatencyBucket{std::numeric_limits<double>::infinity(), d.count});
   return d;
-}
-
-void OptionalDouble(JsonWriter& json, std::optional<double> v) {
-  if (v) {
-    json.Double(*v);
-  } else {
-    json.Null();
-  }
 }
 
 // Latency bounds: +infinity (the +Inf bucket) is the string "+Inf", as in Prometheus.
@@ -406,11 +402,7 @@ std::string ReportToJson(const Report& report) {
   json.Key("sortino");
   OptionalDouble(json, s.sortino);
   json.Key("var_95_micros");
-  if (s.var_95_micros) {
-    json.Int(*s.var_95_micros);
-  } else {
-    json.Null();
-  }
+  OptionalInt(json, s.var_95_micros);
   json.Key("cvar_95_micros");
   OptionalDouble(json, s.cvar_95_micros);
   json.Key("bootstrap").BeginObject();

@@ -12,29 +12,18 @@
 #include "absl/strings/str_join.h"
 #include "arbor/core/status_macros.h"
 #include "arbor/core/strings.h"
+#include "json_fields.h"
 #include "simdjson.h"
 
 namespace arbor::report {
 namespace {
 
+using internal::OptionalDouble;
+using internal::OptionalInt;
+using internal::OptionalInterval;
+
 namespace dom = simdjson::dom;
 using Counts = std::vector<std::pair<std::string, int64_t>>;
-
-void OptionalDouble(JsonWriter& json, const std::optional<double>& v) {
-  if (v) {
-    json.Double(*v);
-  } else {
-    json.Null();
-  }
-}
-
-void OptionalInterval(JsonWriter& json, const std::optional<Interval>& ci) {
-  if (ci) {
-    json.BeginArray().Double(ci->lo).Double(ci->hi).EndArray();
-  } else {
-    json.Null();
-  }
-}
 
 void WriteCountList(JsonWriter& json, const Counts& counts) {
   json.BeginArray();
@@ -240,11 +229,7 @@ void WriteSummaryJson(const ReportSummary& s, JsonWriter& json) {
   json.Key("sortino");
   OptionalDouble(json, s.sortino);
   json.Key("var_95_micros");
-  if (s.var_95_micros) {
-    json.Int(*s.var_95_micros);
-  } else {
-    json.Null();
-  }
+  OptionalInt(json, s.var_95_micros);
   json.Key("var_95_ci");
   OptionalInterval(json, s.var_95_ci);
   json.Key("cvar_95_micros");

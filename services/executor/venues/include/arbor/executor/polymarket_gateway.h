@@ -213,9 +213,9 @@ class PolymarketGateway final : public exec::VenueGateway {
   // cached tick either (the venue makes a token's tick finer near 0 and 1).
   absl::StatusOr<int64_t> VenueTickMicros(const std::string& token_id, int64_t price_micros) const;
   std::unique_ptr<venue::polymarket::PublicClient> public_;
-  mutable absl::Mutex neg_risk_mu_;
-  mutable absl::flat_hash_map<std::string, bool> neg_risk_ ABSL_GUARDED_BY(neg_risk_mu_);
-  mutable absl::flat_hash_map<std::string, int64_t> tick_ ABSL_GUARDED_BY(neg_risk_mu_);
+  mutable absl::Mutex venue_facts_mu_;
+  mutable absl::flat_hash_map<std::string, bool> neg_risk_ ABSL_GUARDED_BY(venue_facts_mu_);
+  mutable absl::flat_hash_map<std::string, int64_t> tick_ ABSL_GUARDED_BY(venue_facts_mu_);
 };
 
 }  // namespace arbor::executor
