@@ -6,6 +6,7 @@
 
 #include "book_replay.h"
 #include "executor_command.h"
+#include "replay_command.h"
 #include "report_command.h"
 #include "scan_command.h"
 #include "sign_command.h"
@@ -45,6 +46,12 @@ constexpr char kUsage[] =
     "      Build the session report (report.json, a self-contained report.html) from a run's\n"
     "      session input, or print a report's summary (docs/report.md; arborctl report --help).\n"
     "      Exit codes: 0 ok, 1 usage error, 2 bad input file.\n"
+    "  replay --capture PATH --pg CONNINFO --limits FILE [--out DIR] [--seed N]\n"
+    "         [--speed max|recorded|X] [--min-edge D] ... [--b-min-edge D] ...\n"
+    "      Replay a feed capture through the scanner and executor in paper mode,\n"
+    "      deterministically, and write the session report; any --b-* flag runs an A/B\n"
+    "      comparison on the same data (docs/replay.md; arborctl replay --help).\n"
+    "      Exit codes: 0 ok, 1 usage error, 2 bad input or failed run.\n"
     "  help\n";
 
 }  // namespace
@@ -63,6 +70,9 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "executor") {
     return arbor::arborctl::ExecutorMain(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
+  if (args[0] == "replay") {
+    return arbor::arborctl::ReplayMain(std::vector<std::string>(args.begin() + 1, args.end()));
   }
   if (args[0] == "report") {
     return arbor::arborctl::ReportMain(std::vector<std::string>(args.begin() + 1, args.end()));

@@ -25,6 +25,7 @@
 #include "arbor/exec/order_state_machine.h"
 #include "arbor/exec/paper_gateway.h"
 #include "arbor/executor/executor_service.h"
+#include "arbor/executor/feed_books.h"
 #include "arbor/executor/kalshi_gateway.h"
 #include "arbor/executor/policy_limits.h"
 #include "arbor/executor/polymarket_gateway.h"
@@ -188,31 +189,6 @@ class ExecutorMetrics {
   std::map<std::string, uint64_t> seen_;
   std::map<std::string, uint64_t> denial_seen_;
   std::map<std::string, uint64_t> close_seen_;
-};
-
-// The executor's own view of the books (--feeds): the scanner's BookCache fed by every feed
-// shard. Only tradeable (trusted, live) books are offered; an unknown or unhealthy book is empty,
-// which the risk engine treats as stale.
-class FeedBooks final : public exec::BookSource {
- public:
-  explicit FeedBooks(const scanner::BookCache* cache) : cache_(cache) {}
-  exec::BookSide OppositeSide(Venue venue, std::string_view symbol, bool buy) const override {
-    exec::BookSide side;
-    scanner::BookKey key{.venue = venue, .instrument = InstrumentId(std::string(symbol))};
-    scanner::BookViewPtr book = cache_->Find(key);
-    const std::optional<int64_t> age = cache_->ConfirmedAgeNanos(key);
-    if (book == nullptr || !age.has_value()) return side;
-    const std::vector<book::Level>& levels = buy ? book->asks : book->bids;
-    for (const book::Level& l : levels) {
-      side.levels.push_back({.price_micros = l.price.micros(), .size_micros = l.size.micros()});
-    }
-    // A quiet book on a live stream is current: the age is since the shard last confirmed it.
-    side.age_nanos = *age;
-    return side;
-  }
-
- private:
-  const scanner::BookCache* cache_;
 };
 
 }  // namespace

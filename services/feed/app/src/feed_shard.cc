@@ -37,6 +37,7 @@
 #include "arbor/venue/kalshi/auth.h"
 #include "arbor/venue/kalshi/rest_client.h"
 #include "arbor/venue/polymarket/public_client.h"
+#include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
 #include "prometheus/registry.h"
 
@@ -106,7 +107,45 @@ Universe Truncate(const Universe& u, size_t max) {
 // it. A frame the writer refuses (disk failing for long) is counted, never blocks the feed.
 class CaptureTap {
  public:
-  explicit CaptureTap(std::unique_ptr<CaptureWriter> writer) : writer_(std::move(writer)) {}
+  CaptureTap(std::unique_ptr<CaptureWriter> writer, std::string directory)
+      : writer_(std::move(writer)), directory_(std::move(directory)) {}
+  // Writes the catalog `universe` stands for (what ListMarkets serves, closed markets included)
+  // beside the frames, so a replay can rebuild the scanner's catalog at this point of the capture.
+  // Called before the new universe's connections subscribe, so the catalog precedes its frames.
+  void RecordCatalog(BookFanout* fanout, std::shared_ptr<const Universe> universe) {
+    FeedShardService lister(fanout, FeedShardServiceOptions{});
+    lister.SetUniverse(std::move(universe));
+    v1::ListMarketsResponse all;
+    v1::ListMarketsRequest request;
+    request.set_include_closed(true);
+    request.set_page_size(1'000'000);
+    while (true) {
+      v1::ListMarketsResponse page;
+      if (grpc::Status s = lister.ListMarkets(nullptr, &request, &page); !s.ok()) {
+        ARBOR_LOG(kError, "feed", "capture catalog not written").Field("error", s.error_message());
+        return;
+      }
+      for (v1::Market& m : *page.mutable_markets()) *all.add_markets() = std::move(m);
+      for (v1::Event& e : *page.mutable_events()) *all.add_events() = std::move(e);
+      if (page.next_page_token().empty()) break;
+      request.set_page_token(page.next_page_token());
+    }
+    std::string json;
+    google::protobuf::util::JsonPrintOptions print;
+    print.preserve_proto_field_names = true;
+    if (auto s = google::protobuf::util::MessageToJsonString(all, &json, print); !s.ok()) {
+      ARBOR_LOG(kError, "feed", "capture catalog not written").Field("error", s.ToString());
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (absl::Status s =
+            WriteCatalogSnapshot(directory_, absl::ToUnixNanos(absl::Now()), json + "\n");
+        !s.ok()) {
+      ++refused_;
+      ARBOR_LOG(kError, "feed", "capture catalog not written")
+          .Field("error", FromAbsl(s.message()));
+    }
+  }
   void Record(Venue venue, uint64_t connection_id, std::string_view frame) {
     const int64_t now = absl::ToUnixNanos(absl::Now());
     std::lock_guard<std::mutex> lock(mu_);
@@ -122,6 +161,7 @@ class CaptureTap {
  private:
   std::mutex mu_;
   std::unique_ptr<CaptureWriter> writer_;
+  const std::string directory_;
   uint64_t refused_ = 0;
 };
 
@@ -282,6 +322,7 @@ void FeedShard::Impl::ApplyUniverse(std::shared_ptr<const Universe> next) {
     before = universe;
   }
   const UniverseDiff diff = Diff(before ? *before : Universe(), *next);
+  if (capture && (!before || !diff.empty())) capture->RecordCatalog(&fanout, next);
   // Register every instrument first: connections only publish to registered books.
   for (const Instrument& inst : diff.added) {
     if (inst.venue == Venue::kPolymarket) {
@@ -404,7 +445,7 @@ absl::Status FeedShard::Impl::Start() {
     if (!writer.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("--capture_dir: ", writer.status().message()));
     }
-    capture = std::make_unique<CaptureTap>(*std::move(writer));
+    capture = std::make_unique<CaptureTap>(*std::move(writer), options.capture_dir);
   }
 
   if (options.polymarket) {

@@ -68,6 +68,31 @@ absl::Status ParseCaptureRecordLine(std::string_view line, CaptureRecord* record
 // Errors: NotFound / InvalidArgument when the directory cannot be listed.
 absl::StatusOr<std::vector<std::string>> ListCaptureFiles(const std::string& directory);
 
+// Catalog snapshots beside the frames. A feed shard that captures also writes the catalog it
+// serves (ListMarkets with closed markets, every page, as proto3 JSON of one
+// arbor.v1.ListMarketsResponse) whenever its universe changes, so a capture directory is
+// self-contained: `arborctl replay` rebuilds the scanner's catalog from these files, each taking
+// effect at its time. File name: catalog-<unix nanoseconds, 19 digits>.json (name order = time
+// order).
+struct CatalogSnapshotFile {
+  std::string path;
+  int64_t unix_nanos = 0;
+};
+
+// "catalog-0001767225600123456789.json" for `unix_nanos` (negative times are refused by Write).
+std::string CatalogSnapshotFileName(int64_t unix_nanos);
+
+// Writes `content` to `directory`/CatalogSnapshotFileName(unix_nanos) atomically (a temporary
+// file renamed into place), so a reader never sees half a catalog. Errors: InvalidArgument for a
+// negative time; the failing system call with the path otherwise.
+[[nodiscard]] absl::Status WriteCatalogSnapshot(const std::string& directory, int64_t unix_nanos,
+                                                std::string_view content);
+
+// The catalog snapshots in `directory`, oldest first (other files are ignored). Errors: as
+// ListCaptureFiles.
+[[nodiscard]] absl::StatusOr<std::vector<CatalogSnapshotFile>> ListCatalogSnapshots(
+    const std::string& directory);
+
 struct CaptureWriterOptions {
   std::string directory;  // must exist
   std::string shard;      // recorded in each header
