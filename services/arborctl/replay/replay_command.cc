@@ -198,13 +198,6 @@ absl::StatusOr<ReplayConfig> ConfigFor(const Flags& f, const Side& side) {
     }
     c.paper.fill_probability = p;
   }
-  if (!side.limits) return absl::InvalidArgumentError("--limits FILE is required");
-  std::optional<std::string> limits = ReadFile(*side.limits);
-  if (!limits)
-    return absl::InvalidArgumentError(absl::StrCat("cannot read --limits ", *side.limits));
-  if (auto s = google::protobuf::util::JsonStringToMessage(*limits, &c.limits); !s.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("--limits ", *side.limits, ": ", s.ToString()));
-  }
   if (f.speed == "max") {
     c.speed = 0;
   } else if (f.speed == "recorded") {
@@ -212,6 +205,13 @@ absl::StatusOr<ReplayConfig> ConfigFor(const Flags& f, const Side& side) {
   } else if (!absl::SimpleAtod(f.speed, &c.speed) || !(c.speed > 0)) {
     return absl::InvalidArgumentError(
         absl::StrCat("--speed: '", f.speed, "' is not max, recorded or a factor > 0"));
+  }
+  if (!side.limits) return absl::InvalidArgumentError("--limits FILE is required");
+  std::optional<std::string> limits = ReadFile(*side.limits);
+  if (!limits)
+    return absl::InvalidArgumentError(absl::StrCat("cannot read --limits ", *side.limits));
+  if (auto s = google::protobuf::util::JsonStringToMessage(*limits, &c.limits); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--limits ", *side.limits, ": ", s.ToString()));
   }
   c.name = f.name;
   if (c.name.empty()) {
