@@ -395,5 +395,26 @@ TEST(CaptureTest, OpenRejectsBadOptions) {
   EXPECT_EQ(CaptureWriter::Open(o, clock).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(CatalogSnapshotTest, WrittenAtomicallyAndListedOldestFirstIgnoringOtherFiles) {
+  const std::string dir = MakeTempDir();
+  EXPECT_EQ(CatalogSnapshotFileName(42), "catalog-0000000000000000042.json");
+  ASSERT_TRUE(WriteCatalogSnapshot(dir, 2'000'000'000'000'000'000, "{\"markets\":[2]}").ok());
+  ASSERT_TRUE(WriteCatalogSnapshot(dir, 1'000'000'000'000'000'000, "{\"markets\":[1]}").ok());
+  WriteFile(dir + "/catalog-notanumber0000000000.json", "x");
+  WriteFile(dir + "/capture-x.jsonl", "x");
+  const absl::StatusOr<std::vector<CatalogSnapshotFile>> files = ListCatalogSnapshots(dir);
+  ASSERT_TRUE(files.ok()) << files.status();
+  ASSERT_EQ(files->size(), 2u);
+  EXPECT_EQ((*files)[0].unix_nanos, 1'000'000'000'000'000'000);
+  EXPECT_EQ(ReadFile((*files)[0].path), "{\"markets\":[1]}");
+  EXPECT_EQ((*files)[1].unix_nanos, 2'000'000'000'000'000'000);
+  // No temporary file is left behind.
+  std::ifstream tmp((*files)[1].path + ".tmp");
+  EXPECT_FALSE(tmp.good());
+  EXPECT_EQ(WriteCatalogSnapshot(dir, -1, "{}").code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(WriteCatalogSnapshot(dir + "/missing", 1, "{}").code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(ListCatalogSnapshots(dir + "/missing").status().code(), absl::StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace arbor::feed
