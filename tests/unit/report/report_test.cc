@@ -266,5 +266,35 @@ TEST(FormatUsdTest, ExactMicros) {
   EXPECT_EQ(FormatUsd(std::numeric_limits<int64_t>::min()), "-$9,223,372,036,854.775808");
 }
 
+TEST(BuildReportTest, InjectionsAreCountedByKind) {
+  absl::StatusOr<Session> session = ParseSession(
+      "{\"arbor_session\":1,\"executions\":[],\"injections\":["
+      "{\"kind\":\"negrisk_yes_under\",\"expected_lane\":\"negrisk\",\"detected\":true,"
+      "\"detected_by\":[\"negrisk\"]},"
+      "{\"kind\":\"binary_underpriced\",\"expected_lane\":\"binary\",\"detected\":true,"
+      "\"detected_by\":[\"binary\",\"cross_venue\"]},"
+      "{\"kind\":\"negrisk_yes_under\",\"expected_lane\":\"negrisk\",\"detected\":false},"
+      "{\"kind\":\"implies_violation\",\"expected_lane\":\"\",\"detected\":false}]}");
+  ASSERT_TRUE(session.ok()) << session.status();
+  absl::StatusOr<Report> r = BuildReport(*session, {});
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE(r->injections.has_value());
+  ASSERT_EQ(r->injections->size(), 3u);
+  EXPECT_EQ((*r->injections)[0].kind, "binary_underpriced");
+  EXPECT_EQ((*r->injections)[0].detected_by, (std::vector<std::string>{"binary", "cross_venue"}));
+  EXPECT_EQ((*r->injections)[2].kind, "negrisk_yes_under");
+  EXPECT_EQ((*r->injections)[2].injected, 2);
+  EXPECT_EQ((*r->injections)[2].detected, 1);
+  const std::string json = ReportToJson(*r);
+  EXPECT_THAT(json, HasSubstr("\"injections\":{\"by_kind\":[{\"kind\":\"binary_underpriced\","
+                              "\"expected_lane\":\"binary\",\"injected\":1,\"detected\":1,"
+                              "\"detected_by\":[\"binary\",\"cross_venue\"]}"));
+  EXPECT_THAT(json, HasSubstr("],\"injected\":4,\"detected\":2}"));
+  // Without ground truth the member is null.
+  absl::StatusOr<Report> plain = BuildReport(*ParseSession(ReadFixture("session_small.json")), {});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_THAT(ReportToJson(*plain), HasSubstr("\"injections\":null"));
+}
+
 }  // namespace
 }  // namespace arbor::report

@@ -175,5 +175,39 @@ TEST(ParseSessionTest, ErrorsNameTheField) {
   }
 }
 
+TEST(ParseSessionTest, InjectionsAreGroundTruthWithTheirDetections) {
+  absl::StatusOr<report::Session> none = ParseSession(Session(""));
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_FALSE(none->injections.has_value());
+  absl::StatusOr<report::Session> s = ParseSession(
+      Session("",
+              ",\"injections\":[{\"kind\":\"binary_underpriced\",\"expected_lane\":\"binary\","
+              "\"detected\":true,\"detected_by\":[\"binary\"]},{\"kind\":\"implies_violation\","
+              "\"expected_lane\":\"\",\"detected\":false}]"));
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_TRUE(s->injections.has_value());
+  ASSERT_EQ(s->injections->size(), 2u);
+  EXPECT_EQ((*s->injections)[0].detected_by, std::vector<std::string>{"binary"});
+  EXPECT_FALSE((*s->injections)[1].detected);
+  EXPECT_EQ((*s->injections)[1].expected_lane, "");
+  const std::pair<std::string, std::string> errors[] = {
+      {",\"injections\":[{\"expected_lane\":\"\",\"detected\":false}]",
+       "injections[0].kind: missing"},
+      {",\"injections\":[{\"kind\":\"k\",\"detected\":false}]",
+       "injections[0].expected_lane: missing"},
+      {",\"injections\":[{\"kind\":\"k\",\"expected_lane\":\"\",\"detected\":1}]",
+       "injections[0].detected: not a boolean (got an integer)"},
+      {",\"injections\":[{\"kind\":\"k\",\"expected_lane\":\"b\",\"detected\":true}]",
+       "injections[0].detected_by: empty although detected is true"},
+      {",\"injections\":[{\"kind\":\"k\",\"expected_lane\":\"b\",\"detected\":false,\"x\":1}]",
+       "injections[0].x: unknown key"},
+  };
+  for (const auto& [rest, message] : errors) {
+    absl::StatusOr<report::Session> bad = ParseSession(Session("", rest));
+    ASSERT_FALSE(bad.ok()) << rest;
+    EXPECT_THAT(std::string(bad.status().message()), HasSubstr(message)) << rest;
+  }
+}
+
 }  // namespace
 }  // namespace arbor::report

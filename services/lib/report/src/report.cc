@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -232,6 +233,24 @@ absl::StatusOr<Report> BuildReport(const Session& session, const ReportOptions& 
       r.risk_events.safe_mode.begin(), r.risk_events.safe_mode.end(),
       [](const auto& a, const auto& b) { return a.started_unix_nanos < b.started_unix_nanos; });
 
+  if (session.injections.has_value()) {
+    std::map<std::string, InjectionRow> kinds;
+    std::map<std::string, std::set<std::string>> lanes;
+    for (const Injection& injection : *session.injections) {
+      InjectionRow& row = kinds[injection.kind];
+      row.kind = injection.kind;
+      row.expected_lane = injection.expected_lane;
+      ++row.injected;
+      if (injection.detected) ++row.detected;
+      lanes[injection.kind].insert(injection.detected_by.begin(), injection.detected_by.end());
+    }
+    r.injections.emplace();
+    for (auto& [kind, row] : kinds) {
+      row.detected_by.assign(lanes[kind].begin(), lanes[kind].end());
+      r.injections->push_back(std::move(row));
+    }
+  }
+
   // Close order (not input order), so the bootstrap's draws do not depend on how the run
   // happened to list the executions.
   std::vector<int64_t> pnl;
@@ -386,6 +405,32 @@ std::string ReportToJson(const Report& report) {
   }
   json.EndArray().EndObject();
   json.EndObject();
+
+  json.Key("injections");
+  if (!report.injections.has_value()) {
+    json.Null();
+  } else {
+    int64_t injected = 0;
+    int64_t detected = 0;
+    json.BeginObject().Key("by_kind").BeginArray();
+    for (const InjectionRow& row : *report.injections) {
+      injected += row.injected;
+      detected += row.detected;
+      json.BeginObject();
+      json.Key("kind").String(row.kind);
+      json.Key("expected_lane").String(row.expected_lane);
+      json.Key("injected").Int(row.injected);
+      json.Key("detected").Int(row.detected);
+      json.Key("detected_by").BeginArray();
+      for (const std::string& lane : row.detected_by) json.String(lane);
+      json.EndArray();
+      json.EndObject();
+    }
+    json.EndArray();
+    json.Key("injected").Int(injected);
+    json.Key("detected").Int(detected);
+    json.EndObject();
+  }
 
   const PnlStatistics& s = report.statistics;
   const BootstrapResult& b = report.bootstrap;

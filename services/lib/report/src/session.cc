@@ -318,6 +318,43 @@ absl::Status ParseCounts(dom::element e, std::string_view path,
   });
 }
 
+absl::StatusOr<Injection> ParseInjection(dom::element item, const std::string& p) {
+  Injection injection;
+  bool has_kind = false, has_lane = false, has_detected = false;
+  ARBOR_RETURN_IF_ERROR(ForEachMember(item, p, [&](std::string_view key, dom::element v) {
+    const std::string kp = Member(p, key);
+    if (key == "kind") {
+      ARBOR_ASSIGN_OR_RETURN(injection.kind, GetNonEmptyString(v, kp));
+      has_kind = true;
+    } else if (key == "expected_lane") {
+      ARBOR_ASSIGN_OR_RETURN(injection.expected_lane, GetString(v, kp));
+      has_lane = true;
+    } else if (key == "detected") {
+      if (v.type() != dom::element_type::BOOL) {
+        return PathError(kp, absl::StrCat("not a boolean (got ", TypeName(v), ")"));
+      }
+      injection.detected = v.get_bool().value();
+      has_detected = true;
+    } else if (key == "detected_by") {
+      return ForEachElement(v, kp, [&](size_t, dom::element lane, const std::string& lp) {
+        ARBOR_ASSIGN_OR_RETURN(std::string name, GetNonEmptyString(lane, lp));
+        injection.detected_by.push_back(std::move(name));
+        return absl::OkStatus();
+      });
+    } else {
+      return UnknownKey(p, key, "kind, expected_lane, detected, detected_by");
+    }
+    return absl::OkStatus();
+  }));
+  if (!has_kind) return PathError(Member(p, "kind"), "missing");
+  if (!has_lane) return PathError(Member(p, "expected_lane"), "missing (\"\" when no lane can)");
+  if (!has_detected) return PathError(Member(p, "detected"), "missing");
+  if (injection.detected && injection.detected_by.empty()) {
+    return PathError(Member(p, "detected_by"), "empty although detected is true");
+  }
+  return injection;
+}
+
 absl::Status ParseSkips(dom::element e, Session& session) {
   constexpr std::string_view kPath = "skips";
   if (e.type() == dom::element_type::OBJECT) {
@@ -545,9 +582,17 @@ absl::StatusOr<Session> ParseSession(std::string_view json) {
       });
     }
     if (key == "risk_events") return ParseRiskEvents(v, session.risk_events);
+    if (key == "injections") {
+      session.injections.emplace();
+      return ForEachElement(v, p, [&](size_t, dom::element item, const std::string& ip) {
+        ARBOR_ASSIGN_OR_RETURN(Injection injection, ParseInjection(item, ip));
+        session.injections->push_back(std::move(injection));
+        return absl::OkStatus();
+      });
+    }
     return UnknownKey("", key,
                       "arbor_session, meta, executions, opportunities, skips, latencies, "
-                      "risk_events");
+                      "risk_events, injections");
   }));
   if (!has_version) return PathError("arbor_session", "missing (expected 1)");
   if (!has_executions) return PathError("executions", "missing (give [] for none)");

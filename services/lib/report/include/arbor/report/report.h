@@ -60,6 +60,15 @@ struct OpportunityRow {
   std::vector<std::pair<std::string, int64_t>> skip_reasons;  // count desc, then name
 };
 
+// Injected mispricings of one kind (simulated runs): how many, how many the scanner saw.
+struct InjectionRow {
+  std::string kind;
+  std::string expected_lane;  // empty = no built lane catches this kind
+  int64_t injected = 0;
+  int64_t detected = 0;
+  std::vector<std::string> detected_by;  // lanes that saw any of them, sorted, unique
+};
+
 struct LatencyDistribution {
   std::string name;
   bool from_buckets = false;
@@ -99,6 +108,8 @@ struct Report {
   int64_t denials_total = 0;
   PnlStatistics statistics;
   BootstrapResult bootstrap;
+  // By kind (sorted); nullopt when the session had no ground truth.
+  std::optional<std::vector<InjectionRow>> injections;
 };
 
 // The venue key of an execution: its venues sorted and joined with '+' ("kalshi+polymarket").

@@ -90,6 +90,15 @@ struct RiskEvents {
   std::vector<SafeModeEpisode> safe_mode;
 };
 
+// One mispricing the simulator injected (its ground truth, /admin/truth) and whether the run's
+// scanner published an opportunity on its markets while it was active.
+struct Injection {
+  std::string kind;           // e.g. "binary_underpriced", "cross_venue_gap"
+  std::string expected_lane;  // the lane built to catch it; empty when no built lane can
+  bool detected = false;
+  std::vector<std::string> detected_by;  // lanes that published on its markets (may be empty)
+};
+
 struct Session {
   SessionMeta meta;
   std::vector<Execution> executions;                           // input order
@@ -97,6 +106,9 @@ struct Session {
   std::vector<SkipCount> skips;
   std::vector<LatencySeries> latencies;
   RiskEvents risk_events;
+  // Simulated runs only: every injected mispricing, input order. nullopt = not a simulated run
+  // (or the run did not look); an empty list = nothing was injected while it ran.
+  std::optional<std::vector<Injection>> injections;
 };
 
 // ParseSession
