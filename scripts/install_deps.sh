@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package arbor needs to build, test and run. Idempotent: packages
 # already present are skipped, so a second run costs one dpkg query.
+#   --tests  also install TEST_PACKAGES, needed only by tests (scripts/test.sh passes it;
+#            scripts/run.sh does not): chromium for e2e.report_render.
 set -euo pipefail
+
+with_tests=0
+for arg in "$@"; do
+  case "$arg" in
+    --tests) with_tests=1 ;;
+    *) echo "install_deps: unknown argument '$arg' (usage: install_deps.sh [--tests])" >&2; exit 1 ;;
+  esac
+done
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates
@@ -17,6 +27,14 @@ PACKAGES=(
   coinor-libcbc-dev
   python3
 )
+
+# Test-only: headless Chromium renders the session report (tests/e2e/report_render_test.py).
+TEST_PACKAGES=(
+  chromium
+)
+if [ "$with_tests" -eq 1 ]; then
+  PACKAGES+=("${TEST_PACKAGES[@]}")
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

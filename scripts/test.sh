@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./scripts/install_deps.sh
+./scripts/install_deps.sh --tests
 ./scripts/install_npm_tools.sh
 
 if [ ! -d ../shared/protocols ]; then

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -57,6 +58,8 @@ TEST(RenderHtmlTest, FixtureHasEveryChartAndTable) {
   EXPECT_THAT(html, HasSubstr("<table id=\"opportunities\">"));
   EXPECT_THAT(html, HasSubstr("<table id=\"fills\">"));
   EXPECT_THAT(html, HasSubstr("<table id=\"statistics\">"));
+  // The max drawdown is a loss magnitude: neutral, not coloured as a gain.
+  EXPECT_THAT(html, HasSubstr("<th>max drawdown</th><td class=\"num\">$0.25</td>"));
   EXPECT_THAT(html, HasSubstr("kalshi+polymarket"));
   EXPECT_THAT(html, HasSubstr("max_daily_loss"));
   EXPECT_THAT(html, HasSubstr("reconcile_mismatch"));
@@ -65,6 +68,39 @@ TEST(RenderHtmlTest, FixtureHasEveryChartAndTable) {
   EXPECT_THAT(html, Not(HasSubstr("no executions")));
   ExpectSelfContained(html);
   EXPECT_EQ(html, Render(ReadFixture("session_small.json")));  // deterministic
+}
+
+// Two executions closing at t=2 and t=4 with the given realised PnL (micros).
+std::string TwoExecutions(int64_t first_pnl, int64_t second_pnl) {
+  std::string out = R"({"arbor_session":1,"executions":[)";
+  const int64_t pnl[] = {first_pnl, second_pnl};
+  for (int i = 0; i < 2; ++i) {
+    out += absl::StrFormat(
+        R"(%s{"execution_id":"e%d","lane":"binary","venues":["kalshi"],"opened_unix_nanos":%d,)"
+        R"("closed_unix_nanos":%d,"close_reason":"completed","realized_pnl_micros":%d,)"
+        R"("expected_profit_micros":0,"legs_submitted":2,"legs_filled":2})",
+        i == 0 ? "" : ",", i, 2 * i + 1, 2 * i + 2, pnl[i]);
+  }
+  return out + "]}";
+}
+
+std::string Svg(const std::string& html, const std::string& id) {
+  const size_t at = html.find("<svg id=\"" + id + "\"");
+  if (at == std::string::npos) return "";
+  return html.substr(at, html.find("</svg>", at) - at);
+}
+
+TEST(RenderHtmlTest, ZeroLabelNeverOverprintsTheRangeLabels) {
+  // Equity 0, -$0.01, $0.99: zero is 1.7px above the minimum, so only the range is labelled.
+  const std::string dip = Svg(Render(TwoExecutions(-10000, 1000000)), "equity-chart");
+  EXPECT_THAT(dip, HasSubstr(">$0.99</text>"));
+  EXPECT_THAT(dip, HasSubstr(">-$0.01</text>"));
+  EXPECT_THAT(dip, Not(HasSubstr(">$0.00</text>")));
+  // Equity 0, -$0.50, $0.50: zero is mid-range and labelled.
+  const std::string mid = Svg(Render(TwoExecutions(-500000, 1000000)), "equity-chart");
+  EXPECT_THAT(mid, HasSubstr(">$0.50</text>"));
+  EXPECT_THAT(mid, HasSubstr(">-$0.50</text>"));
+  EXPECT_THAT(mid, HasSubstr(">$0.00</text>"));
 }
 
 TEST(RenderHtmlTest, EscapesEveryInputString) {
@@ -107,6 +143,22 @@ TEST(RenderHtmlTest, EmptyHistogramRendersAnEmptyLatencyChart) {
       R"({"arbor_session":1,"executions":[],"latencies":[{"name":"ack","buckets":[["+Inf",0]]}]})");
   EXPECT_EQ(Count(html, "<svg class=\"latency-chart\""), 1u);
   EXPECT_THAT(html, HasSubstr(">no observations</text>"));
+}
+
+TEST(RenderHtmlTest, InjectionsTableOnlyWithGroundTruth) {
+  EXPECT_THAT(Render(R"({"arbor_session":1,"executions":[]})"),
+              Not(HasSubstr("Injected mispricings")));
+  const std::string html =
+      Render(R"({"arbor_session":1,"executions":[],"injections":[)"
+             R"({"kind":"cross_venue_gap","expected_lane":"cross_venue","detected":true,)"
+             R"("detected_by":["cross_venue","binary"]},)"
+             R"({"kind":"implies_violation","expected_lane":"","detected":false}]})");
+  EXPECT_THAT(html, HasSubstr("<table id=\"injections\">"));
+  EXPECT_THAT(html, HasSubstr("<td>cross_venue_gap</td><td>cross_venue</td>"));
+  EXPECT_THAT(html, HasSubstr("<td>binary, cross_venue</td>"));
+  EXPECT_THAT(html, HasSubstr("<td>implies_violation</td><td>none yet</td>"));
+  EXPECT_THAT(Render(R"({"arbor_session":1,"executions":[],"injections":[]})"),
+              HasSubstr("Nothing was injected during the run."));
 }
 
 TEST(HtmlEscapeTest, AllFive) {

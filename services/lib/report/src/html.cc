@@ -130,7 +130,12 @@ std::string StepChart(const std::string& attrs, const std::string& label,
                         "\" text-anchor=\"end\">", HtmlEscape(FormatUsd(v)), "</text>\n");
   };
   absl::StrAppend(&svg, ylabel(hi));
-  if (lo != 0 && hi != 0) absl::StrAppend(&svg, ylabel(0));
+  // The zero label only when it clears both range labels (10px text): an equity that dips just
+  // below zero would otherwise print "$0.00" over its minimum. The dashed line still marks zero.
+  constexpr double kMinLabelGap = 12;
+  if (lo != 0 && hi != 0 && y(0) - y(hi) >= kMinLabelGap && y(lo) - y(0) >= kMinLabelGap) {
+    absl::StrAppend(&svg, ylabel(0));
+  }
   if (lo != hi) absl::StrAppend(&svg, ylabel(lo));
   absl::StrAppend(&svg, "<text x=\"", Num(kLeft), "\" y=\"", Num(kChartHeight - 8), "\">",
                   HtmlEscape(TimeText(t0)), "</text>\n");
@@ -341,8 +346,9 @@ std::string RenderHtml(const Report& report) {
                                   "rgba(207,34,46,0.2)"));
   }
   const EquityCurve& eq = report.equity;
+  // Neutral, not UsdCell: a drawdown is a loss magnitude (>= 0) and must not read as a gain.
   absl::StrAppend(&h, "<table id=\"max-drawdown\"><tr><th>max drawdown</th>",
-                  UsdCell(eq.max_drawdown_micros), "</tr>\n");
+                  NumCell(FormatUsd(eq.max_drawdown_micros)), "</tr>\n");
   if (eq.peak_index && eq.trough_index) {
     const EquityPoint& peak = eq.points[*eq.peak_index];
     const EquityPoint& trough = eq.points[*eq.trough_index];
@@ -405,6 +411,32 @@ std::string RenderHtml(const Report& report) {
   }
   absl::StrAppend(&h, "<h3>Skip reasons (all lanes)</h3>\n",
                   CountTable(report.skip_reasons, "reason"));
+
+  // Ground truth of a simulated run.
+  if (report.injections.has_value()) {
+    absl::StrAppend(&h,
+                    "<h2>Injected mispricings (simulator ground truth)</h2>\n"
+                    "<p class=\"note\">Each mispricing the simulator injected, and whether its "
+                    "lane published an opportunity on its markets.</p>\n");
+    if (report.injections->empty()) {
+      absl::StrAppend(&h, "<p class=\"note\">Nothing was injected during the run.</p>\n");
+    } else {
+      absl::StrAppend(&h,
+                      "<table id=\"injections\"><tr><th>kind</th><th>lane</th>"
+                      "<th>injected</th><th>detected</th><th>seen by</th></tr>\n");
+      for (const InjectionRow& row : *report.injections) {
+        std::string seen;
+        for (const std::string& lane : row.detected_by) {
+          absl::StrAppend(&seen, seen.empty() ? "" : ", ", lane);
+        }
+        absl::StrAppend(&h, "<tr>", Cell(row.kind),
+                        Cell(row.expected_lane.empty() ? "none yet" : row.expected_lane),
+                        NumCell(absl::StrCat(row.injected)), NumCell(absl::StrCat(row.detected)),
+                        Cell(seen.empty() ? "-" : seen), "</tr>\n");
+      }
+      absl::StrAppend(&h, "</table>\n");
+    }
+  }
 
   // Latency.
   absl::StrAppend(&h,
