@@ -28,7 +28,6 @@
 #include "arbor/core/json_writer.h"
 #include "arbor/core/status_macros.h"
 #include "arbor/core/strings.h"
-#include "arbor/feed/capture.h"
 #include "arbor/lanes/venue_mapping.h"
 #include "arbor/report/html.h"
 #include "arbor/report/report.h"
@@ -142,10 +141,8 @@ absl::StatusOr<ReplayConfig> ConfigFor(const Flags& f, const Side& side) {
   c.git_commit = f.git_commit;
   std::string mapping = f.mapping;
   if (mapping.empty()) {
-    const std::string dir = feed::ListCaptureFiles(f.capture).ok()
-                                ? f.capture
-                                : f.capture.substr(0, f.capture.find_last_of('/'));
-    if (ReadFile(dir + "/mapping.json").has_value()) mapping = dir + "/mapping.json";
+    const std::string beside = CaptureDirectory(f.capture) + "/mapping.json";
+    if (ReadFile(beside).has_value()) mapping = beside;
   }
   if (!mapping.empty()) {
     absl::StatusOr<lanes::VenueMapping> parsed = lanes::ReadVenueMappingFile(mapping);

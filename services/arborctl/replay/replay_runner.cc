@@ -2,6 +2,8 @@
 // single-threaded on a simulated clock driven by the capture.
 #include "replay_runner.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -46,16 +48,6 @@ constexpr absl::Duration kStepInterval = absl::Milliseconds(50);
 constexpr absl::Duration kFullRescan = absl::Seconds(30);
 constexpr int64_t kProgressEvery = 256;
 
-std::string DirectoryOf(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
-}
-
-bool IsDirectory(const std::string& path) {
-  std::ifstream probe(path + "/.");
-  return probe.good() || feed::ListCaptureFiles(path).ok();
-}
-
 absl::StatusOr<v1::ListMarketsResponse> ReadCatalog(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read catalog snapshot '", path, "'"));
@@ -97,6 +89,14 @@ absl::StatusOr<CaptureExtent> MeasureCapture(const std::string& path) {
 
 }  // namespace
 
+std::string CaptureDirectory(const std::string& capture) {
+  struct stat st {};
+  if (::stat(capture.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return capture;
+  const size_t slash = capture.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : capture.substr(0, slash);
+}
+
 absl::StatusOr<ReplayResult> RunReplay(const ReplayConfig& config,
                                        const std::function<void(const ReplayProgress&)>& progress) {
   if (config.cross_venue && !config.mapping.has_value()) {
@@ -107,9 +107,7 @@ absl::StatusOr<ReplayResult> RunReplay(const ReplayConfig& config,
   if (absl::Status s = exec::PaperFillModel::Validate(config.paper); !s.ok()) return s;
 
   const std::string catalog_dir =
-      !config.catalog_dir.empty()
-          ? config.catalog_dir
-          : (IsDirectory(config.capture) ? config.capture : DirectoryOf(config.capture));
+      !config.catalog_dir.empty() ? config.catalog_dir : CaptureDirectory(config.capture);
   ARBOR_ASSIGN_OR_RETURN(std::vector<feed::CatalogSnapshotFile> catalogs,
                          feed::ListCatalogSnapshots(catalog_dir));
   if (catalogs.empty()) {

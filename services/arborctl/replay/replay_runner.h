@@ -88,6 +88,9 @@ struct ReplayResult {
   int64_t realized_pnl_micros = 0;
 };
 
+// The directory of a capture: the path itself if it is a directory, else the file's directory.
+std::string CaptureDirectory(const std::string& capture);
+
 // Runs the replay. `progress` (may be empty) is called every few hundred records and at the
 // end. Errors: InvalidArgument for a bad configuration (no catalog snapshot, cross_venue without
 // a mapping, invalid limits); NotFound for a missing capture; FailedPrecondition when the
