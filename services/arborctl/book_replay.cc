@@ -15,6 +15,16 @@
 namespace arbor::arborctl {
 namespace {
 
+constexpr char kBookReplayUsage[] =
+    "usage: arborctl book replay --venue polymarket|kalshi [--strict] [--capture]\n"
+    "                            [--tick-size ASSET=TICK]... [FILE|DIR]\n"
+    "  Applies recorded venue frames (one raw frame per line; stdin when FILE is omitted)\n"
+    "  and prints the final books as JSON. Malformed lines are reported on stderr and\n"
+    "  skipped; with --strict the first one stops the replay. Capture files (header\n"
+    "  {\"arbor_capture\":1,...}) are detected and their records of the chosen venue\n"
+    "  replayed; --capture requires one; a DIR replays its capture-*.jsonl files in order.\n"
+    "  Exit codes: 0 ok, 1 usage error or unreadable input, 2 malformed line with --strict.\n";
+
 const char* OutcomeName(FrameOutcome outcome) {
   switch (outcome) {
     case FrameOutcome::kApplied:
@@ -172,6 +182,10 @@ int BookReplayMain(const std::vector<std::string>& args) {
       return true;
     };
     std::string v;
+    if (a == "--help" || a == "-h") {
+      std::cout << kBookReplayUsage;
+      return kExitOk;
+    }
     if (a == "--venue") {
       if (!value(&v)) {
         std::cerr << "arborctl book replay: --venue needs a value\n";

@@ -1,35 +1,55 @@
 #include "executor_command.h"
 
-#include <algorithm>
-#include <chrono>
-#include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <limits>
-#include <map>
-#include <set>
-#include <sstream>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "arbor/core/fixed_point.h"
-#include "arbor/core/strings.h"
-#include "google/protobuf/util/json_util.h"
+#include "command_line.h"
+#include "grpc_client_options.h"
+#include "table_format.h"
 
 namespace arbor::arborctl {
 namespace {
 
 namespace v1 = ::arbor::v1;
+using cli::AddHealth;
+using cli::AddPolicyRef;
+using cli::Bps;
+using cli::ChecksTable;
+using cli::CountLine;
+using cli::Dur;
+using cli::EnumText;
+using cli::InstrumentText;
+using cli::KeyValues;
+using cli::LaneText;
+using cli::LegText;
+using cli::ModeText;
+using cli::ParseEnumSuffix;
+using cli::ParseInstant;
+using cli::ParseLimit;
+using cli::ParseUnsigned;
+using cli::ParseVenue;
+using cli::Px;
+using cli::Qty;
+using cli::Required;
+using cli::Sections;
+using cli::SideText;
+using cli::Table;
+using cli::Text;
+using cli::Ts;
+using cli::Usage;
+using cli::Usd;
+using cli::VenueText;
+using cli::YesNo;
+
+const cli::GrpcClientCommand kExecutorCommand = {"executor", "--executor", "the executor",
+                                                 kDefaultExecutorTarget};
 
 // ---- Help texts ---------------------------------------------------------------------------------
 
@@ -210,112 +230,13 @@ constexpr char kStatusHelp[] =
 
 // ---- Argument parsing ---------------------------------------------------------------------------
 
-// Flags of one subcommand after the generic pass: values by flag (in order), boolean flags seen,
-// positional arguments.
-struct Flags {
-  std::map<std::string, std::vector<std::string>> values;
-  std::set<std::string> bools;
-  std::vector<std::string> positionals;
-
-  std::optional<std::string> Get(const std::string& flag) const {
-    auto it = values.find(flag);
-    if (it == values.end()) return std::nullopt;
-    return it->second.back();
-  }
-  bool Has(const std::string& flag) const { return bools.count(flag) > 0 || values.count(flag); }
-};
-
+using Flags = cli::CommandFlags;
 using BuildFn = absl::Status (*)(const Flags&, const ExecutorEnv&, ExecutorInvocation*);
 
 struct SubcommandSpec {
-  std::string_view name;
-  const char* help;
-  std::vector<std::string_view> value_flags;
-  std::vector<std::string_view> bool_flags;
-  std::vector<std::string_view> repeatable;  // value flags that may be given several times
-  size_t max_positionals;
+  cli::SubcommandSyntax syntax;
   BuildFn build;
 };
-
-absl::Status Usage(std::string_view message) { return absl::InvalidArgumentError(ToAbsl(message)); }
-
-absl::StatusOr<std::string> Required(const Flags& flags, const std::string& flag) {
-  std::optional<std::string> v = flags.Get(flag);
-  if (!v.has_value() || v->empty()) return Usage(flag + " is required");
-  return *v;
-}
-
-// Parses a protobuf enum value from its lower-case suffix ("cross_venue" -> LANE_CROSS_VENUE).
-template <typename E>
-absl::StatusOr<E> ParseEnumSuffix(const std::string& flag, const std::string& text,
-                                  const google::protobuf::EnumDescriptor* descriptor,
-                                  const std::string& prefix,
-                                  const std::vector<std::string>& allowed) {
-  if (std::find(allowed.begin(), allowed.end(), text) == allowed.end()) {
-    return Usage(absl::StrCat(flag, ": '", text, "' is not one of ", absl::StrJoin(allowed, "|")));
-  }
-  const google::protobuf::EnumValueDescriptor* value =
-      descriptor->FindValueByName(prefix + absl::AsciiStrToUpper(text));
-  if (value == nullptr) return Usage(absl::StrCat(flag, ": unknown value '", text, "'"));
-  return static_cast<E>(value->number());
-}
-
-absl::StatusOr<v1::Lane> ParseLane(const std::string& flag, const std::string& text) {
-  return ParseEnumSuffix<v1::Lane>(
-      flag, text, v1::Lane_descriptor(), "LANE_",
-      {"binary", "negrisk", "cross_venue", "combinatorial", "expiry_edge", "fair_value"});
-}
-
-absl::StatusOr<v1::Venue> ParseVenue(const std::string& flag, const std::string& text) {
-  return ParseEnumSuffix<v1::Venue>(flag, text, v1::Venue_descriptor(), "VENUE_",
-                                    {"polymarket", "kalshi"});
-}
-
-absl::StatusOr<uint64_t> ParseUnsigned(const std::string& flag, const std::string& text,
-                                       uint64_t min, uint64_t max) {
-  uint64_t v = 0;
-  if (text.empty() || !std::all_of(text.begin(), text.end(), absl::ascii_isdigit) ||
-      !absl::SimpleAtoi(text, &v) || v < min || v > max) {
-    return Usage(absl::StrCat(flag, ": '", text, "' is not an integer in [", min, ", ", max, "]"));
-  }
-  return v;
-}
-
-// Unix nanoseconds below this are almost certainly seconds or milliseconds typed by mistake
-// (1e17 ns is March 1973).
-constexpr int64_t kMinPlausibleUnixNanos = 100'000'000'000'000'000;
-
-// An instant given as RFC 3339 ("2026-01-02T15:04:05Z", "...05.5+01:00") or Unix nanoseconds.
-absl::StatusOr<int64_t> ParseInstant(const std::string& flag, const std::string& text) {
-  if (!text.empty() && std::all_of(text.begin(), text.end(), absl::ascii_isdigit)) {
-    int64_t ns = 0;
-    if (!absl::SimpleAtoi(text, &ns)) {
-      return Usage(absl::StrCat(flag, ": '", text, "' is out of range"));
-    }
-    if (ns < kMinPlausibleUnixNanos) {
-      return Usage(absl::StrCat(flag, ": '", text,
-                                "' is too small for Unix nanoseconds (seconds? append 000000000)"));
-    }
-    return ns;
-  }
-  absl::Time t;
-  std::string error;
-  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &error)) {
-    return Usage(absl::StrCat(flag, ": '", text,
-                              "' is neither RFC 3339 (2026-01-02T15:04:05Z) nor Unix nanoseconds"));
-  }
-  const int64_t ns = absl::ToUnixNanos(t);
-  if (ns <= 0) return Usage(absl::StrCat(flag, ": '", text, "' is not after 1970"));
-  return ns;
-}
-
-absl::StatusOr<uint32_t> ParseLimit(const Flags& flags) {
-  std::optional<std::string> v = flags.Get("--limit");
-  if (!v.has_value()) return 100;
-  absl::StatusOr<uint64_t> n = ParseUnsigned("--limit", *v, 1, 1'000'000);
-  if (!n.ok()) return n.status();
-  return static_cast<uint32_t>(*n);
-}
 
 // ---- Subcommand builders ------------------------------------------------------------------------
 
@@ -346,16 +267,9 @@ absl::Status BuildSubmit(const Flags& flags, const ExecutorEnv& env, ExecutorInv
 absl::Status BuildExecutions(const Flags& flags, const ExecutorEnv&, ExecutorInvocation* inv) {
   v1::ListExecutionsRequest request;
   request.set_open_only(flags.Has("--open"));
-  if (auto it = flags.values.find("--lane"); it != flags.values.end()) {
-    for (const std::string& list : it->second) {
-      const std::vector<std::string> names = absl::StrSplit(list, ',');
-      for (const std::string& name : names) {
-        absl::StatusOr<v1::Lane> lane = ParseLane("--lane", name);
-        if (!lane.ok()) return lane.status();
-        request.add_lanes(*lane);
-      }
-    }
-  }
+  absl::StatusOr<std::vector<v1::Lane>> lanes = cli::ParseLaneList(flags, "--lane");
+  if (!lanes.ok()) return lanes.status();
+  for (v1::Lane lane : *lanes) request.add_lanes(lane);
   if (std::optional<std::string> since = flags.Get("--since")) {
     absl::StatusOr<int64_t> ns = ParseInstant("--since", *since);
     if (!ns.ok()) return ns.status();
@@ -443,15 +357,16 @@ absl::Status BuildKill(const Flags& flags, const ExecutorEnv&, ExecutorInvocatio
   v1::SetKillSwitchRequest request;
   absl::StatusOr<std::string> scope_text = Required(flags, "--scope");
   if (!scope_text.ok()) return scope_text.status();
-  absl::StatusOr<v1::KillSwitchScope> scope =
-      ParseEnumSuffix<v1::KillSwitchScope>("--scope", *scope_text, v1::KillSwitchScope_descriptor(),
-                                           "KILL_SWITCH_SCOPE_", {"global", "venue", "lane"});
-  if (!scope.ok()) return scope.status();
-  request.set_scope(*scope);
+  absl::StatusOr<int> scope_number =
+      ParseEnumSuffix("--scope", *scope_text, v1::KillSwitchScope_descriptor(),
+                      "KILL_SWITCH_SCOPE_", {"global", "venue", "lane"});
+  if (!scope_number.ok()) return scope_number.status();
+  const auto scope = static_cast<v1::KillSwitchScope>(*scope_number);
+  request.set_scope(scope);
 
   std::optional<std::string> venue = flags.Get("--venue");
   std::optional<std::string> lane = flags.Get("--lane");
-  if (*scope == v1::KILL_SWITCH_SCOPE_VENUE) {
+  if (scope == v1::KILL_SWITCH_SCOPE_VENUE) {
     if (!venue.has_value()) return Usage("--scope venue needs --venue polymarket|kalshi");
     absl::StatusOr<v1::Venue> v = ParseVenue("--venue", *venue);
     if (!v.ok()) return v.status();
@@ -459,9 +374,9 @@ absl::Status BuildKill(const Flags& flags, const ExecutorEnv&, ExecutorInvocatio
   } else if (venue.has_value()) {
     return Usage("--venue is only allowed with --scope venue");
   }
-  if (*scope == v1::KILL_SWITCH_SCOPE_LANE) {
+  if (scope == v1::KILL_SWITCH_SCOPE_LANE) {
     if (!lane.has_value()) return Usage("--scope lane needs --lane L");
-    absl::StatusOr<v1::Lane> l = ParseLane("--lane", *lane);
+    absl::StatusOr<v1::Lane> l = cli::ParseLane("--lane", *lane);
     if (!l.ok()) return l.status();
     request.set_lane(*l);
   } else if (lane.has_value()) {
@@ -527,11 +442,12 @@ absl::Status BuildTradingState(const Flags& flags, const ExecutorEnv&, ExecutorI
     return absl::OkStatus();
   }
   v1::SetTradingStateRequest request;
-  absl::StatusOr<v1::TradingState> state =
-      ParseEnumSuffix<v1::TradingState>("--set", *set, v1::TradingState_descriptor(),
-                                        "TRADING_STATE_", {"active", "reducing", "halted"});
-  if (!state.ok()) return state.status();
-  request.set_state(*state);
+  absl::StatusOr<int> state_number =
+      ParseEnumSuffix("--set", *set, v1::TradingState_descriptor(), "TRADING_STATE_",
+                      {"active", "reducing", "halted"});
+  if (!state_number.ok()) return state_number.status();
+  const auto state = static_cast<v1::TradingState>(*state_number);
+  request.set_state(state);
   absl::StatusOr<std::string> reason = Required(flags, "--reason");
   if (!reason.ok()) return reason.status();
   request.set_reason(*reason);
@@ -539,7 +455,7 @@ absl::Status BuildTradingState(const Flags& flags, const ExecutorEnv&, ExecutorI
   if (!by.ok()) return by.status();
   request.set_requested_by(*by);
   if (flags.Has("--cancel-resting")) {
-    if (*state != v1::TRADING_STATE_HALTED) {
+    if (state != v1::TRADING_STATE_HALTED) {
       return Usage("--cancel-resting is only allowed with --set halted");
     }
     request.set_cancel_resting(true);
@@ -604,251 +520,64 @@ absl::Status BuildStatus(const Flags&, const ExecutorEnv&, ExecutorInvocation* i
 
 const std::vector<SubcommandSpec>& Subcommands() {
   static const std::vector<SubcommandSpec>* const kSpecs = new std::vector<SubcommandSpec>{
-      {"health", kHealthHelp, {}, {}, {}, 0, BuildHealth},
-      {"submit", kSubmitHelp, {"--opportunity-file", "--max-sets", "--by"}, {}, {}, 0, BuildSubmit},
-      {"executions",
-       kExecutionsHelp,
-       {"--lane", "--since", "--limit"},
-       {"--open"},
-       {"--lane"},
-       0,
+      {{"health", kHealthHelp, {}, {}, {}, 0}, BuildHealth},
+      {{"submit", kSubmitHelp, {"--opportunity-file", "--max-sets", "--by"}, {}, {}, 0},
+       BuildSubmit},
+      {{"executions", kExecutionsHelp, {"--lane", "--since", "--limit"}, {"--open"}, {"--lane"}, 0},
        BuildExecutions},
-      {"execution", kExecutionHelp, {"--opportunity"}, {}, {}, 1, BuildExecution},
-      {"orders", kOrdersHelp, {"--execution", "--limit"}, {"--open"}, {}, 0, BuildOrders},
-      {"order", kOrderHelp, {"--venue-order-id"}, {}, {}, 1, BuildOrder},
-      {"fills", kFillsHelp, {"--execution", "--limit"}, {}, {}, 0, BuildFills},
-      {"positions", kPositionsHelp, {}, {"--all"}, {}, 0, BuildPositions},
-      {"balances", kBalancesHelp, {}, {}, {}, 0, BuildBalances},
-      {"kill",
-       kKillHelp,
-       {"--scope", "--venue", "--lane", "--reason", "--by"},
-       {"--engage", "--release", "--cancel-resting"},
-       {},
-       0,
+      {{"execution", kExecutionHelp, {"--opportunity"}, {}, {}, 1}, BuildExecution},
+      {{"orders", kOrdersHelp, {"--execution", "--limit"}, {"--open"}, {}, 0}, BuildOrders},
+      {{"order", kOrderHelp, {"--venue-order-id"}, {}, {}, 1}, BuildOrder},
+      {{"fills", kFillsHelp, {"--execution", "--limit"}, {}, {}, 0}, BuildFills},
+      {{"positions", kPositionsHelp, {}, {"--all"}, {}, 0}, BuildPositions},
+      {{"balances", kBalancesHelp, {}, {}, {}, 0}, BuildBalances},
+      {{"kill",
+        kKillHelp,
+        {"--scope", "--venue", "--lane", "--reason", "--by"},
+        {"--engage", "--release", "--cancel-resting"},
+        {},
+        0},
        BuildKill},
-      {"kill-switches", kKillSwitchesHelp, {}, {}, {}, 0, BuildKillSwitches},
-      {"safe-mode", kSafeModeHelp, {}, {}, {}, 0, BuildSafeMode},
-      {"ack-safe-mode",
-       kAckSafeModeHelp,
-       {"--episode", "--note", "--by"},
-       {},
-       {},
-       0,
+      {{"kill-switches", kKillSwitchesHelp, {}, {}, {}, 0}, BuildKillSwitches},
+      {{"safe-mode", kSafeModeHelp, {}, {}, {}, 0}, BuildSafeMode},
+      {{"ack-safe-mode", kAckSafeModeHelp, {"--episode", "--note", "--by"}, {}, {}, 0},
        BuildAckSafeMode},
-      {"trading-state",
-       kTradingStateHelp,
-       {"--set", "--reason", "--by"},
-       {"--cancel-resting"},
-       {},
-       0,
+      {{"trading-state",
+        kTradingStateHelp,
+        {"--set", "--reason", "--by"},
+        {"--cancel-resting"},
+        {},
+        0},
        BuildTradingState},
-      {"limits apply",
-       kLimitsApplyHelp,
-       {"--file", "--policy-uid", "--policy-name", "--policy-generation", "--stage-index",
-        "--stage-name", "--stages-hash", "--by"},
-       {},
-       {},
-       0,
+      {{"limits apply",
+        kLimitsApplyHelp,
+        {"--file", "--policy-uid", "--policy-name", "--policy-generation", "--stage-index",
+         "--stage-name", "--stages-hash", "--by"},
+        {},
+        {},
+        0},
        BuildLimitsApply},
-      {"stage-metrics",
-       kStageMetricsHelp,
-       {"--since", "--until"},
-       {"--by-lane"},
-       {},
-       0,
+      {{"stage-metrics", kStageMetricsHelp, {"--since", "--until"}, {"--by-lane"}, {}, 0},
        BuildStageMetrics},
-      {"status", kStatusHelp, {}, {}, {}, 0, BuildStatus},
+      {{"status", kStatusHelp, {}, {}, {}, 0}, BuildStatus},
   };
   return *kSpecs;
 }
 
-const SubcommandSpec* FindSubcommand(std::string_view name) {
-  for (const SubcommandSpec& spec : Subcommands()) {
-    if (spec.name == name) return &spec;
-  }
-  return nullptr;
-}
-
-bool Contains(const std::vector<std::string_view>& list, std::string_view item) {
-  return std::find(list.begin(), list.end(), item) != list.end();
-}
-
-const std::vector<std::string_view>& GlobalValueFlags() {
-  static const std::vector<std::string_view>* const kFlags = new std::vector<std::string_view>{
-      "--executor", "--token-file", "--tls-ca", "--tls-cert", "--tls-key", "--timeout", "--output"};
-  return *kFlags;
-}
-
-absl::StatusOr<absl::Duration> ParseTimeout(const std::string& text) {
-  absl::Duration d;
-  int64_t seconds = 0;
-  if (!text.empty() && std::all_of(text.begin(), text.end(), absl::ascii_isdigit) &&
-      absl::SimpleAtoi(text, &seconds)) {
-    d = absl::Seconds(seconds);
-  } else if (!absl::ParseDuration(text, &d)) {
-    return Usage(absl::StrCat("--timeout: '", text, "' is not a duration (e.g. 10s, 1500ms)"));
-  }
-  if (d <= absl::ZeroDuration() || d > absl::Hours(1)) {
-    return Usage(absl::StrCat("--timeout: '", text, "' must be > 0 and at most 1h"));
-  }
-  return d;
+// The syntax column of Subcommands(), in the same order.
+const std::vector<cli::SubcommandSyntax>& Syntaxes() {
+  static const std::vector<cli::SubcommandSyntax>* const kSyntaxes = [] {
+    auto* syntaxes = new std::vector<cli::SubcommandSyntax>();
+    for (const SubcommandSpec& spec : Subcommands()) syntaxes->push_back(spec.syntax);
+    return syntaxes;
+  }();
+  return *kSyntaxes;
 }
 
 // ---- Table formatting ---------------------------------------------------------------------------
 
-std::string Usd(int64_t micros) { return Money::FromMicros(micros).ToFixedString(kFixedDecimals); }
-std::string Px(int64_t micros) { return Price::FromMicros(micros).ToFixedString(kFixedDecimals); }
-std::string Qty(int64_t micros) { return Quantity::FromMicros(micros).ToString(); }
-
-std::string Ts(int64_t unix_nanos) {
-  if (unix_nanos == 0) return "-";
-  // RFC 3339 in UTC with a "Z" (absl::RFC3339_full would print "+00:00"); fractional seconds
-  // only when non-zero.
-  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", absl::FromUnixNanos(unix_nanos),
-                          absl::UTCTimeZone());
-}
-
-std::string Dur(int64_t nanos) { return absl::FormatDuration(absl::Nanoseconds(nanos)); }
-
-std::string YesNo(bool b) { return b ? "yes" : "no"; }
-
-std::string Text(const std::string& s) { return s.empty() ? "-" : s; }
-
-// Basis points as a percentage with two decimals: 9500 -> "95.00%".
-std::string Bps(uint32_t bps) {
-  const std::string frac = absl::StrCat(bps % 100);
-  return absl::StrCat(bps / 100, ".", frac.size() == 1 ? "0" : "", frac, "%");
-}
-
-// An enum value without its type prefix ("ORDER_STATUS_FILLED" -> "FILLED"); "-" for the zero
-// ("not set") value; the number for values this build does not know.
-std::string EnumText(const google::protobuf::EnumDescriptor* descriptor, int value,
-                     bool lower = false) {
-  if (value == 0) return "-";
-  const google::protobuf::EnumValueDescriptor* v = descriptor->FindValueByNumber(value);
-  if (v == nullptr) return absl::StrCat("unknown(", value, ")");
-  std::string name = v->name();
-  const google::protobuf::EnumValueDescriptor* zero = descriptor->FindValueByNumber(0);
-  constexpr absl::string_view kUnspecified = "UNSPECIFIED";
-  if (zero != nullptr && absl::EndsWith(zero->name(), kUnspecified)) {
-    const std::string prefix = zero->name().substr(0, zero->name().size() - kUnspecified.size());
-    if (absl::StartsWith(name, prefix) && name.size() > prefix.size()) {
-      name = name.substr(prefix.size());
-    }
-  }
-  return lower ? absl::AsciiStrToLower(name) : name;
-}
-
-std::string VenueText(int v) { return EnumText(v1::Venue_descriptor(), v, true); }
-std::string LaneText(int v) { return EnumText(v1::Lane_descriptor(), v, true); }
-std::string SideText(int v) { return EnumText(v1::Side_descriptor(), v); }
-std::string ModeText(int v) { return EnumText(v1::TradingMode_descriptor(), v); }
 std::string TradingStateText(int v) { return EnumText(v1::TradingState_descriptor(), v); }
 
-// Canonical instrument text: "<venue>:<symbol>".
-std::string InstrumentText(const v1::InstrumentId& id) {
-  if (id.venue() == v1::VENUE_UNSPECIFIED && id.symbol().empty()) return "-";
-  return absl::StrCat(VenueText(id.venue()), ":", id.symbol());
-}
-
-std::string LegText(const v1::OpportunityLeg& leg) {
-  if (leg.action() == v1::LEG_ACTION_ORDER) {
-    return absl::StrCat(SideText(leg.side()), " ", InstrumentText(leg.instrument_id()), " ",
-                        Qty(leg.size_micros()), " @", Px(leg.limit_price_micros()));
-  }
-  std::string text = absl::StrCat(EnumText(v1::LegAction_descriptor(), leg.action()), " ",
-                                  Text(leg.market_id()), " ", Qty(leg.size_micros()));
-  if (leg.convert_question_indices_size() > 0) {
-    absl::StrAppend(&text, " q[", absl::StrJoin(leg.convert_question_indices(), ","), "]");
-  }
-  return text;
-}
-
-// Aligned columns separated by two spaces; numeric columns right-aligned.
-class Table {
- public:
-  struct Column {
-    std::string name;
-    bool right = false;
-  };
-  explicit Table(std::vector<Column> columns) : columns_(std::move(columns)) {}
-  // Space-separated column names; a leading '>' right-aligns the column ("NAME >SIZE").
-  explicit Table(std::string_view spec) {
-    for (absl::string_view name : absl::StrSplit(ToAbsl(spec), ' ', absl::SkipEmpty())) {
-      const bool right = absl::ConsumePrefix(&name, ">");
-      columns_.push_back({std::string(name.data(), name.size()), right});
-    }
-  }
-
-  void Add(std::vector<std::string> row) {
-    row.resize(columns_.size());
-    rows_.push_back(std::move(row));
-  }
-  size_t size() const { return rows_.size(); }
-
-  std::string Render() const {
-    std::vector<size_t> widths(columns_.size());
-    for (size_t c = 0; c < columns_.size(); ++c) widths[c] = columns_[c].name.size();
-    for (const auto& row : rows_) {
-      for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
-    }
-    std::string out;
-    auto line = [&](const std::vector<std::string>& cells) {
-      std::string text;
-      for (size_t c = 0; c < cells.size(); ++c) {
-        if (c > 0) text += "  ";
-        const std::string pad(widths[c] - cells[c].size(), ' ');
-        text += columns_[c].right ? pad + cells[c] : cells[c] + pad;
-      }
-      while (!text.empty() && text.back() == ' ') text.pop_back();
-      out += text + "\n";
-    };
-    std::vector<std::string> header;
-    for (const Column& c : columns_) header.push_back(c.name);
-    line(header);
-    for (const auto& row : rows_) line(row);
-    return out;
-  }
-
- private:
-  std::vector<Column> columns_;
-  std::vector<std::vector<std::string>> rows_;
-};
-
-// "key  value" lines with the keys padded to one width.
-class KeyValues {
- public:
-  KeyValues& Add(std::string key, std::string value) {
-    pairs_.emplace_back(std::move(key), std::move(value));
-    return *this;
-  }
-  std::string Render() const {
-    size_t width = 0;
-    for (const auto& [k, v] : pairs_) width = std::max(width, k.size());
-    std::string out;
-    for (const auto& [k, v] : pairs_) {
-      std::string text = absl::StrCat(k, std::string(width - k.size() + 2, ' '), v);
-      while (!text.empty() && text.back() == ' ') text.pop_back();
-      out += text + "\n";
-    }
-    return out;
-  }
-
- private:
-  std::vector<std::pair<std::string, std::string>> pairs_;
-};
-
-// Joins rendered sections with one blank line.
-std::string Sections(const std::vector<std::string>& sections) {
-  std::vector<std::string> non_empty;
-  for (const std::string& s : sections) {
-    if (!s.empty()) non_empty.push_back(s);
-  }
-  return absl::StrJoin(non_empty, "\n");
-}
-
-// The denial's limit / observed values are micros for money, price and quantity checks and plain
-// counts (or bps) for the throttle and confidence checks.
 std::string DenialValue(v1::RiskDenialReason reason, int64_t value) {
   if (reason == v1::RISK_DENIAL_REASON_THROTTLE ||
       reason == v1::RISK_DENIAL_REASON_LOW_CONFIDENCE) {
@@ -874,42 +603,6 @@ void AddTradingState(const v1::TradingStateInfo& t, KeyValues* kv) {
   kv->Add("trading_reason", Text(t.reason()));
   kv->Add("trading_changed_by", Text(t.changed_by()));
   kv->Add("trading_updated", Ts(t.updated_unix_nanos()));
-}
-
-void AddHealth(const v1::ComponentHealth& h, KeyValues* kv) {
-  kv->Add("component", Text(h.component()));
-  kv->Add("instance", Text(h.instance()));
-  kv->Add("status", EnumText(v1::ServingStatus_descriptor(), h.status()));
-  kv->Add("live", YesNo(h.live()));
-  kv->Add("ready", YesNo(h.ready()));
-  kv->Add("version", Text(h.version()));
-  kv->Add("run_mode", EnumText(v1::RunMode_descriptor(), h.run_mode()));
-  kv->Add("started", Ts(h.started_unix_nanos()));
-  kv->Add("reported", Ts(h.reported_unix_nanos()));
-}
-
-std::string ChecksTable(const v1::ComponentHealth& h) {
-  if (h.checks_size() == 0) return "";
-  Table t("CHECK OK SINCE MESSAGE");
-  for (const v1::HealthCheck& c : h.checks()) {
-    t.Add({c.name(), YesNo(c.ok()), Ts(c.since_unix_nanos()), Text(c.message())});
-  }
-  return t.Render();
-}
-
-void AddPolicyRef(const v1::PolicyRef& p, KeyValues* kv) {
-  kv->Add("policy_name", Text(p.policy_name()));
-  kv->Add("policy_uid", Text(p.policy_uid()));
-  kv->Add("policy_generation", absl::StrCat(p.policy_generation()));
-  kv->Add("stage_index", absl::StrCat(p.stage_index()));
-  kv->Add("stage_name", Text(p.stage_name()));
-  kv->Add("stages_hash", Text(p.stages_hash()));
-}
-
-std::string CountLine(size_t n, const char* noun, const std::string& next_page_token) {
-  std::string line = absl::StrCat(n, " ", noun);
-  if (!next_page_token.empty()) absl::StrAppend(&line, " (more available; raise --limit)");
-  return line + "\n";
 }
 
 std::string FormatExecution(const v1::Execution& e) {
@@ -1243,7 +936,9 @@ class Runner {
  public:
   Runner(const ExecutorInvocation& inv, const ExecutorClients& clients, std::ostream& out,
          std::ostream& err)
-      : inv_(inv), clients_(clients), out_(out), err_(err) {}
+      : inv_(inv),
+        clients_(clients),
+        caller_(kExecutorCommand, inv, clients.bearer_token, out, err) {}
 
   int Run() {
     const ExecutorRequest& r = inv_.request;
@@ -1326,58 +1021,20 @@ class Runner {
     if (const auto* q = std::get_if<v1::GetControlStatusRequest>(&r)) {
       return Unary(q, &v1::Control::StubInterface::GetStatus, "GetStatus", FormatStatus);
     }
-    err_ << "arborctl executor: internal error: no RPC for '" << inv_.subcommand << "'\n";
+    caller_.err() << "arborctl executor: internal error: no RPC for '" << inv_.subcommand << "'\n";
     return kExecutorExitUsage;
   }
 
  private:
-  std::unique_ptr<grpc::ClientContext> NewContext() const {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(std::chrono::system_clock::now() +
-                          absl::ToChronoNanoseconds(inv_.timeout));
-    if (!clients_.bearer_token.empty()) {
-      context->AddMetadata("authorization", "Bearer " + clients_.bearer_token);
-    }
-    return context;
-  }
-
   // The stub a method pointer of `Stub` calls on.
   v1::Executor::StubInterface* Stub(v1::Executor::StubInterface*) const {
     return clients_.executor;
   }
   v1::Control::StubInterface* Stub(v1::Control::StubInterface*) const { return clients_.control; }
 
-  int RpcError(const grpc::Status& status, const char* rpc) const {
-    const std::string code =
-        absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()));
-    if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-        status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-      err_ << "arborctl executor: cannot reach the executor at " << inv_.target << " (" << rpc
-           << "): " << code << ": " << status.error_message() << "\n";
-      return kExecutorExitUnreachable;
-    }
-    err_ << "arborctl executor: " << rpc << " failed: " << code << ": " << status.error_message()
-         << "\n";
-    return kExecutorExitServerError;
-  }
-
   template <typename Resp>
   int Print(const Resp& response, std::string (*format)(const Resp&)) const {
-    if (inv_.output == ExecutorOutput::kTable) {
-      out_ << format(response);
-      return kExecutorExitOk;
-    }
-    google::protobuf::util::JsonPrintOptions options;
-    options.always_print_primitive_fields = false;
-    options.preserve_proto_field_names = true;
-    std::string json;
-    const auto status = google::protobuf::util::MessageToJsonString(response, &json, options);
-    if (!status.ok()) {
-      err_ << "arborctl executor: cannot print the response as JSON: " << status.ToString() << "\n";
-      return kExecutorExitServerError;
-    }
-    out_ << json << "\n";
-    return kExecutorExitOk;
+    return caller_.Print(response, [&] { return format(response); });
   }
 
   template <typename StubT, typename Req, typename Resp>
@@ -1386,288 +1043,95 @@ class Runner {
             std::string (*format)(const Resp&)) const {
     StubT* stub = Stub(static_cast<StubT*>(nullptr));
     Resp response;
-    std::unique_ptr<grpc::ClientContext> context = NewContext();
+    std::unique_ptr<grpc::ClientContext> context = caller_.NewContext();
     const grpc::Status status = (stub->*method)(context.get(), *request, &response);
-    if (!status.ok()) return RpcError(status, rpc);
+    if (!status.ok()) return caller_.Error(status, rpc);
     return Print(response, format);
   }
 
   int Submit(const v1::SubmitOpportunityRequest& request) const {
     v1::SubmitOpportunityResponse response;
-    std::unique_ptr<grpc::ClientContext> context = NewContext();
+    std::unique_ptr<grpc::ClientContext> context = caller_.NewContext();
     const grpc::Status status =
         clients_.executor->SubmitOpportunity(context.get(), request, &response);
-    if (!status.ok()) return RpcError(status, "SubmitOpportunity");
+    if (!status.ok()) return caller_.Error(status, "SubmitOpportunity");
     const int rc = Print(response, FormatSubmit);
     if (rc != kExecutorExitOk) return rc;
     return response.outcome() == v1::SUBMIT_OUTCOME_DENIED ? kExecutorExitDenied : kExecutorExitOk;
   }
 
-  // Follows next_page_token until inv_.limit items or the last page; prints one response holding
-  // every item kept and the token to continue from (empty when the list is complete).
+  // Every item up to inv_.limit over all pages in one response, with the token to continue from.
   template <typename Resp, typename Req, typename Items>
-  int Paged(Req request,
+  int Paged(const Req& request,
             grpc::Status (v1::Executor::StubInterface::*method)(grpc::ClientContext*, const Req&,
                                                                 Resp*),
             const char* rpc, Items items, std::string (*format)(const Resp&)) const {
     Resp merged;
-    request.clear_page_token();
-    while (true) {
-      const uint32_t have = static_cast<uint32_t>(items(merged)->size());
-      request.set_page_size(std::min(inv_.limit - have, kMaxPageSize));
-      Resp page;
-      std::unique_ptr<grpc::ClientContext> context = NewContext();
-      const grpc::Status status = (clients_.executor->*method)(context.get(), request, &page);
-      if (!status.ok()) return RpcError(status, rpc);
-      for (auto& item : *items(page)) {
-        if (static_cast<uint32_t>(items(merged)->size()) >= inv_.limit) break;
-        *items(merged)->Add() = std::move(item);
-      }
-      merged.set_next_page_token(page.next_page_token());
-      if (page.next_page_token().empty() ||
-          static_cast<uint32_t>(items(merged)->size()) >= inv_.limit) {
-        break;
-      }
-      if (page.next_page_token() == request.page_token()) {
-        // A server repeating a token would make us loop forever.
-        err_ << "arborctl executor: " << rpc << " returned the same page token twice\n";
-        return kExecutorExitServerError;
-      }
-      request.set_page_token(page.next_page_token());
-    }
+    const int rc = cli::FetchPages(
+        caller_, request, inv_.limit, kMaxPageSize, rpc,
+        [&](grpc::ClientContext* context, const Req& page_request, Resp* page) {
+          return (clients_.executor->*method)(context, page_request, page);
+        },
+        items, [](const Resp&) {}, &merged);
+    if (rc != kExecutorExitOk) return rc;
     return Print(merged, format);
   }
 
   const ExecutorInvocation& inv_;
   const ExecutorClients& clients_;
-  std::ostream& out_;
-  std::ostream& err_;
+  const cli::RpcCaller caller_;
 };
-
-absl::StatusOr<std::string> ReadFile(const std::string& flag, const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return Usage(absl::StrCat(flag, ": cannot open '", path, "'"));
-  std::ostringstream buffer;
-  buffer << file.rdbuf();
-  if (file.bad()) return Usage(absl::StrCat(flag, ": cannot read '", path, "'"));
-  return buffer.str();
-}
-
-absl::Status ParseJsonFile(const std::string& flag, const std::string& path,
-                           google::protobuf::Message* message) {
-  absl::StatusOr<std::string> text = ReadFile(flag, path);
-  if (!text.ok()) return text.status();
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  const auto status = google::protobuf::util::JsonStringToMessage(*text, message, options);
-  if (!status.ok()) {
-    return Usage(absl::StrCat(flag, ": '", path, "' is not a valid ",
-                              message->GetDescriptor()->full_name(),
-                              " (proto3 JSON): ", status.ToString()));
-  }
-  return absl::OkStatus();
-}
-
-std::optional<std::string> NonEmptyEnv(const char* name) {
-  // Read once, from main()'s thread, before any other thread exists.
-  const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
-  if (v == nullptr || *v == '\0') return std::nullopt;
-  return std::string(v);
-}
 
 }  // namespace
 
 ExecutorEnv ExecutorEnv::FromProcess() {
   ExecutorEnv env;
-  env.executor = NonEmptyEnv("ARBOR_EXECUTOR");
-  env.token_file = NonEmptyEnv("ARBOR_EXECUTOR_TOKEN_FILE");
-  env.user = NonEmptyEnv("USER");
+  env.executor = cli::NonEmptyEnv("ARBOR_EXECUTOR");
+  env.token_file = cli::NonEmptyEnv("ARBOR_EXECUTOR_TOKEN_FILE");
+  env.user = cli::NonEmptyEnv("USER");
   return env;
 }
 
 absl::StatusOr<ExecutorInvocation> ParseExecutorArgs(const std::vector<std::string>& args,
                                                      const ExecutorEnv& env) {
+  absl::StatusOr<cli::ParsedCommandLine> line =
+      cli::ParseCommandLine(args, Syntaxes(), cli::GlobalValueFlags(kExecutorCommand));
+  if (!line.ok()) return line.status();
   ExecutorInvocation inv;
-  std::map<std::string, std::string> globals;
-  const SubcommandSpec* spec = nullptr;
-  bool limits_pending = false;  // "limits" seen, waiting for "apply"
-  bool help = false;
-  Flags flags;
-
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& token = args[i];
-    std::string name = token;
-    std::optional<std::string> inline_value;
-    if (absl::StartsWith(token, "--")) {
-      if (const size_t eq = token.find('='); eq != std::string::npos) {
-        name = token.substr(0, eq);
-        inline_value = token.substr(eq + 1);
-      }
-    }
-    // The value of `name`: inline, or the next argument unless that is another flag.
-    auto take_value = [&]() -> absl::StatusOr<std::string> {
-      if (inline_value.has_value()) return *inline_value;
-      if (i + 1 >= args.size() || absl::StartsWith(args[i + 1], "--")) {
-        return Usage(name + " needs a value");
-      }
-      return args[++i];
-    };
-
-    if (name == "--help" || name == "-h") {
-      if (inline_value.has_value()) return Usage("--help takes no value");
-      help = true;
-      continue;
-    }
-    if (Contains(GlobalValueFlags(), name)) {
-      absl::StatusOr<std::string> v = take_value();
-      if (!v.ok()) return v.status();
-      if (!globals.emplace(name, *v).second) return Usage(name + " given twice");
-      continue;
-    }
-    if (spec == nullptr) {
-      if (absl::StartsWith(token, "-")) {
-        return Usage(
-            absl::StrCat("unknown flag '", token, "' (subcommand flags go after the subcommand)"));
-      }
-      if (limits_pending) {
-        if (token != "apply") {
-          return Usage(
-              absl::StrCat("unknown subcommand 'limits ", token, "' (expected 'limits apply')"));
-        }
-        spec = FindSubcommand("limits apply");
-        limits_pending = false;
-      } else if (token == "limits") {
-        limits_pending = true;
-      } else {
-        spec = FindSubcommand(token);
-        if (spec == nullptr) {
-          return Usage(absl::StrCat("unknown subcommand '", token, "'"));
-        }
-      }
-      continue;
-    }
-    if (absl::StartsWith(token, "-") && token.size() > 1) {
-      if (Contains(spec->value_flags, name)) {
-        absl::StatusOr<std::string> v = take_value();
-        if (!v.ok()) return v.status();
-        std::vector<std::string>& values = flags.values[name];
-        if (!values.empty() && !Contains(spec->repeatable, name)) {
-          return Usage(name + " given twice");
-        }
-        values.push_back(*std::move(v));
-      } else if (Contains(spec->bool_flags, name)) {
-        if (inline_value.has_value()) return Usage(name + " takes no value");
-        flags.bools.insert(name);
-      } else {
-        return Usage(absl::StrCat("unknown flag '", token, "' for '", ToAbsl(spec->name), "'"));
-      }
-      continue;
-    }
-    flags.positionals.push_back(token);
-  }
-
-  if (limits_pending) {
-    if (!help) return Usage("missing subcommand after 'limits' (expected 'limits apply')");
-    spec = FindSubcommand("limits apply");
-  }
-  if (help) {
-    inv.help = spec != nullptr ? spec->help : kExecutorUsage;
+  if (line->help) {
+    inv.help = line->subcommand.has_value() ? Syntaxes()[*line->subcommand].help : kExecutorUsage;
     return inv;
   }
-  if (spec == nullptr) return Usage("missing subcommand");
-  inv.subcommand = std::string(spec->name);
-  if (flags.positionals.size() > spec->max_positionals) {
-    return Usage(absl::StrCat("unexpected argument '", flags.positionals[spec->max_positionals],
-                              "' for '", ToAbsl(spec->name), "'"));
+  const SubcommandSpec& spec = Subcommands()[*line->subcommand];
+  inv.subcommand = std::string(spec.syntax.name);
+  if (absl::Status s = cli::ResolveGrpcClientOptions(
+          kExecutorCommand, line->globals, cli::GrpcClientEnv{env.executor, env.token_file}, &inv);
+      !s.ok()) {
+    return s;
   }
-
-  // Connection and output.
-  auto global = [&](const char* flag) -> std::optional<std::string> {
-    auto it = globals.find(flag);
-    if (it == globals.end()) return std::nullopt;
-    return it->second;
-  };
-  if (std::optional<std::string> target = global("--executor")) {
-    if (target->empty()) return Usage("--executor must not be empty");
-    inv.target = *target;
-  } else if (env.executor.has_value() && !env.executor->empty()) {
-    inv.target = *env.executor;
-  }
-  if (std::optional<std::string> token_file = global("--token-file")) {
-    if (token_file->empty()) return Usage("--token-file must not be empty");
-    inv.token_file = *token_file;
-  } else if (env.token_file.has_value()) {
-    inv.token_file = *env.token_file;
-  }
-  inv.tls_ca_file = global("--tls-ca").value_or("");
-  inv.tls_cert_file = global("--tls-cert").value_or("");
-  inv.tls_key_file = global("--tls-key").value_or("");
-  if (inv.tls_cert_file.empty() != inv.tls_key_file.empty()) {
-    return Usage("--tls-cert and --tls-key go together");
-  }
-  if (!inv.tls_cert_file.empty() && inv.tls_ca_file.empty()) {
-    return Usage("--tls-cert/--tls-key need --tls-ca");
-  }
-  if (std::optional<std::string> timeout = global("--timeout")) {
-    absl::StatusOr<absl::Duration> d = ParseTimeout(*timeout);
-    if (!d.ok()) return d.status();
-    inv.timeout = *d;
-  }
-  if (std::optional<std::string> output = global("--output")) {
-    if (*output == "table") {
-      inv.output = ExecutorOutput::kTable;
-    } else if (*output == "json") {
-      inv.output = ExecutorOutput::kJson;
-    } else {
-      return Usage(absl::StrCat("--output: expected table or json, got '", *output, "'"));
-    }
-  }
-
-  absl::Status built = spec->build(flags, env, &inv);
+  absl::Status built = spec.build(line->flags, env, &inv);
   if (!built.ok()) return built;
   return inv;
 }
 
 absl::Status LoadExecutorInput(ExecutorInvocation* invocation) {
   if (auto* submit = std::get_if<v1::SubmitOpportunityRequest>(&invocation->request)) {
-    return ParseJsonFile("--opportunity-file", invocation->input_file,
-                         submit->mutable_opportunity());
+    return cli::ParseJsonFile("--opportunity-file", invocation->input_file,
+                              submit->mutable_opportunity());
   }
   if (auto* apply = std::get_if<v1::ApplyPolicyLimitsRequest>(&invocation->request)) {
-    return ParseJsonFile("--file", invocation->input_file, apply->mutable_limits());
+    return cli::ParseJsonFile("--file", invocation->input_file, apply->mutable_limits());
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> ReadBearerToken(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadFile("--token-file", path);
-  if (!text.ok()) return text.status();
-  const std::string token(absl::StripAsciiWhitespace(*text));
-  if (token.empty()) return Usage(absl::StrCat("--token-file: '", path, "' is empty"));
-  return token;
+  return cli::ReadBearerToken(path);
 }
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeExecutorChannel(
     const ExecutorInvocation& invocation) {
-  std::shared_ptr<grpc::ChannelCredentials> credentials;
-  if (invocation.tls_ca_file.empty()) {
-    credentials = grpc::InsecureChannelCredentials();
-  } else {
-    grpc::SslCredentialsOptions options;
-    absl::StatusOr<std::string> ca = ReadFile("--tls-ca", invocation.tls_ca_file);
-    if (!ca.ok()) return ca.status();
-    options.pem_root_certs = *std::move(ca);
-    if (!invocation.tls_cert_file.empty()) {
-      absl::StatusOr<std::string> cert = ReadFile("--tls-cert", invocation.tls_cert_file);
-      if (!cert.ok()) return cert.status();
-      absl::StatusOr<std::string> key = ReadFile("--tls-key", invocation.tls_key_file);
-      if (!key.ok()) return key.status();
-      options.pem_cert_chain = *std::move(cert);
-      options.pem_private_key = *std::move(key);
-    }
-    credentials = grpc::SslCredentials(options);
-  }
-  return grpc::CreateChannel(invocation.target, credentials);
+  return cli::MakeChannel(invocation);
 }
 
 int RunExecutorInvocation(const ExecutorInvocation& invocation, const ExecutorClients& clients,
@@ -1678,8 +1142,7 @@ int RunExecutorInvocation(const ExecutorInvocation& invocation, const ExecutorCl
 int RunExecutorCommand(const std::vector<std::string>& args, const ExecutorEnv& env,
                        std::ostream& out, std::ostream& err) {
   auto usage_error = [&err](const absl::Status& status) {
-    err << "arborctl executor: " << status.message() << "\n(arborctl executor --help for usage)\n";
-    return kExecutorExitUsage;
+    return cli::ReportUsageError(kExecutorCommand, status, err);
   };
   absl::StatusOr<ExecutorInvocation> invocation = ParseExecutorArgs(args, env);
   if (!invocation.ok()) return usage_error(invocation.status());

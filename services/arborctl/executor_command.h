@@ -33,19 +33,21 @@
 #include "absl/time/time.h"
 #include "arbor/v1/control_service.grpc.pb.h"
 #include "arbor/v1/executor_service.grpc.pb.h"
+#include "grpc_client_options.h"
 #include "grpcpp/grpcpp.h"
 
 namespace arbor::arborctl {
 
-// Exit codes of `arborctl executor` (also in its --help text).
-inline constexpr int kExecutorExitOk = 0;
+// Exit codes of `arborctl executor` (also in its --help text): the shared kRpcExit* codes of
+// every gRPC client command (grpc_client_options.h) plus 4 for a DENIED submission.
+inline constexpr int kExecutorExitOk = kRpcExitOk;
 // Bad flags, unreadable or malformed input / token / TLS files. Message on stderr.
-inline constexpr int kExecutorExitUsage = 1;
+inline constexpr int kExecutorExitUsage = kRpcExitUsage;
 // The executor answered with an error status (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION,
 // UNAUTHENTICATED, ...). Code and message on stderr.
-inline constexpr int kExecutorExitServerError = 2;
+inline constexpr int kExecutorExitServerError = kRpcExitServerError;
 // No answer: cannot connect, UNAVAILABLE (e.g. a standby) or DEADLINE_EXCEEDED.
-inline constexpr int kExecutorExitUnreachable = 3;
+inline constexpr int kExecutorExitUnreachable = kRpcExitUnreachable;
 // submit: pre-trade risk DENIED the opportunity (a business outcome; the denial is printed).
 inline constexpr int kExecutorExitDenied = 4;
 
@@ -62,7 +64,7 @@ struct ExecutorEnv {
   static ExecutorEnv FromProcess();
 };
 
-enum class ExecutorOutput { kTable, kJson };
+using ExecutorOutput = cli::OutputFormat;
 
 // One request per subcommand; the alternative says which RPC runs.
 using ExecutorRequest = std::variant<v1::GetExecutorHealthRequest,    // health
@@ -84,16 +86,10 @@ using ExecutorRequest = std::variant<v1::GetExecutorHealthRequest,    // health
                                      v1::GetStageMetricsRequest,      // stage-metrics (Control)
                                      v1::GetControlStatusRequest>;    // status (Control)
 
-// A parsed command line.
-struct ExecutorInvocation {
-  // Connection (flags, else environment, else defaults).
-  std::string target = kDefaultExecutorTarget;
-  std::string token_file;   // empty: no authorization metadata
-  std::string tls_ca_file;  // empty: plaintext channel
-  std::string tls_cert_file;
-  std::string tls_key_file;
-  absl::Duration timeout = absl::Seconds(10);  // deadline of each RPC
-  ExecutorOutput output = ExecutorOutput::kTable;
+// A parsed command line. The connection and output (target, token_file, tls_*, timeout,
+// output) come from flags, else the environment, else defaults.
+struct ExecutorInvocation : cli::GrpcClientOptions {
+  ExecutorInvocation() { target = kDefaultExecutorTarget; }
 
   // "health", "kill", "limits apply", ... as typed.
   std::string subcommand;
@@ -128,14 +124,14 @@ struct ExecutorInvocation {
 // ReadBearerToken
 //
 // The token file's content with surrounding whitespace removed. InvalidArgument (which never
-// quotes the content) if the file cannot be read or is empty.
+// quotes the content) if the file cannot be read or is empty. (cli::ReadBearerToken.)
 [[nodiscard]] absl::StatusOr<std::string> ReadBearerToken(const std::string& path);
 
 // MakeExecutorChannel
 //
 // A channel to invocation.target: TLS trusting tls_ca_file (presenting tls_cert_file /
 // tls_key_file when given) if tls_ca_file is set, else plaintext. InvalidArgument if a TLS file
-// cannot be read.
+// cannot be read. (cli::MakeChannel.)
 [[nodiscard]] absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeExecutorChannel(
     const ExecutorInvocation& invocation);
 

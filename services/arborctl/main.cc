@@ -6,41 +6,60 @@
 
 #include "book_replay.h"
 #include "executor_command.h"
+#include "feed_command.h"
 #include "replay_command.h"
 #include "report_command.h"
 #include "scan_command.h"
+#include "scanner_command.h"
 #include "sign_command.h"
 
 namespace {
 
 constexpr char kUsage[] =
-    "usage: arborctl <command> [args]\n"
+    "usage: arborctl <command> [args]        (arborctl <command> --help for each)\n"
     "\n"
     "commands:\n"
     "  book replay --venue polymarket|kalshi [--strict] [--capture] [--tick-size ASSET=TICK]...\n"
     "              [FILE|DIR]\n"
     "      Apply recorded venue frames (one raw frame per line; stdin when FILE is omitted)\n"
     "      and print the final books as JSON. Malformed lines are reported on stderr and\n"
-    "      skipped; with --strict the first one stops the replay with exit code 2.\n"
-    "      Capture files (header {\"arbor_capture\":1,...}) are detected and their records of\n"
-    "      the chosen venue replayed; --capture requires one; a DIR replays its capture-*.jsonl\n"
-    "      files in order.\n"
+    "      skipped; with --strict the first one stops the replay. Capture files (header\n"
+    "      {\"arbor_capture\":1,...}) are detected and their records of the chosen venue\n"
+    "      replayed; --capture requires one; a DIR replays its capture-*.jsonl files in order.\n"
+    "      Exit codes: 0 ok, 1 usage error or unreadable input, 2 malformed line with --strict.\n"
     "  sign --key-file FILE\n"
     "      Sign Polymarket CLOB V2/V3 orders given as JSON lines on stdin; prints one\n"
     "      {\"order\":...,\"hash\":...} or {\"error\":...,\"line\":N} line per request.\n"
+    "      Exit codes: 0 every request signed, 1 usage or key error, 2 a request rejected.\n"
     "  scan [--books FILE|-] [--lanes binary,negrisk,cross_venue] [--mapping FILE]\n"
     "       [--min-edge D] [--min-profit D] [--max-edge D] [--output json|table]\n"
     "      Run the scanner lanes once over a JSON file of books and catalog entries and\n"
     "      print the opportunities (arborctl scan --help).\n"
+    "      Exit codes: 0 ok (with or without opportunities), 1 internal error, 2 bad flags\n"
+    "      or input.\n"
     "  executor [--executor HOST:PORT] [--token-file FILE] [--tls-ca FILE]\n"
     "           [--tls-cert FILE --tls-key FILE] [--timeout D] [--output table|json]\n"
     "           SUBCOMMAND ...\n"
     "      Query and control the executor over gRPC (arbor.v1.Executor, arbor.v1.Control):\n"
     "      health, submit, executions, execution, orders, order, fills, positions,\n"
     "      balances, kill, kill-switches, safe-mode, ack-safe-mode, trading-state,\n"
-    "      limits apply, stage-metrics, status. Exit codes: 0 ok, 1 usage error, 2 error\n"
-    "      status from the executor, 3 executor unreachable / UNAVAILABLE / deadline,\n"
-    "      4 submission DENIED (arborctl executor --help).\n"
+    "      limits apply, stage-metrics, status (arborctl executor --help).\n"
+    "      Exit codes: 0 ok, 1 usage error, 2 error status from the executor, 3 executor\n"
+    "      unreachable / UNAVAILABLE / deadline, 4 submission DENIED.\n"
+    "  scanner [--scanner HOST:PORT] [--token-file FILE] [--tls-ca FILE]\n"
+    "          [--tls-cert FILE --tls-key FILE] [--timeout D] [--output table|json]\n"
+    "          SUBCOMMAND ...\n"
+    "      Query a scanner over gRPC (arbor.v1.Scanner): health, lanes, opportunities,\n"
+    "      watch (arborctl scanner --help).\n"
+    "      Exit codes: 0 ok, 1 usage error, 2 error status from the scanner, 3 scanner\n"
+    "      unreachable / UNAVAILABLE / deadline / watched stream silent.\n"
+    "  feed [--feed HOST:PORT] [--token-file FILE] [--tls-ca FILE]\n"
+    "       [--tls-cert FILE --tls-key FILE] [--timeout D] [--output table|json]\n"
+    "       SUBCOMMAND ...\n"
+    "      Query a feed shard over gRPC (arbor.v1.FeedShard): health, markets, instruments,\n"
+    "      book, watch, policy apply (arborctl feed --help).\n"
+    "      Exit codes: 0 ok, 1 usage error, 2 error status from the feed shard, 3 feed shard\n"
+    "      unreachable / UNAVAILABLE / deadline / watched stream silent.\n"
     "  report build --input FILE [--html FILE] [--json FILE] [--resamples B] [--seed N]\n"
     "  report show FILE [--output table|json]\n"
     "      Build the session report (report.json, a self-contained report.html) from a run's\n"
@@ -52,7 +71,15 @@ constexpr char kUsage[] =
     "      deterministically, and write the session report; any --b-* flag runs an A/B\n"
     "      comparison on the same data (docs/replay.md; arborctl replay --help).\n"
     "      Exit codes: 0 ok, 1 usage error, 2 bad input or failed run.\n"
-    "  help\n";
+    "  help\n"
+    "      This text (exit 0; exit 1 when arborctl runs without a command).\n"
+    "\n"
+    "Exit codes: 0 is success and 1 a usage error for every command except scan (1 =\n"
+    "internal error, 2 = bad flags or input). Otherwise 2 means the input or the service\n"
+    "said no: bad input (book replay --strict, report, replay), a rejected request (sign),\n"
+    "an error status (executor, scanner, feed); 3 means no answer from the service\n"
+    "(executor, scanner, feed); 4 a DENIED submission (executor submit). Every command's\n"
+    "--help prints its usage on stdout and exits 0.\n";
 
 }  // namespace
 
@@ -70,6 +97,12 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "executor") {
     return arbor::arborctl::ExecutorMain(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
+  if (args[0] == "scanner") {
+    return arbor::arborctl::ScannerMain(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
+  if (args[0] == "feed") {
+    return arbor::arborctl::FeedMain(std::vector<std::string>(args.begin() + 1, args.end()));
   }
   if (args[0] == "replay") {
     return arbor::arborctl::ReplayMain(std::vector<std::string>(args.begin() + 1, args.end()));

@@ -30,7 +30,9 @@ namespace pm = venue::polymarket;
 constexpr char kSignUsage[] =
     "usage: arborctl sign --key-file FILE < requests.jsonl\n"
     "  Signs Polymarket CLOB V2/V3 orders, one JSON request per stdin line (see\n"
-    "  docs/polymarket_signing.md); FILE holds the hex private key.\n";
+    "  docs/polymarket_signing.md); FILE holds the hex private key.\n"
+    "  Exit codes: 0 every request signed, 1 usage or key error, 2 at least one request\n"
+    "  rejected (its {\"error\":...} line is printed).\n";
 
 absl::Status FieldError(std::string_view field, std::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(ToAbsl(field), ": ", ToAbsl(what)));
@@ -343,6 +345,10 @@ int RunSign(const pm::Secp256k1Signer& key, std::istream& in, std::ostream& out,
 int SignMain(const std::vector<std::string>& args) {
   std::string key_file;
   for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      std::cout << kSignUsage;
+      return kSignExitOk;
+    }
     if (args[i] == "--key-file" && i + 1 < args.size()) {
       key_file = args[++i];
     } else {
