@@ -55,7 +55,7 @@ def record(args, capture_dir, logdir):
         sim = arbor_run.Child("record-venue-sim", [
             binary(args.build_dir, "services/venue_sim/arbor-venue-sim"),
             "--scenario", args.scenario, "--clob-port", "0", "--gamma-port", "0",
-            "--kalshi-port", "0", "--admin-port", "0", "--step-ms", str(args.step_ms),
+            "--kalshi-port", "0", "--admin-port", "0", "--step-ms", "0",
             "--kalshi-key", f"feed={pub}"], logdir)
         children.append(sim)
         s = sim.wait_ready(60)
@@ -74,7 +74,12 @@ def record(args, capture_dir, logdir):
         with open(os.path.join(capture_dir, "mapping.json"), "wb") as f:
             f.write(arbor_run.fetch(f"http://127.0.0.1:{s['admin_port']}/admin/mapping"))
         log(f"recording {args.scenario} for {args.record_seconds:.0f} s into {capture_dir}")
+        # The scenario's clock starts once the feed is subscribed, so its first steps are recorded.
+        stepper = arbor_run.Stepper(s["admin_port"], args.step_ms)
         time.sleep(args.record_seconds)
+        stepper.stop()
+        if stepper.error:
+            raise RuntimeError(f"simulator step failed: {stepper.error}")
     finally:
         for c in reversed(children):
             code = c.stop(15)
@@ -108,13 +113,18 @@ def main():
         args.capture = os.path.join(args.out, "capture")
         record(args, args.capture, args.out)
 
-    pg_dir = os.path.join(args.out, "pg")
+    # Under /tmp: as root the server runs as an unprivileged user, who cannot traverse a
+    # checkout under /root (see scripts/run.py).
+    pg_root = tempfile.mkdtemp(prefix="arbor-pg-", dir="/tmp")
+    os.chmod(pg_root, 0o755)
+    pg_dir = os.path.join(pg_root, "pg")
     pg = subprocess.run([os.path.join(ROOT, "scripts/pg_cluster.sh"), "start", pg_dir],
                         capture_output=True, text=True)
     if pg.returncode != 0:
         log(f"PostgreSQL did not start: {pg.stderr.strip()}")
         return 2
     conninfo = pg.stdout.strip().splitlines()[-1]
+    log(f"PostgreSQL cluster {pg_dir}")
     git = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                          capture_output=True, text=True)
     try:
@@ -127,6 +137,7 @@ def main():
     finally:
         subprocess.run([os.path.join(ROOT, "scripts/pg_cluster.sh"), "destroy", pg_dir],
                        capture_output=True)
+        shutil.rmtree(pg_root, ignore_errors=True)
 
 
 if __name__ == "__main__":

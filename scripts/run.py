@@ -164,6 +164,39 @@ def fetch(url):
         return r.read()
 
 
+class Stepper:
+    """Steps the simulator (POST /admin/step) every `period_ms` on a thread. The simulator runs
+    with --step-ms 0 (no timer of its own), so the scenario's clock — and its scheduled
+    mispricings — starts only once every process is ready to see it."""
+
+    def __init__(self, admin_port, period_ms):
+        self.url = f"http://127.0.0.1:{admin_port}/admin/step"
+        self.period = period_ms / 1000.0
+        self.stopped = threading.Event()
+        self.steps = 0
+        self.error = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        next_at = time.monotonic()
+        while not self.stopped.is_set():
+            try:
+                req = urllib.request.Request(self.url, data=b"", method="POST")
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    r.read()
+                self.steps += 1
+            except OSError as e:
+                self.error = str(e)
+                return
+            next_at += self.period
+            self.stopped.wait(max(0.0, next_at - time.monotonic()))
+
+    def stop(self):
+        self.stopped.set()
+        self.thread.join(15)
+
+
 def enum_suffix(value, prefix):
     """'LANE_CROSS_VENUE' -> 'cross_venue' (the metric-label spelling)."""
     return value[len(prefix):].lower() if value.startswith(prefix) else value.lower()
@@ -185,7 +218,7 @@ def session_execution(e):
     slippage = 0
     for l in legs:
         planned = l.get("planned", {})
-        size = int(l.get("filled_size_micros", "0"))
+        size = abs(int(l.get("filled_size_micros", "0")))  # signed: negative = delivered
         if size > 0 and size >= int(planned.get("size_micros", "0")):
             filled += 1
         if size > 0 and "avg_fill_price_micros" in l:
@@ -209,6 +242,71 @@ def session_execution(e):
         "legs_filled": min(filled, submitted),
         "slippage_micros": slippage,
     }
+
+
+# The lane built to catch each kind of injected mispricing (services/venue_sim, docs/venue_sim.md);
+# "" = no lane yet (implies / excludes violations need the combinatorial lane, issue 9).
+EXPECTED_LANE = {
+    "binary_underpriced": "binary", "binary_overpriced": "binary",
+    "negrisk_yes_under": "negrisk", "negrisk_no_under": "negrisk",
+    "cross_venue_gap": "cross_venue",
+    "implies_violation": "", "excludes_violation": "",
+}
+
+
+def published_opportunities(path):
+    """Opportunities streamed by `arborctl scanner --output json watch` (one JSON per line)."""
+    out = []
+    try:
+        with open(path, errors="replace") as f:
+            for line in f:
+                try:
+                    item = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(item, dict):
+                    opp = item.get("opportunity", item)
+                    if isinstance(opp, dict) and "legs" in opp:
+                        out.append(opp)
+    except OSError:
+        pass
+    return out
+
+
+def market_of_instrument(catalog):
+    """instrument symbol -> market id, from `arborctl feed --output json markets`."""
+    out = {}
+    for m in catalog.get("markets", []):
+        for ins in m.get("instruments", []):
+            symbol = ins.get("instrument_id", {}).get("symbol")
+            if symbol:
+                out[symbol] = m.get("market_id", "")
+    return out
+
+
+def session_injections(truth, opportunities, markets):
+    """Each injected mispricing of the simulator's ground truth, and which lanes published an
+    opportunity with a leg on one of its markets during the run. A leg names its market directly
+    (split / merge / convert legs) or through its instrument (`markets`: symbol -> market id)."""
+    lanes_by_market = {}
+    for o in opportunities:
+        lane = enum_suffix(o.get("lane", "LANE_UNSPECIFIED"), "LANE_")
+        for leg in o.get("legs", []):
+            market = leg.get("market_id") or markets.get(
+                leg.get("instrument_id", {}).get("symbol", ""))
+            if market:
+                lanes_by_market.setdefault(market, set()).add(lane)
+    mispricings = truth.get("mispricings", {})
+    out = []
+    for m in mispricings.get("history", []) + mispricings.get("active", []):
+        seen = set()
+        for market in m.get("markets", []):
+            seen |= lanes_by_market.get(market, set())
+        expected = EXPECTED_LANE.get(m.get("kind", ""), "")
+        out.append({"kind": m.get("kind", "unknown"), "expected_lane": expected,
+                    "detected": bool(expected) and expected in seen,
+                    "detected_by": sorted(seen)})
+    return out
 
 
 # ---- The run -------------------------------------------------------------------------------
@@ -249,7 +347,11 @@ class Run:
         # PostgreSQL runs as an unprivileged user when we are root: it must traverse the path.
         os.chmod(a.run_dir, 0o755)
         os.chmod(work, 0o755)
-        self.pg_dir = os.path.join(work, "pg")
+        # The cluster lives under /tmp, not in the run directory: as root the server runs as an
+        # unprivileged user, who cannot traverse a checkout under /root (mode 0700 on a fresh
+        # Debian machine). pg_cluster.sh creates and chowns the directory itself.
+        self.pg_dir = os.path.join(tempfile.mkdtemp(prefix="arbor-pg-", dir="/tmp"), "pg")
+        os.chmod(os.path.dirname(self.pg_dir), 0o755)
         pg = subprocess.run([os.path.join(ROOT, "scripts/pg_cluster.sh"), "start", self.pg_dir],
                             capture_output=True, text=True)
         if pg.returncode != 0:
@@ -278,7 +380,7 @@ class Run:
         sim = self.start("venue-sim", [
             self.binary("services/venue_sim/arbor-venue-sim"), "--scenario", a.scenario,
             "--clob-port", "0", "--gamma-port", "0", "--kalshi-port", "0", "--admin-port", "0",
-            "--step-ms", str(a.step_ms),
+            "--step-ms", "0",
             "--kalshi-key", f"feed={keys['feed'][1]}",
             "--kalshi-key", f"executor={keys['executor'][1]}"])
         self.sim = sim
@@ -308,6 +410,14 @@ class Run:
             "--grpc_listen=127.0.0.1:0", "--ops_port=0", "--ops_address=127.0.0.1",
             "--scanner_id=scanner-0"], timeout=120)
         self.scanner = scanner
+        # Every opportunity the scanner publishes, for the report's ground-truth check.
+        self.watch_path = os.path.join(a.run_dir, "opportunities.jsonl")
+        self.watch_out = open(self.watch_path, "wb")
+        self.watcher = subprocess.Popen(
+            [self.binary("services/arborctl/arborctl"), "scanner",
+             "--scanner", f"127.0.0.1:{scanner['grpc_port']}", "--output", "json", "watch"],
+            stdout=self.watch_out, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+            start_new_session=True)
 
         executor_argv = [
             self.binary("services/executor/arbor-executor"), f"--mode={a.mode}",
@@ -330,6 +440,9 @@ class Run:
                 f"--kalshi_key_id_file={kid}",
                 f"--kalshi_private_key_file={keys['executor'][0]}"]
         self.executor = self.start("executor", executor_argv, timeout=120)
+        # Everything is up: the scenario's clock starts now.
+        self.stepper = Stepper(admin, a.step_ms)
+        log(f"simulator stepping every {a.step_ms} ms")
 
     def arborctl(self, *args):
         """`arborctl executor --output json ARGS` against this run's executor, parsed."""
@@ -382,7 +495,32 @@ class Run:
             "skips": [{"reason": f"risk_denied:{k}", "count": v} for k, v in denials.items()],
             "latencies": latencies,
             "risk_events": {"denials": denials, "kill_switch": [], "safe_mode": safe_mode},
+            "injections": self.injections(),
         }
+
+    def injections(self):
+        """Ground truth (/admin/truth) against what the scanner published (the watch file)."""
+        if getattr(self, "watcher", None) is not None and self.watcher.poll() is None:
+            self.watcher.terminate()
+            try:
+                self.watcher.wait(10)
+            except subprocess.TimeoutExpired:
+                self.watcher.kill()
+                self.watcher.wait()
+            self.watch_out.close()
+        truth = json.loads(fetch(f"http://127.0.0.1:{self.sim['admin_port']}/admin/truth"))
+        out = subprocess.run(
+            [self.binary("services/arborctl/arborctl"), "feed",
+             "--feed", f"127.0.0.1:{self.feed['grpc_port']}", "--output", "json", "--timeout",
+             "30s", "markets", "--include-closed", "--limit", "1000000"],
+            capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            raise RuntimeError(f"arborctl feed markets: {out.stderr.strip()}")
+        markets = market_of_instrument(json.loads(out.stdout))
+        with open(os.path.join(self.args.run_dir, "ground_truth.json"), "w") as f:
+            json.dump({"step": truth.get("step"), "mispricings": truth.get("mispricings")}, f,
+                      indent=1)
+        return session_injections(truth, published_opportunities(self.watch_path), markets)
 
     def write_report(self):
         """session.json -> report.html + report.json (arborctl report build)."""
@@ -495,6 +633,10 @@ class Run:
         # Final figures while everything still serves, then stop downstream-first: the executor
         # drains its open legs before the scanner and feed that feed it go away.
         self.report_path = None
+        if getattr(self, "stepper", None) is not None:
+            self.stepper.stop()
+            if self.stepper.error and not self.failure:
+                self.failure = f"simulator step failed: {self.stepper.error}"
         if self.children and self.executor_started():
             snap = self.collect()
             if snap:
@@ -503,6 +645,9 @@ class Run:
                 self.write_report()
             except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as e:
                 self.failure = self.failure or f"session report: {e}"
+        if getattr(self, "watcher", None) is not None and self.watcher.poll() is None:
+            self.watcher.kill()
+            self.watcher.wait()
         order = {"executor": 0, "scanner-0": 1, "feed-0": 2, "venue-sim": 3}
         for c in sorted(self.children, key=lambda c: order.get(c.name, 9)):
             code = c.stop(30 if c.name == "executor" else 15)
@@ -512,6 +657,8 @@ class Run:
             subprocess.run([os.path.join(ROOT, "scripts/pg_cluster.sh"), action, self.pg_dir],
                            capture_output=True)
             log(f"PostgreSQL {'stopped (kept: ' + self.pg_dir + ')' if self.args.keep else 'removed'}")
+            if not self.args.keep:
+                shutil.rmtree(os.path.dirname(self.pg_dir), ignore_errors=True)
             if not self.args.keep:
                 shutil.rmtree(os.path.join(self.args.run_dir, "work"), ignore_errors=True)
 

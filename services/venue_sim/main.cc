@@ -49,6 +49,7 @@ constexpr char kUsage[] =
     "usage: arbor-venue-sim --scenario FILE [--clob-port N] [--gamma-port N] [--kalshi-port N]\n"
     "                       [--step-ms N] [--steps N] [--kalshi-key "
     "KEY_ID=PUBLIC_KEY_PEM_FILE]...\n"
+    "  --step-ms 0: no step timer; the exchange steps only on POST /admin/step\n"
     "                       [--admin-port N] [--faults FILE] [--initial-balance PUSD]\n"
     "                       [--tls-cert CERT_PEM_FILE --tls-key KEY_PEM_FILE]\n"
     "  --tls-cert/--tls-key (both or neither): the CLOB, Gamma and Kalshi servers speak TLS\n"
@@ -89,7 +90,7 @@ bool ParseFlags(const std::vector<std::string>& args, Flags* f) {
     } else if (a == "--kalshi-port") {
       if (!ParseInt(v, &f->kalshi_port) || f->kalshi_port > 65535) return false;
     } else if (a == "--step-ms") {
-      if (!ParseInt(v, &f->step_ms) || f->step_ms == 0) return false;
+      if (!ParseInt(v, &f->step_ms)) return false;
     } else if (a == "--kalshi-key") {
       const size_t eq = v.find('=');
       if (eq == 0 || eq == std::string::npos || eq + 1 == v.size()) return false;
@@ -273,7 +274,9 @@ int main(int argc, char** argv) {
       schedule();
     });
   };
-  schedule();
+  // --step-ms 0: no timer; the exchange moves only through POST /admin/step (a driver that wants
+  // the scenario to start once its clients are ready, e.g. scripts/run.py).
+  if (flags.step_ms > 0) schedule();
 
   arbor::JsonWriter ready;
   ready.BeginObject()

@@ -17,6 +17,7 @@ import argparse
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,8 +37,12 @@ def replay(args, out, *flags):
     print(f"$ {' '.join(cmd)}\n{proc.stdout}")
     if proc.returncode != 0:
         fail(f"replay.py exited {proc.returncode}")
-    if os.path.exists(os.path.join(out, "pg")):
-        fail(f"the PostgreSQL cluster of {out} was not removed")
+    clusters = re.findall(r"PostgreSQL cluster (\S+)", proc.stdout)
+    if not clusters:
+        fail("replay.py did not say where its PostgreSQL cluster was")
+    for cluster in clusters:
+        if os.path.exists(cluster):
+            fail(f"the PostgreSQL cluster {cluster} was not removed")
     return proc.stdout
 
 
