@@ -164,6 +164,9 @@ def fetch(url):
         return r.read()
 
 
+FEED_MODES = {0: "-", 1: "stream", 2: "hybrid", 3: "poll"}
+
+
 class Stepper:
     """Steps the simulator (POST /admin/step) every `period_ms` on a thread. The simulator runs
     with --step-ms 0 (no timer of its own), so the scenario's clock — and its scheduled
@@ -562,6 +565,13 @@ class Run:
             "books_live": metric_sum(scan, "arbor_scanner_books", state="live"),
             "feed_books_live": {v: metric_sum(feed, "arbor_feed_books", venue=v, state="live")
                                 for v in ("polymarket", "kalshi")},
+            # The feed's acquisition mode per venue (arbor.v1.FeedMode: 1 stream, 2 hybrid,
+            # 3 poll) and the REST divergences it confirmed: a degraded feed explains missed or
+            # phantom opportunities.
+            "feed_mode": {v: FEED_MODES.get(int(metric_sum(feed, "arbor_feed_mode", venue=v)), "?")
+                          for v in ("polymarket", "kalshi")},
+            "feed_divergences": {v: metric_sum(feed, "arbor_feed_divergences_total", venue=v)
+                                 for v in ("polymarket", "kalshi")},
             "opportunities_by_lane": metric_by(scan, "arbor_scanner_opportunities_total", "lane"),
             "executions_accepted": metric_sum(ex, "arbor_executor_events_total", event="intents"),
             "executions_closed": metric_by(ex, "arbor_executor_executions_closed_total",
@@ -585,7 +595,9 @@ class Run:
         denied = ", ".join(f"{k} {v:.0f}" for k, v in sorted(f["denials"].items()))
         return "\n".join([
             f"arbor · {f['elapsed_seconds']:.0f} s · markets {f['markets']['polymarket']} "
-            f"Polymarket + {f['markets']['kalshi']} Kalshi · books live {f['books_live']:.0f}",
+            f"Polymarket + {f['markets']['kalshi']} Kalshi · books live {f['books_live']:.0f}"
+            f" · feed {f['feed_mode']['polymarket']}/{f['feed_mode']['kalshi']} (divergences "
+            f"{f['feed_divergences']['polymarket']:.0f}/{f['feed_divergences']['kalshi']:.0f})",
             f"  opportunities  {lanes or '-'}   (tick→opp p50 ≤ "
             f"{us(f['tick_to_opportunity_seconds']['p50'])} µs, p99 ≤ "
             f"{us(f['tick_to_opportunity_seconds']['p99'])} µs)",

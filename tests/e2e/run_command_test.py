@@ -108,10 +108,11 @@ def main():
         injections = report["injections"]
         if injections is None or injections["injected"] <= 0:
             fail(f"the report has no injected mispricings: {injections}")
+        degraded = (f"feed mode {f['feed_mode']}, REST divergences {f['feed_divergences']}")
         for row in injections["by_kind"]:
             if row["expected_lane"] and row["detected"] < row["injected"]:
                 fail(f"{row['kind']}: {row['detected']} of {row['injected']} detected "
-                     f"(lanes that saw them: {row['detected_by']})")
+                     f"(lanes that saw them: {row['detected_by']}; {degraded})")
             if row["expected_lane"] and row["expected_lane"] not in row["detected_by"]:
                 fail(f"{row['kind']} not seen by its lane {row['expected_lane']}")
         no_lane = [r["kind"] for r in injections["by_kind"] if not r["expected_lane"]]
@@ -120,7 +121,8 @@ def main():
         executed = {row["lane"]: row["executions"] for row in report["pnl_by_lane"]}
         for lane in ("binary", "negrisk", "cross_venue"):
             if executed.get(lane, 0) <= 0:
-                fail(f"no {lane} execution closed: {executed}")
+                fail(f"no {lane} execution closed: {executed} (denials {f['denials']}; "
+                     f"{degraded})")
         unknown = set(f["denials"]) - KNOWN_DENIALS
         if unknown:
             fail(f"denials with unknown reasons: {sorted(unknown)}")
