@@ -410,6 +410,63 @@ TEST_F(FeedShardSimTest, SigtermEndsStreamsCleanlyAndLeavesAReplayableCapture) {
   EXPECT_TRUE(ordered);
 }
 
+TEST_F(FeedShardSimTest, ListMarketsCarriesEachMarketsFeeSchedule) {
+  // Ground truth: the simulator's Gamma records, read with the production client.
+  pm::PublicClient pub(http_.get(), SimOrigin("clob_port"), SimOrigin("gamma_port"));
+  absl::StatusOr<std::vector<pm::GammaMarket>> gamma = pub.GetAllGammaMarkets();
+  ASSERT_TRUE(gamma.ok()) << gamma.status();
+  std::map<std::string, const pm::GammaMarket*> by_condition;
+  for (const pm::GammaMarket& m : *gamma) by_condition[m.condition_id] = &m;
+
+  std::vector<arbor::v1::Market> markets;
+  std::string token;
+  do {
+    grpc::ClientContext ctx;
+    arbor::v1::ListMarketsRequest req;
+    req.set_page_token(token);
+    arbor::v1::ListMarketsResponse resp;
+    const grpc::Status s = stub_->ListMarkets(&ctx, req, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    markets.insert(markets.end(), resp.markets().begin(), resp.markets().end());
+    token = resp.next_page_token();
+  } while (!token.empty());
+
+  int with_schedule = 0;
+  int fee_free = 0;
+  int kalshi = 0;
+  for (const arbor::v1::Market& m : markets) {
+    const arbor::v1::FeeSchedule& f = m.fee_schedule();
+    if (m.venue() == arbor::v1::VENUE_KALSHI) {
+      // GET /markets carries no fee model: unknown = enabled without a schedule.
+      ++kalshi;
+      EXPECT_TRUE(f.fees_enabled()) << m.market_id();
+      EXPECT_EQ(f.venue_schedule_case(), arbor::v1::FeeSchedule::VENUE_SCHEDULE_NOT_SET)
+          << m.market_id();
+      continue;
+    }
+    auto it = by_condition.find(m.market_id());
+    ASSERT_NE(it, by_condition.end()) << m.market_id();
+    const pm::GammaMarket& g = *it->second;
+    EXPECT_EQ(f.fees_enabled(), g.fees_enabled) << m.market_id();
+    if (g.fee_schedule.has_value()) {
+      ++with_schedule;
+      ASSERT_TRUE(f.has_polymarket()) << m.market_id();
+      EXPECT_EQ(f.polymarket().rate_micros(), g.fee_schedule->rate_micros) << m.market_id();
+      EXPECT_EQ(f.polymarket().exponent(), static_cast<uint32_t>(g.fee_schedule->exponent));
+      EXPECT_EQ(f.polymarket().rebate_rate_micros(), g.fee_schedule->rebate_rate_micros);
+      EXPECT_EQ(f.polymarket().taker_only(), g.fee_schedule->taker_only);
+    } else {
+      EXPECT_FALSE(f.has_polymarket()) << m.market_id();
+    }
+    if (!g.fees_enabled) ++fee_free;
+  }
+  // The simulator's categories: fee markets (crypto 0.072, sports 0.03, ...) and fee-free ones
+  // (geopolitics), and Kalshi twins.
+  EXPECT_GT(with_schedule, 0);
+  EXPECT_GT(fee_free, 0);
+  EXPECT_GT(kalshi, 0);
+}
+
 TEST_F(FeedShardSimTest, DisconnectReconnectsResubscribesAndConverges) {
   ExpectConverged("start");
   const auto before = Health();

@@ -223,6 +223,35 @@ void FillInstrument(const Instrument& in, v1::Instrument* out) {
   out->set_status(StatusOf(in));
 }
 
+}  // namespace
+
+v1::FeeSchedule FeeScheduleOf(const Instrument& in) {
+  v1::FeeSchedule out;
+  if (in.venue == Venue::kKalshi && !in.fees_enabled.has_value()) {
+    // KNOWN GAP: Kalshi's fee model lives on the series (fee_type, fee_multiplier; GET
+    // /series/{ticker}), which the catalog loader does not fetch yet. Until it does, Kalshi
+    // markets are served without a schedule (fees_enabled false), so the lanes price Kalshi legs
+    // fee-free, as they did before any schedule was served: the cross-venue lane overstates its
+    // edge by the Kalshi taker fee (at most 0.0175 per contract). Serving "unknown" instead would
+    // stop the cross-venue lane altogether. docs/feed.md ("Fee schedules").
+    out.set_fees_enabled(false);
+    return out;
+  }
+  // Unknown is "enabled, no schedule": never fee-free by default.
+  out.set_fees_enabled(in.fees_enabled.value_or(true));
+  if (in.venue == Venue::kPolymarket && in.fee_schedule.has_value()) {
+    const venue::polymarket::FeeSchedule& f = *in.fee_schedule;
+    v1::PolymarketFeeSchedule* p = out.mutable_polymarket();
+    p->set_rate_micros(f.rate_micros);
+    p->set_exponent(static_cast<uint32_t>(f.exponent));
+    p->set_rebate_rate_micros(f.rebate_rate_micros);
+    p->set_taker_only(f.taker_only);
+  }
+  return out;
+}
+
+namespace {
+
 // InstrumentUpdate RESOLVED for a book closed by its market's resolution: the instrument as the
 // universe knows it (just its id when it has left the universe), status RESOLVED, settlement.
 void FillResolution(const FanoutUpdate& update, const Universe* universe, int64_t now_unix_nanos,
@@ -745,6 +774,8 @@ grpc::Status FeedShardService::ListMarkets(grpc::ServerContext* /*context*/,
     m->set_event_id(first.event.value());
     m->set_venue_market_id(it->first.id);
     m->set_tick_size_micros(first.tick_size ? first.tick_size->micros() : 0);
+    // Market-level: every token of a market comes from the same catalog record.
+    *m->mutable_fee_schedule() = FeeScheduleOf(first);
     bool any_open = false;
     bool all_closed = true;
     for (size_t i = 0; i < ordered.size(); ++i) {

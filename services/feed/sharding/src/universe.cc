@@ -83,6 +83,10 @@ absl::Status GammaInstruments(const pm::GammaMarket& market, const EventContext&
     inst.active = market.active;
     inst.closed = market.closed || ctx.event_closed;
     inst.tags = tags;
+    // Gamma's word per market; an enabled fee without a schedule stays unknown (no rate is
+    // guessed from feeType or the category).
+    inst.fees_enabled = market.fees_enabled;
+    inst.fee_schedule = market.fee_schedule;
     out->push_back(std::move(inst));
   }
   return absl::OkStatus();
@@ -129,6 +133,10 @@ bool HasTag(const IdSet& tags, const Instrument& inst) {
 }
 
 }  // namespace
+
+bool FeesKnown(const Instrument& in) {
+  return in.fees_enabled.has_value() && (!*in.fees_enabled || in.fee_schedule.has_value());
+}
 
 void Universe::Upsert(Instrument instrument) {
   UniverseKey key{instrument.venue, instrument.id.value()};
@@ -184,6 +192,8 @@ absl::Status Universe::AddKalshiMarket(const ks::RestMarket& market, std::string
     inst.active = IsKalshiActive(market.status);
     inst.closed = IsKalshiClosed(market.status);
     AddTag(category, &inst.tags);
+    // The GET /markets record has no fee fields (the model is the series' fee_type and
+    // fee_multiplier), so fees_enabled and fee_schedule stay unknown.
     Upsert(std::move(inst));
   }
   return absl::OkStatus();
@@ -260,6 +270,10 @@ UniverseDiff Diff(const Universe& before, const Universe& after) {
       if (b->second.active != a->second.active) changed |= kActiveChanged;
       if (b->second.closed != a->second.closed) changed |= kClosedChanged;
       if (b->second.neg_risk != a->second.neg_risk) changed |= kNegRiskChanged;
+      if (b->second.fees_enabled != a->second.fees_enabled ||
+          b->second.fee_schedule != a->second.fee_schedule) {
+        changed |= kFeesChanged;
+      }
       if (changed != 0) diff.changed.push_back(InstrumentChange{b->second, a->second, changed});
       ++b;
       ++a;

@@ -14,7 +14,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "arbor/lanes/inputs.h"
 #include "arbor/testing/book_mirror.h"
+#include "arbor/venue/polymarket/fees.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -476,10 +478,21 @@ std::shared_ptr<const Universe> TestUniverse() {
                                  /*outcome_index=*/1);
   p1.end_time = "2026-12-31T18:00:00Z";
   u->Upsert(p1);
+  // condA: a crypto market (Gamma feesEnabled, feeSchedule rate 0.072, rebate 0.25).
+  p1.fees_enabled = true;
+  p1.fee_schedule = venue::polymarket::FeeSchedule{
+      .rate_micros = 72'000, .exponent = 1, .rebate_rate_micros = 250'000, .taker_only = true};
+  u->Upsert(p1);
   Instrument p2 = MakeInstrument(Venue::kPolymarket, "p2", "condA", "evA");
   p2.end_time = p1.end_time;  // market-level: every token of a market carries it
+  p2.fees_enabled = p1.fees_enabled;
+  p2.fee_schedule = p1.fee_schedule;
   u->Upsert(p2);
-  u->Upsert(MakeInstrument(Venue::kPolymarket, "p3", "condB", "evB", /*closed=*/true));
+  // condB: fee-free (Gamma feesEnabled false).
+  Instrument p3 = MakeInstrument(Venue::kPolymarket, "p3", "condB", "evB", /*closed=*/true);
+  p3.fees_enabled = false;
+  u->Upsert(p3);
+  // KX-1: fee model unknown, as every Kalshi market the catalog builds.
   u->Upsert(MakeInstrument(Venue::kKalshi, "KX-1:NO", "KX-1", "KXE", false, 1));
   u->Upsert(MakeInstrument(Venue::kKalshi, "KX-1:YES", "KX-1", "KXE"));
   return u;
@@ -568,6 +581,18 @@ TEST_F(FeedShardServiceTest, ListMarketsGroupsInstrumentsAndEvents) {
   EXPECT_EQ(k.instruments(0).outcome_index(), 0u);
   EXPECT_EQ(k.instruments(0).complement_id().symbol(), "KX-1:NO");
   EXPECT_EQ(k.instruments(1).outcome_index(), 1u);
+  // Fee schedules: condA's Polymarket schedule in rate micros; KX-1's model is unknown, which is
+  // "enabled without a schedule" (never fee-free by default).
+  EXPECT_TRUE(a.fee_schedule().fees_enabled());
+  ASSERT_EQ(a.fee_schedule().venue_schedule_case(), v1::FeeSchedule::kPolymarket);
+  EXPECT_EQ(a.fee_schedule().polymarket().rate_micros(), 72'000);
+  EXPECT_EQ(a.fee_schedule().polymarket().exponent(), 1u);
+  EXPECT_EQ(a.fee_schedule().polymarket().rebate_rate_micros(), 250'000);
+  EXPECT_TRUE(a.fee_schedule().polymarket().taker_only());
+  EXPECT_EQ(a.fee_schedule().effective_unix_nanos(), 0);
+  // Kalshi's fee model is not loaded yet: served fee-free (the known gap in FeeScheduleOf).
+  EXPECT_FALSE(k.fee_schedule().fees_enabled());
+  EXPECT_EQ(k.fee_schedule().venue_schedule_case(), v1::FeeSchedule::VENUE_SCHEDULE_NOT_SET);
   ASSERT_EQ(response.events_size(), 2);
   EXPECT_EQ(response.events(0).event_id(), "evA");
   EXPECT_EQ(response.events(1).event_id(), "KXE");
@@ -586,6 +611,92 @@ TEST_F(FeedShardServiceTest, ListMarketsGroupsInstrumentsAndEvents) {
   ASSERT_EQ(response.markets_size(), 1);
   EXPECT_EQ(response.markets(0).market_id(), "condB");
   EXPECT_EQ(response.markets(0).status(), v1::MARKET_STATUS_CLOSED);
+  // A fee-free market says so.
+  EXPECT_FALSE(response.markets(0).fee_schedule().fees_enabled());
+  EXPECT_EQ(response.markets(0).fee_schedule().venue_schedule_case(),
+            v1::FeeSchedule::VENUE_SCHEDULE_NOT_SET);
+}
+
+TEST(FeeScheduleOfTest, EveryFeeModelState) {
+  Instrument in = MakeInstrument(Venue::kPolymarket, "t", "c", "e");
+  // Unknown (nothing said).
+  v1::FeeSchedule f = FeeScheduleOf(in);
+  EXPECT_TRUE(f.fees_enabled());
+  EXPECT_FALSE(f.has_polymarket());
+  // Disabled: fee-free, a schedule given anyway is passed through.
+  in.fees_enabled = false;
+  EXPECT_FALSE(FeeScheduleOf(in).fees_enabled());
+  in.fee_schedule = venue::polymarket::FeeSchedule{.rate_micros = 30'000, .exponent = 2};
+  f = FeeScheduleOf(in);
+  EXPECT_FALSE(f.fees_enabled());
+  EXPECT_EQ(f.polymarket().rate_micros(), 30'000);
+  EXPECT_EQ(f.polymarket().exponent(), 2u);
+  // Enabled without a schedule: unknown.
+  in.fees_enabled = true;
+  in.fee_schedule.reset();
+  f = FeeScheduleOf(in);
+  EXPECT_TRUE(f.fees_enabled());
+  EXPECT_FALSE(f.has_polymarket());
+  // Enabled with a schedule.
+  in.fee_schedule = venue::polymarket::FeeSchedule{
+      .rate_micros = 40'000, .exponent = 1, .rebate_rate_micros = 200'000, .taker_only = false};
+  f = FeeScheduleOf(in);
+  EXPECT_TRUE(f.fees_enabled());
+  EXPECT_EQ(f.polymarket().rate_micros(), 40'000);
+  EXPECT_EQ(f.polymarket().exponent(), 1u);
+  EXPECT_EQ(f.polymarket().rebate_rate_micros(), 200'000);
+  EXPECT_FALSE(f.polymarket().taker_only());
+  // A Polymarket schedule is never written on a Kalshi market.
+  in.venue = Venue::kKalshi;
+  EXPECT_FALSE(FeeScheduleOf(in).has_polymarket());
+}
+
+// What the scanner reads back: lanes::MarketFromProto on the ListMarkets output gives each market
+// the fee model the catalog stated (FeesFromProto is the inverse of FeeScheduleOf).
+TEST_F(FeedShardServiceTest, ListMarketsFeesRoundTripThroughTheLanes) {
+  StartServer();
+  service_->SetUniverse(TestUniverse());
+  grpc::ClientContext context;
+  v1::ListMarketsRequest request;
+  request.set_include_closed(true);
+  v1::ListMarketsResponse response;
+  ASSERT_TRUE(stub_->ListMarkets(&context, request, &response).ok());
+  ASSERT_EQ(response.markets_size(), 3);
+
+  absl::StatusOr<lanes::LaneMarket> crypto = lanes::MarketFromProto(response.markets(0));
+  ASSERT_TRUE(crypto.ok()) << crypto.status();
+  EXPECT_EQ(crypto->market_id, "condA");
+  ASSERT_TRUE(crypto->fees.has_value()) << crypto->fee_problem;
+  EXPECT_EQ(crypto->fees->venue(), quant::FeeVenue::kPolymarket);
+  // 100 shares at 0.50: 100 * 0.072 * 0.25 = 1.8 USD, as the venue's own formula gives.
+  const Quantity shares = Quantity::FromMicros(100'000'000);
+  const Price half = Price::FromMicros(500'000);
+  absl::StatusOr<Money> fee = crypto->fees->Fee(shares, half);
+  ASSERT_TRUE(fee.ok()) << fee.status();
+  EXPECT_EQ(*fee, Money::FromMicros(1'800'000));
+  absl::StatusOr<Money> venue_fee = venue::polymarket::TakerFee(
+      venue::polymarket::FeeSchedule{.rate_micros = 72'000, .exponent = 1}, shares, half,
+      Rounding::kUp);
+  ASSERT_TRUE(venue_fee.ok());
+  EXPECT_EQ(*fee, *venue_fee);
+
+  absl::StatusOr<lanes::LaneMarket> free = lanes::MarketFromProto(response.markets(1));
+  ASSERT_TRUE(free.ok()) << free.status();
+  EXPECT_EQ(free->market_id, "condB");
+  ASSERT_TRUE(free->fees.has_value());
+  EXPECT_EQ(free->fees->venue(), quant::FeeVenue::kNone);
+  EXPECT_EQ(*free->fees->Fee(shares, half), Money::Zero());
+
+  // Kalshi: the catalog does not know the series fee model yet, and ListMarkets serves the
+  // market without a schedule (the documented gap in FeeScheduleOf): the lanes price it
+  // fee-free. When the loader reads the series, this becomes a Kalshi schedule.
+  EXPECT_FALSE(response.markets(2).fee_schedule().fees_enabled());
+  EXPECT_FALSE(response.markets(2).fee_schedule().has_kalshi());
+  absl::StatusOr<lanes::LaneMarket> kalshi = lanes::MarketFromProto(response.markets(2));
+  ASSERT_TRUE(kalshi.ok()) << kalshi.status();
+  EXPECT_EQ(kalshi->market_id, "KX-1");
+  ASSERT_TRUE(kalshi->fees.has_value());
+  EXPECT_EQ(kalshi->fees->venue(), quant::FeeVenue::kNone);
 }
 
 TEST_F(FeedShardServiceTest, AResolvedBookIsFollowedByItsSettlement) {

@@ -71,6 +71,17 @@ ks::RestMarket KalshiMarket(std::string ticker, std::string event, std::string s
   return m;
 }
 
+// A file of the shared Gamma samples (protocols/samples/polymarket/gamma).
+std::string ReadSample(std::string_view name) {
+  const std::string path =
+      absl::StrCat(ARBOR_SHARED_DIR, "/protocols/samples/polymarket/gamma/", ToAbsl(name));
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << path;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 TEST(UniverseTest, GammaEventBuildsOneInstrumentPerToken) {
   Universe u;
   absl::StatusOr<int> added = u.AddGammaEvent(NegRiskEvent());
@@ -186,6 +197,10 @@ TEST(UniverseTest, KalshiMarkets) {
     EXPECT_EQ(no->event.value(), "EV");
     EXPECT_EQ(no->closed, c.closed);
     EXPECT_EQ(u.size(), 2u);
+    // GET /markets carries no fee model (it is the series'): unknown, never "fee-free".
+    EXPECT_EQ(inst->fees_enabled, std::nullopt);
+    EXPECT_EQ(inst->fee_schedule, std::nullopt);
+    EXPECT_FALSE(FeesKnown(*inst));
   }
 
   ks::RestMarket linear = KalshiMarket("A", "E", "active");
@@ -209,6 +224,79 @@ TEST(UniverseTest, KalshiMarkets) {
   absl::Status no_event = u.AddKalshiMarket(KalshiMarket("X", "", "active"));
   EXPECT_EQ(no_event.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(no_event.message(), HasSubstr("event_ticker"));
+}
+
+TEST(UniverseTest, GammaFeeModelIsCopiedPerMarket) {
+  // A crypto market (feesEnabled, feeType crypto_fees, feeSchedule rate 0.072), a fee-free one,
+  // and one with fees enabled but no schedule, in one event.
+  pm::GammaEvent e;
+  e.id = "200";
+  e.active = true;
+  pm::GammaMarket crypto = GammaBinary("0xcrypto", "cy", "cn");
+  crypto.fees_enabled = true;
+  crypto.fee_type = "crypto_fees";
+  crypto.fee_schedule =
+      pm::FeeSchedule{.rate_micros = 72'000, .exponent = 1, .rebate_rate_micros = 250'000};
+  pm::GammaMarket free = GammaBinary("0xfree", "fy", "fn");
+  pm::GammaMarket no_schedule = GammaBinary("0xnosched", "sy", "sn");
+  no_schedule.fees_enabled = true;
+  no_schedule.fee_type = "crypto_fees";
+  e.markets = {crypto, free, no_schedule};
+  Universe u;
+  ASSERT_TRUE(u.AddGammaEvent(e).ok());
+
+  for (const char* id : {"cy", "cn"}) {
+    const Instrument* inst = u.Find(Venue::kPolymarket, id);
+    ASSERT_NE(inst, nullptr) << id;
+    EXPECT_EQ(inst->fees_enabled, true) << id;
+    ASSERT_TRUE(inst->fee_schedule.has_value()) << id;
+    EXPECT_EQ(inst->fee_schedule->rate_micros, 72'000);
+    EXPECT_EQ(inst->fee_schedule->exponent, 1);
+    EXPECT_EQ(inst->fee_schedule->rebate_rate_micros, 250'000);
+    EXPECT_TRUE(inst->fee_schedule->taker_only);
+    EXPECT_TRUE(FeesKnown(*inst));
+  }
+  const Instrument* f = u.Find(Venue::kPolymarket, "fy");
+  EXPECT_EQ(f->fees_enabled, false);
+  EXPECT_EQ(f->fee_schedule, std::nullopt);
+  EXPECT_TRUE(FeesKnown(*f));
+  // Enabled without a schedule: no rate is invented from feeType.
+  const Instrument* n = u.Find(Venue::kPolymarket, "sy");
+  EXPECT_EQ(n->fees_enabled, true);
+  EXPECT_EQ(n->fee_schedule, std::nullopt);
+  EXPECT_FALSE(FeesKnown(*n));
+
+  // A standalone /markets record carries its own fee model too.
+  Universe standalone;
+  ASSERT_TRUE(standalone.AddGammaMarket(crypto).ok());
+  EXPECT_EQ(standalone.Find(Venue::kPolymarket, "cy")->fee_schedule, crypto.fee_schedule);
+}
+
+TEST(UniverseTest, GammaFeeModelFromSharedSamples) {
+  // Sports money line: feesEnabled, feeSchedule {exponent 1, rate 0.03, rebateRate 0.25}.
+  absl::StatusOr<pm::GammaMarket> sports =
+      pm::ParseGammaMarket(ReadSample("nt_rs_gamma_market_sports_market_money_line.json"));
+  ASSERT_TRUE(sports.ok()) << sports.status();
+  Universe u;
+  ASSERT_TRUE(u.AddGammaMarket(*sports).ok());
+  ASSERT_FALSE(sports->clob_token_ids.empty());
+  const Instrument* s = u.Find(Venue::kPolymarket, sports->clob_token_ids.front());
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->fees_enabled, true);
+  EXPECT_EQ(s->fee_schedule, (pm::FeeSchedule{.rate_micros = 30'000,
+                                              .exponent = 1,
+                                              .rebate_rate_micros = 250'000,
+                                              .taker_only = true}));
+  // The crypto sample: feesEnabled and feeType crypto_fees, but no feeSchedule -> unknown.
+  absl::StatusOr<pm::GammaMarket> crypto =
+      pm::ParseGammaMarket(ReadSample("nt_rs_gamma_market.json"));
+  ASSERT_TRUE(crypto.ok()) << crypto.status();
+  ASSERT_TRUE(u.AddGammaMarket(*crypto).ok());
+  const Instrument* c = u.Find(Venue::kPolymarket, crypto->clob_token_ids.front());
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->fees_enabled, true);
+  EXPECT_EQ(c->fee_schedule, std::nullopt);
+  EXPECT_FALSE(FeesKnown(*c));
 }
 
 TEST(UniverseTest, UpsertReplacesSameKey) {
@@ -409,6 +497,26 @@ TEST(UniverseTest, DiffCases) {
   EXPECT_EQ(d.changed[2].changed, kActiveChanged | kClosedChanged);
   EXPECT_EQ(d.changed[3].changed, kActiveChanged | kClosedChanged);
 
+  // A fee change (a new schedule, or the model becoming unknown) is a change.
+  Universe fees_before;
+  pm::GammaMarket f = GammaBinary("0xf", "f-y", "f-n");
+  f.fees_enabled = true;
+  f.fee_schedule = pm::FeeSchedule{.rate_micros = 30'000};
+  ASSERT_TRUE(fees_before.AddGammaMarket(f).ok());
+  Universe fees_after;
+  f.fee_schedule->rate_micros = 72'000;
+  ASSERT_TRUE(fees_after.AddGammaMarket(f).ok());
+  const UniverseDiff fd = Diff(fees_before, fees_after);
+  ASSERT_EQ(fd.changed.size(), 2u);
+  EXPECT_EQ(fd.changed[0].changed, kFeesChanged);
+  EXPECT_EQ(fd.changed[0].before.fee_schedule->rate_micros, 30'000);
+  EXPECT_EQ(fd.changed[0].after.fee_schedule->rate_micros, 72'000);
+  Universe fees_off;
+  f.fees_enabled = false;
+  ASSERT_TRUE(fees_off.AddGammaMarket(f).ok());
+  EXPECT_EQ(Diff(fees_after, fees_off).changed.size(), 2u);
+  EXPECT_TRUE(Diff(fees_after, fees_after).empty());
+
   // Reverse direction swaps added and removed.
   const UniverseDiff r = Diff(after, before);
   ASSERT_EQ(r.added.size(), 2u);
@@ -419,16 +527,6 @@ TEST(UniverseTest, DiffCases) {
   // Everything added from empty.
   EXPECT_EQ(Diff(Universe(), before).added.size(), before.size());
   EXPECT_EQ(Diff(before, Universe()).removed.size(), before.size());
-}
-
-std::string ReadSample(std::string_view name) {
-  const std::string path =
-      absl::StrCat(ARBOR_SHARED_DIR, "/protocols/samples/polymarket/gamma/", ToAbsl(name));
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << path;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 TEST(UniverseTest, BuildsFromSharedGammaSamples) {

@@ -6,6 +6,11 @@
 // so markets that belong to an event get the event's id, tags and NegRisk grouping; a market
 // seen in `/markets` whose tokens are already known from an event is not re-added.
 //
+// Fees: every Polymarket instrument carries its Gamma market's `feesEnabled` / `feeSchedule`
+// (Instrument::fees_enabled / fee_schedule; enabled without a schedule stays unknown). Kalshi
+// instruments' fee model is unknown: GET /markets has no fee fields (they are the series'), and
+// the loader reads no series.
+//
 // A venue whose client is null is skipped. Individual malformed catalog records are skipped and
 // counted (CatalogStats); a failing request fails the load (the caller keeps its old universe).
 #pragma once

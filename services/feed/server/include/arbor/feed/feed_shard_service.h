@@ -150,6 +150,19 @@ struct FeedShardServiceOptions {
 // subscriber queue).
 arbor::v1::FeedPolicy DefaultFeedPolicy();
 
+// FeeScheduleOf
+//
+// The arbor.v1.FeeSchedule of `instrument`'s market (ListMarkets' Market.fee_schedule), in the
+// form arbor::lanes::FeesFromProto reads back:
+//   fees_enabled == false            -> fees_enabled false (+ the Polymarket schedule if given);
+//   true with a Polymarket schedule  -> fees_enabled true, polymarket {rate_micros, exponent,
+//                                       rebate_rate_micros, taker_only} exactly as Gamma gave it;
+//   unknown (nullopt, or true without a schedule: every Kalshi market today)
+//                                    -> fees_enabled true and no venue schedule, so the scanner
+//                                       reports a fee problem and does not trade the market.
+// effective_unix_nanos stays 0 (the catalog does not say when a schedule took effect).
+arbor::v1::FeeSchedule FeeScheduleOf(const Instrument& instrument);
+
 // Validates a FeedPolicy: known preferred_mode, non-negative durations, assets per connection
 // <= 500. Returns InvalidArgument naming the field.
 [[nodiscard]] absl::Status ValidateFeedPolicy(const arbor::v1::FeedPolicy& policy);

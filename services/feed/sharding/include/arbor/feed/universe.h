@@ -57,9 +57,26 @@ struct Instrument {
   bool closed = false;
   // Lower-cased Gamma event tag slugs and labels; the lower-cased Kalshi event category.
   std::vector<std::string> tags;
+  // Fee model of the instrument's market, as the catalog states it (arbor.v1.FeeSchedule).
+  // Known when fees_enabled is false, or true with a fee_schedule; anything else is unknown and
+  // the scanner must not trade the market (arbor::feed::FeeScheduleOf in feed_shard_service.h
+  // writes it to arbor.v1.Market.fee_schedule).
+  //  * Polymarket: Gamma `feesEnabled` and `feeSchedule`. Gamma may enable fees without a
+  //    schedule (e.g. `feeType` "crypto_fees" alone): the rate is then unknown, never guessed.
+  //    `feesEnabled` absent from the record reads as false (GammaMarket::fees_enabled).
+  //  * Kalshi: nullopt / nullopt. The fee model (`fee_type`, `fee_multiplier`) lives on the
+  //    series (GET /series) and in WS event_fee_update; the GET /markets record the catalog
+  //    reads carries none, so the catalog does not know it.
+  std::optional<bool> fees_enabled;
+  std::optional<venue::polymarket::FeeSchedule> fee_schedule;
 
   friend bool operator==(const Instrument&, const Instrument&) = default;
 };
+
+// FeesKnown
+//
+// True when `in` carries a complete fee model: fees disabled, or enabled with a schedule.
+bool FeesKnown(const Instrument& in);
 
 // Identity of an instrument within a universe.
 struct UniverseKey {
@@ -85,11 +102,11 @@ class Universe {
 
   // Adds one instrument per outcome token of every market of `event`. Event context applies: the
   // event's tags; the event id (or, for NegRisk, the NegRisk market id) as the sharding unit;
-  // a closed event closes its markets. Markets without CLOB token ids (no order book) are
-  // skipped. Returns the number of instruments added or replaced.
-  // Errors: InvalidArgument (naming the event and market) if a market with tokens has no
-  // conditionId, or its outcomes list is non-empty and not parallel to clobTokenIds. Nothing is
-  // added when an error is returned.
+  // a closed event closes its markets. Each market's own feesEnabled / feeSchedule become its
+  // instruments' fee model. Markets without CLOB token ids (no order book) are skipped. Returns the
+  // number of instruments added or replaced. Errors: InvalidArgument (naming the event and market)
+  // if a market with tokens has no conditionId, or its outcomes list is non-empty and not parallel
+  // to clobTokenIds. Nothing is added when an error is returned.
   [[nodiscard]] absl::StatusOr<int> AddGammaEvent(const venue::polymarket::GammaEvent& event);
 
   // Adds one instrument per outcome token of a standalone Gamma market (GET /markets). The event
@@ -106,8 +123,9 @@ class Universe {
   // "active"/"open" is active; "closed", "determined", "disputed", "amended", "finalized",
   // "settled" are closed; other statuses are neither. The tick size is the smallest price_ranges
   // step, else 0.01 for price_level_structure "linear_cent" or "" and 0.001 for "deci_cent", else
-  // unknown. `category` (the event's, from RestEvent) becomes the tag. Errors: InvalidArgument if
-  // ticker or event_ticker is empty.
+  // unknown. `category` (the event's, from RestEvent) becomes the tag. The fee model stays
+  // unknown (Instrument::fees_enabled). Errors: InvalidArgument if ticker or event_ticker is
+  // empty.
   [[nodiscard]] absl::Status AddKalshiMarket(const venue::kalshi::RestMarket& market,
                                              std::string_view category = {});
 
@@ -159,6 +177,8 @@ enum InstrumentChangeBits : uint32_t {
   kActiveChanged = 1u << 1,
   kClosedChanged = 1u << 2,
   kNegRiskChanged = 1u << 3,
+  // fees_enabled or fee_schedule (a venue fee change, or the model becoming known/unknown).
+  kFeesChanged = 1u << 4,
 };
 
 struct InstrumentChange {
@@ -178,7 +198,7 @@ struct UniverseDiff {
 };
 
 // Instruments only in `after` (added), only in `before` (removed), and in both with a different
-// tick size, active, closed or neg_risk flag (changed). Linear in the sizes of both.
+// tick size, active, closed or neg_risk flag or fee model (changed). Linear in the sizes of both.
 UniverseDiff Diff(const Universe& before, const Universe& after);
 
 }  // namespace arbor::feed
