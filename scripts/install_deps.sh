@@ -26,6 +26,7 @@ PACKAGES=(
   libpqxx-dev postgresql
   coinor-libcbc-dev
   python3
+  openssl
 )
 
 # Test-only: headless Chromium renders the session report (tests/e2e/report_render_test.py).
