@@ -7,6 +7,34 @@
 namespace arbor::feed {
 namespace {
 
+// Size at `price` on one side (0 when absent); levels are best first and distinct.
+int64_t SizeAt(const std::vector<book::Level>& levels, Price price) {
+  for (const book::Level& l : levels) {
+    if (l.price == price) return l.size.micros();
+  }
+  return 0;
+}
+
+// Whether some price disagrees between the published side and REST's side at the first check
+// (pub1, rest1) and disagrees identically at the re-check (pub2 == pub1, rest2 == rest1 there).
+bool PersistentDisagreement(const std::vector<book::Level>& pub1,
+                            const std::vector<book::Level>& rest1,
+                            const std::vector<book::Level>& pub2,
+                            const std::vector<book::Level>& rest2) {
+  auto check = [&](Price price) {
+    const int64_t p1 = SizeAt(pub1, price);
+    const int64_t r1 = SizeAt(rest1, price);
+    return p1 != r1 && SizeAt(pub2, price) == p1 && SizeAt(rest2, price) == r1;
+  };
+  for (const book::Level& l : pub1) {
+    if (check(l.price)) return true;
+  }
+  for (const book::Level& l : rest1) {
+    if (check(l.price)) return true;
+  }
+  return false;
+}
+
 bool Trusted(const std::optional<PublishState>& state) {
   return state.has_value() && (*state == PublishState::kLive || *state == PublishState::kStale);
 }
@@ -161,12 +189,18 @@ absl::Duration Reconciler::RunOnce() {
                                  published->sequence, published->bids, published->asks, rest, 0});
         continue;
       }
-      const bool clean = c.sequence_before == published->sequence;
-      const bool unmoved = p->second.published_sequence == published->sequence;
-      const bool same = p->second.rest.bids == rest.bids && p->second.rest.asks == rest.asks &&
-                        p->second.published_bids == published->bids &&
-                        p->second.published_asks == published->asks;
-      if (clean || unmoved || same || ++p->second.rechecks > options_.max_rechecks) {
+      // Confirmed only by a level that disagrees the same way at both checks: the published and
+      // the REST size at that price are each unchanged since the first check, and differ. A
+      // stream that is merely behind REST (deltas in flight) catches up on such a level within
+      // confirm_delay, so a persistent disagreement is a missed or wrong update. A level that
+      // keeps changing heals itself with its next absolute update. (Judging by "the published
+      // sequence did not move during the fetch" confirmed books that were only late: against a
+      // market moving every few hundred ms the feed fell to poll mode within 30 s.)
+      const bool persistent = PersistentDisagreement(p->second.published_bids, p->second.rest.bids,
+                                                     published->bids, rest.bids) ||
+                              PersistentDisagreement(p->second.published_asks, p->second.rest.asks,
+                                                     published->asks, rest.asks);
+      if (persistent || ++p->second.rechecks > options_.max_rechecks) {
         ++counters_.divergences;
         pending_.erase(p);
         repairs.push_back(rest);

@@ -346,13 +346,13 @@ TEST_F(ReconcilerTest, MovingMismatchIsConfirmedOnlyAfterMaxRechecks) {
   r.SetInstruments({kA});
   (void)r.RunOnce();
   ASSERT_EQ(r.Counters().suspicions, 1u);
-  // The stream keeps moving during every re-check fetch and REST keeps changing: each re-check
-  // is inconclusive, until max_rechecks is exceeded.
+  // The stream keeps moving during every re-check fetch and REST keeps changing, every
+  // disagreeing level included: each re-check is inconclusive, until max_rechecks is exceeded.
   int step = 0;
   source_.on_fetch = [&] {
     ++step;
-    Publish(Book(kA, {L(40, 10 + step)}, {L(42, 3)}));
-    source_.Set(Book(kA, {L(30, 1 + step)}, {L(70, 1)}));
+    Publish(Book(kA, {L(40, 10 + step)}, {L(42, 3 + step)}));
+    source_.Set(Book(kA, {L(30, 1 + step)}, {L(70, 1 + step)}));
   };
   for (int i = 0; i < 3; ++i) {
     clock_.Advance(absl::Seconds(2));
@@ -361,6 +361,48 @@ TEST_F(ReconcilerTest, MovingMismatchIsConfirmedOnlyAfterMaxRechecks) {
   }
   EXPECT_EQ(r.Counters().suspicions, 1u);
   EXPECT_EQ(publisher_.Counters(Venue::kPolymarket).quarantines, 1u);
+}
+
+TEST_F(ReconcilerTest, AStreamThatIsOnlyBehindRestIsNeverConfirmed) {
+  // A market moving every step, the WebSocket one step behind REST at every fetch, and the
+  // published book not moving during any fetch (its next delta is still in flight). Every
+  // disagreement is on a level that then changes, so nothing is confirmed — the old "published
+  // sequence unmoved during the fetch" rule confirmed this at the first re-check.
+  int step = 0;
+  auto book_at = [&](int n) { return Book(kA, {L(40 + n % 3, 10 + n)}, {L(50 + n % 3, 5 + n)}); };
+  Publish(book_at(0));
+  source_.Set(book_at(1));
+  Reconciler r = MakeReconciler();
+  r.SetInstruments({kA});
+  (void)r.RunOnce();
+  ASSERT_EQ(r.Counters().suspicions, 1u);
+  for (int i = 0; i < 5; ++i) {
+    ++step;
+    Publish(book_at(step));          // the stream catches up to where REST was...
+    source_.Set(book_at(step + 1));  // ...while REST has moved on
+    clock_.Advance(absl::Seconds(2));
+    (void)r.RunOnce();
+    EXPECT_EQ(r.Counters().divergences, 0u) << i;
+  }
+  EXPECT_EQ(publisher_.Counters(Venue::kPolymarket).quarantines, 0u);
+}
+
+TEST_F(ReconcilerTest, AQuietLevelTheStreamMissedIsConfirmedWhileOthersMove) {
+  // The stream missed the update of the 0.45 ask (REST has 9, the stream still 4) while the
+  // bids keep moving: the quiet level disagrees identically at both checks.
+  Publish(Book(kA, {L(40, 10)}, {L(45, 4)}));
+  source_.Set(Book(kA, {L(40, 11)}, {L(45, 9)}));
+  Reconciler r = MakeReconciler();
+  r.SetInstruments({kA});
+  (void)r.RunOnce();
+  ASSERT_EQ(r.Counters().suspicions, 1u);
+  Publish(Book(kA, {L(40, 11)}, {L(45, 4)}));
+  source_.Set(Book(kA, {L(40, 12)}, {L(45, 9)}));
+  clock_.Advance(absl::Seconds(2));
+  (void)r.RunOnce();
+  EXPECT_EQ(r.Counters().divergences, 1u);
+  const BookState now = Published(kA);
+  EXPECT_EQ(now.asks, Book(kA, {}, {L(45, 9)}).asks);
 }
 
 TEST_F(ReconcilerTest, SuspectChecksAheadOfSchedule) {

@@ -11,11 +11,13 @@
 //
 // Races. REST may be ahead of or behind the WebSocket, so one mismatch is only a SUSPICION: the
 // book is re-checked `confirm_delay` (default 2 s) later. The re-check CONFIRMS a divergence
-// when it still mismatches and either the published sequence did not move during that fetch
-// (a clean comparison) or it saw the same mismatch as the first (same REST book, same published
-// book). A re-check that matches clears the suspicion. A re-check that mismatches only while
-// the published book kept moving is inconclusive: it re-arms, and after `max_rechecks`
-// inconclusive re-checks the divergence is confirmed anyway (the book never agreed with REST).
+// when some price level disagrees the same way at both checks (the published size and the REST
+// size there are each unchanged, and differ): a stream that is only behind REST catches up on an
+// unchanged level within confirm_delay, so such a level is a missed or wrong update. A re-check
+// that matches clears the suspicion. A re-check whose disagreements all moved is inconclusive:
+// it re-arms, and after `max_rechecks` inconclusive re-checks the divergence is confirmed anyway
+// (the book never agreed with REST). "The published sequence did not move during the fetch" is
+// not evidence: a book whose deltas are still in flight does not move either.
 // Only books in state kLive / kStale are compared (others have no trusted contents).
 //
 // Repair of a confirmed divergence: counters.divergences++, publisher->Quarantine(id,
@@ -59,7 +61,10 @@ namespace arbor::feed {
 struct ReconcilerOptions {
   absl::Duration interval = absl::Seconds(30);      // full pass over the instruments
   absl::Duration confirm_delay = absl::Seconds(2);  // suspicion → re-check
-  int max_rechecks = 3;  // inconclusive re-checks before a persistent mismatch is confirmed
+  // Inconclusive re-checks (every disagreeing level moved) before the mismatch is confirmed
+  // anyway: a level that keeps moving is healed by its own absolute updates, so this is a
+  // backstop, not the detector.
+  int max_rechecks = 10;
   net::BackoffOptions backoff = {absl::Seconds(1), absl::Seconds(60), 2.0, net::Jitter::kFull};
   // Longest wait of the Start() thread between RunOnce calls.
   absl::Duration max_idle = absl::Seconds(1);
