@@ -16,6 +16,7 @@
 #include "arbor/report/report.h"
 #include "arbor/report/session.h"
 #include "arbor/report/summary.h"
+#include "file_io.h"
 
 namespace arbor::arborctl {
 namespace {
@@ -61,32 +62,6 @@ int UsageError(std::ostream& err, const std::string& where, const std::string& m
   err << "arborctl report" << where << ": " << message << "\n(arborctl report" << where
       << " --help for usage)\n";
   return kReportExitUsage;
-}
-
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return std::nullopt;
-  std::ostringstream buffer;
-  buffer << file.rdbuf();
-  if (file.bad()) return std::nullopt;
-  return buffer.str();
-}
-
-// Writes through a temporary file and a rename, so a reader never sees half a report.
-absl::Status WriteFile(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-    if (!file) return absl::UnavailableError(absl::StrCat("cannot write '", tmp, "'"));
-    file << content;
-    file.flush();
-    if (!file) return absl::UnavailableError(absl::StrCat("cannot write '", tmp, "'"));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return absl::UnavailableError(absl::StrCat("cannot rename '", tmp, "' to '", path, "'"));
-  }
-  return absl::OkStatus();
 }
 
 // Splits "--flag=value" and fetches the value of a flag that takes one.
@@ -167,7 +142,7 @@ int Build(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     return UsageError(err, kWhere, "--html and --json name the same file");
   }
 
-  const std::optional<std::string> text = ReadFile(input);
+  const std::optional<std::string> text = ReadWholeFile(input);
   if (!text) {
     err << "arborctl report build: cannot read '" << input << "'\n";
     return kReportExitBadInput;
@@ -190,13 +165,13 @@ int Build(const std::vector<std::string>& args, std::ostream& out, std::ostream&
     return out ? kReportExitOk : kReportExitBadInput;
   }
   if (!json.empty()) {
-    if (absl::Status s = WriteFile(json, report_json); !s.ok()) {
+    if (absl::Status s = WriteFileAtomically(json, report_json); !s.ok()) {
       err << "arborctl report build: " << s.message() << "\n";
       return kReportExitBadInput;
     }
   }
   if (!html.empty()) {
-    if (absl::Status s = WriteFile(html, report::RenderHtml(*built)); !s.ok()) {
+    if (absl::Status s = WriteFileAtomically(html, report::RenderHtml(*built)); !s.ok()) {
       err << "arborctl report build: " << s.message() << "\n";
       return kReportExitBadInput;
     }
@@ -234,7 +209,7 @@ int Show(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
     }
   }
   if (path.empty()) return UsageError(err, kWhere, "give the report.json FILE");
-  const std::optional<std::string> text = ReadFile(path);
+  const std::optional<std::string> text = ReadWholeFile(path);
   if (!text) {
     err << "arborctl report show: cannot read '" << path << "'\n";
     return kReportExitBadInput;

@@ -33,6 +33,7 @@
 #include "arbor/report/report.h"
 #include "arbor/report/session.h"
 #include "arbor/report/summary.h"
+#include "file_io.h"
 #include "google/protobuf/util/json_util.h"
 #include "pqxx/pqxx"
 #include "replay_runner.h"
@@ -93,28 +94,6 @@ struct Flags {
   bool ab = false;
 };
 
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return std::nullopt;
-  std::ostringstream buffer;
-  buffer << file.rdbuf();
-  return buffer.str();
-}
-
-absl::Status WriteFile(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-    if (!file) return absl::UnavailableError(absl::StrCat("cannot write '", tmp, "'"));
-    file << content;
-    if (!file.flush()) return absl::UnavailableError(absl::StrCat("cannot write '", tmp, "'"));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::UnavailableError(absl::StrCat("cannot rename '", tmp, "' to '", path, "'"));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status MakeDirectory(const std::string& path) {
   std::string partial;
   for (absl::string_view part : absl::StrSplit(path, '/')) {
@@ -142,7 +121,7 @@ absl::StatusOr<ReplayConfig> ConfigFor(const Flags& f, const Side& side) {
   std::string mapping = f.mapping;
   if (mapping.empty()) {
     const std::string beside = CaptureDirectory(f.capture) + "/mapping.json";
-    if (ReadFile(beside).has_value()) mapping = beside;
+    if (ReadWholeFile(beside).has_value()) mapping = beside;
   }
   if (!mapping.empty()) {
     absl::StatusOr<lanes::VenueMapping> parsed = lanes::ReadVenueMappingFile(mapping);
@@ -204,7 +183,7 @@ absl::StatusOr<ReplayConfig> ConfigFor(const Flags& f, const Side& side) {
         absl::StrCat("--speed: '", f.speed, "' is not max, recorded or a factor > 0"));
   }
   if (!side.limits) return absl::InvalidArgumentError("--limits FILE is required");
-  std::optional<std::string> limits = ReadFile(*side.limits);
+  std::optional<std::string> limits = ReadWholeFile(*side.limits);
   if (!limits)
     return absl::InvalidArgumentError(absl::StrCat("cannot read --limits ", *side.limits));
   if (auto s = google::protobuf::util::JsonStringToMessage(*limits, &c.limits); !s.ok()) {
@@ -313,9 +292,9 @@ absl::StatusOr<SideOutcome> RunSide(const Flags& f, const ReplayConfig& config,
   if (!result.ok()) return result.status();
   ARBOR_ASSIGN_OR_RETURN(report::Session session, report::ParseSession(result->session_json));
   ARBOR_ASSIGN_OR_RETURN(report::Report built, report::BuildReport(session, {}));
-  ARBOR_RETURN_IF_ERROR(WriteFile(dir + "/session.json", result->session_json));
-  ARBOR_RETURN_IF_ERROR(WriteFile(dir + "/report.json", report::ReportToJson(built)));
-  ARBOR_RETURN_IF_ERROR(WriteFile(dir + "/report.html", report::RenderHtml(built)));
+  ARBOR_RETURN_IF_ERROR(WriteFileAtomically(dir + "/session.json", result->session_json));
+  ARBOR_RETURN_IF_ERROR(WriteFileAtomically(dir + "/report.json", report::ReportToJson(built)));
+  ARBOR_RETURN_IF_ERROR(WriteFileAtomically(dir + "/report.html", report::RenderHtml(built)));
   return SideOutcome{*std::move(result), report::SummarizeReport(built)};
 }
 
@@ -470,7 +449,7 @@ int ReplayMain(const std::vector<std::string>& args) {
   WriteSideJson("b", b, *bo, f.out + "/b", json);
   json.EndObject();
   const std::string compare = json.Take() + "\n";
-  if (absl::Status s = WriteFile(f.out + "/compare.json", compare); !s.ok()) {
+  if (absl::Status s = WriteFileAtomically(f.out + "/compare.json", compare); !s.ok()) {
     std::cerr << "arborctl replay: " << s.message() << "\n";
     return kReplayExitFailed;
   }
