@@ -427,7 +427,8 @@ class Run:
             f"--pg={conninfo}", f"--auth_token_file={token}", f"--limits_file={a.limits}",
             f"--scanner=127.0.0.1:{scanner['grpc_port']}", f"--feeds={feed_addr}",
             "--grpc_listen=127.0.0.1:0", "--ops_port=0", "--ops_address=127.0.0.1",
-            f"--paper_seed={a.seed}", f"--max_unwind_loss={a.max_unwind_loss}"]
+            f"--paper_seed={a.seed}", f"--max_unwind_loss={a.max_unwind_loss}",
+            *a.executor_arg]
         if a.mode == "sim":
             wallet = os.path.join(work, "polymarket.key")
             with open(wallet, "w") as f:
@@ -657,6 +658,11 @@ class Run:
                 self.write_report()
             except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as e:
                 self.failure = self.failure or f"session report: {e}"
+            # The executor kept trading while the session was collected: the summary's figures
+            # are taken after it, so they cover at least what the report holds.
+            snap = self.collect()
+            if snap:
+                self.snapshots = snap
         if getattr(self, "watcher", None) is not None and self.watcher.poll() is None:
             self.watcher.kill()
             self.watcher.wait()
@@ -709,6 +715,9 @@ def main():
                    help="executor --max_unwind_loss (USD per share): the default scenario's "
                         "spread is 0.02, so a tighter bound (rounded to the 0.01 tick) could "
                         "not unwind a lone leg and would leave it exposed (safe mode)")
+    p.add_argument("--executor-arg", action="append", default=[],
+                   help="extra arbor-executor flag, repeatable (e.g. "
+                        "--executor-arg=--paper_fill_probability=1)")
     p.add_argument("--build-dir", default=os.path.join(ROOT, "build/release"))
     p.add_argument("--run-dir", default="",
                    help="where logs and summary.json go (default: runs/<UTC time>)")
