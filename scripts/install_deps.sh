@@ -2,7 +2,7 @@
 # Installs every Debian 12 package arbor needs to build, test and run. Idempotent: packages
 # already present are skipped, so a second run costs one dpkg query.
 #   --tests  also install TEST_PACKAGES, needed only by tests (scripts/test.sh passes it;
-#            scripts/run.sh does not): chromium for e2e.report_render.
+#            scripts/run.sh does not): chromium, promtool, jsonschema, yamllint.
 set -euo pipefail
 
 with_tests=0
@@ -25,13 +25,19 @@ PACKAGES=(
   prometheus-cpp-dev
   libpqxx-dev postgresql
   coinor-libcbc-dev
+  nlohmann-json3-dev
   python3
   openssl
 )
 
-# Test-only: headless Chromium renders the session report (tests/e2e/report_render_test.py).
+# Test-only: headless Chromium renders the session report (tests/e2e/report_render_test.py);
+# promtool (package prometheus) checks and unit-tests the alert rules; python3-jsonschema and
+# yamllint check the CRD, example policies and rendered Helm manifests (tests/k8s).
 TEST_PACKAGES=(
   chromium
+  prometheus
+  python3-jsonschema
+  yamllint
 )
 if [ "$with_tests" -eq 1 ]; then
   PACKAGES+=("${TEST_PACKAGES[@]}")
