@@ -37,6 +37,7 @@ TEST_PACKAGES=(
   chromium
   prometheus
   python3-jsonschema
+  python3-yaml
   yamllint
 )
 if [ "$with_tests" -eq 1 ]; then

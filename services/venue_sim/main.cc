@@ -52,6 +52,9 @@ constexpr char kUsage[] =
     "  --step-ms 0: no step timer; the exchange steps only on POST /admin/step\n"
     "                       [--admin-port N] [--faults FILE] [--initial-balance PUSD]\n"
     "                       [--tls-cert CERT_PEM_FILE --tls-key KEY_PEM_FILE]\n"
+    "                       [--listen-address ADDR]\n"
+    "  --listen-address: where every server binds (default 127.0.0.1; 0.0.0.0 in a pod so the\n"
+    "  feed shards and the executor can reach it)\n"
     "  --tls-cert/--tls-key (both or neither): the CLOB, Gamma and Kalshi servers speak TLS\n"
     "  (https/wss) with this certificate chain and key; the admin server stays plain HTTP.\n";
 
@@ -74,6 +77,7 @@ struct Flags {
   std::vector<std::pair<std::string, std::string>> kalshi_keys;
   std::string tls_cert;  // PEM certificate chain; with tls_key, the venue servers speak TLS
   std::string tls_key;   // PEM private key
+  std::string listen_address = "127.0.0.1";
 };
 
 bool ParseFlags(const std::vector<std::string>& args, Flags* f) {
@@ -103,6 +107,8 @@ bool ParseFlags(const std::vector<std::string>& args, Flags* f) {
       f->tls_cert = v;
     } else if (a == "--tls-key") {
       f->tls_key = v;
+    } else if (a == "--listen-address") {
+      f->listen_address = v;
     } else if (a == "--initial-balance") {
       if (!ParseInt(v, &f->initial_balance) || f->initial_balance > 1'000'000'000'000) return false;
     } else if (a == "--steps") {
@@ -156,11 +162,17 @@ int main(int argc, char** argv) {
     tls = std::move(*ctx);
   }
   boost::asio::io_context io;
-  arbor::sim::HttpServer clob(io, {.port = static_cast<uint16_t>(flags.clob_port), .tls = tls});
-  arbor::sim::HttpServer gamma(io, {.port = static_cast<uint16_t>(flags.gamma_port), .tls = tls});
+  arbor::sim::HttpServer clob(io, {.address = flags.listen_address,
+                                   .port = static_cast<uint16_t>(flags.clob_port),
+                                   .tls = tls});
+  arbor::sim::HttpServer gamma(io, {.address = flags.listen_address,
+                                    .port = static_cast<uint16_t>(flags.gamma_port),
+                                    .tls = tls});
   arbor::sim::AddPolymarketClobRoutes(clob, **exchange, clock);
   arbor::sim::AddGammaRoutes(gamma, **exchange);
-  arbor::sim::HttpServer kalshi(io, {.port = static_cast<uint16_t>(flags.kalshi_port), .tls = tls});
+  arbor::sim::HttpServer kalshi(io, {.address = flags.listen_address,
+                                     .port = static_cast<uint16_t>(flags.kalshi_port),
+                                     .tls = tls});
   arbor::sim::KalshiTrading kalshi_trading(**exchange, clock, {});
   for (const auto& [key_id, pem_file] : flags.kalshi_keys) {
     std::ifstream in(pem_file);
@@ -205,7 +217,8 @@ int main(int argc, char** argv) {
   gamma.SetFaults(&faults, "gamma");
   kalshi.SetFaults(&faults, "kalshi");
   faults.AttachSeqGap("kalshi", [&kalshi_ws] { kalshi_ws.SkipSeqOnAllOrderbookSubscriptions(); });
-  arbor::sim::HttpServer admin(io, {.port = static_cast<uint16_t>(flags.admin_port)});
+  arbor::sim::HttpServer admin(
+      io, {.address = flags.listen_address, .port = static_cast<uint16_t>(flags.admin_port)});
   arbor::sim::TradeRecorder trades(exchange->get(), 100'000);
   for (arbor::sim::HttpServer* s : {&clob, &gamma, &kalshi}) {
     if (absl::Status st = s->Start(); !st.ok()) {

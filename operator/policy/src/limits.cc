@@ -42,7 +42,11 @@ v1::PolicyLimits BuildPolicyLimits(const PolicySpec& spec, int32_t stage_index) 
   out.set_max_position_per_event_micros(r.max_position_per_event_cents * kMicrosPerCent);
   out.set_max_exposure_per_cluster_micros(r.max_exposure_per_cluster_cents * kMicrosPerCent);
   out.set_daily_loss_cap_micros(r.daily_loss_cap_cents * kMicrosPerCent);
-  out.set_reduce_drawdown_micros(r.reduce_drawdown_cents * kMicrosPerCent);
+  // The executor reduces at drawdown >= reduce, so 0 would mean "always reducing": unset (0)
+  // means no separate reduce threshold, i.e. the halt threshold.
+  out.set_reduce_drawdown_micros(
+      (r.reduce_drawdown_cents > 0 ? r.reduce_drawdown_cents : r.max_drawdown_cents) *
+      kMicrosPerCent);
   out.set_max_drawdown_micros(r.max_drawdown_cents * kMicrosPerCent);
   out.set_max_unhedged_exposure_micros(r.max_unhedged_exposure_cents * kMicrosPerCent);
   out.set_max_orders_per_second(static_cast<uint32_t>(r.max_orders_per_second));

@@ -85,5 +85,11 @@ TEST(PolicyLimitsTest, FeedPolicyAndFailClosed) {
   EXPECT_EQ(closed.lane_budgets_size(), 0);
 }
 
+TEST(PolicyLimitsTest, UnsetReduceThresholdIsTheHaltThreshold) {
+  PolicySpec s = Spec();
+  s.risk.reduce_drawdown_cents = 0;
+  EXPECT_EQ(BuildPolicyLimits(s, 0).reduce_drawdown_micros(), 30'000'000);
+}
+
 }  // namespace
 }  // namespace arbor::trading_policy

@@ -90,7 +90,7 @@ class ExecutorMetrics {
         usd_(prometheus::BuildGauge()
                  .Name("arbor_executor_usd")
                  .Help("Money figures in USD: realized_pnl, daily_pnl, drawdown, "
-                       "unhedged_exposure, reserved_capital")
+                       "unhedged_exposure, reserved_capital, daily_loss_cap, max_drawdown_cap")
                  .Register(r)),
         orders_(prometheus::BuildGauge()
                     .Name("arbor_executor_orders")
@@ -141,6 +141,8 @@ class ExecutorMetrics {
     Usd("drawdown", risk.peak_equity_micros - risk.equity_micros);
     Usd("unhedged_exposure", s.unhedged_exposure_micros);
     Usd("reserved_capital", risk.reserved_total_micros);
+    Usd("daily_loss_cap", risk.daily_loss_cap_micros);
+    Usd("max_drawdown_cap", risk.drawdown_halt_micros);
     for (int i = 0; i < exec::kOrderStatusCount; ++i) {
       const std::string name(exec::OrderStatusName(static_cast<exec::OrderStatus>(i)));
       const auto it = s.orders_by_status.find(name);

@@ -577,6 +577,8 @@ RiskSnapshot RiskEngine::Snapshot() const {
   s.killed_lanes.assign(killed_lanes_.begin(), killed_lanes_.end());
   std::sort(s.killed_lanes.begin(), s.killed_lanes.end());
   s.open_executions = open_executions();
+  s.daily_loss_cap_micros = limits_.daily_loss_cap_micros;
+  s.drawdown_halt_micros = limits_.drawdown_halt_micros;
   s.reserved_total_micros = Saturate(reserved_total_);
   for (const auto& [k, v] : reserved_by_lane_) s.reserved_by_lane[k] = Saturate(v);
   for (const auto& [k, v] : reserved_by_venue_) s.reserved_by_venue[k] = Saturate(v);

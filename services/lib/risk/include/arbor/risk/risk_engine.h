@@ -112,6 +112,9 @@ struct RiskSnapshot {
   int64_t equity_micros = 0;
   int64_t peak_equity_micros = 0;
   int64_t drawdown_micros = 0;
+  // The limits in force, for dashboards and alerts ("daily loss near cap").
+  int64_t daily_loss_cap_micros = 0;
+  int64_t drawdown_halt_micros = 0;
 };
 
 class RiskEngine {
