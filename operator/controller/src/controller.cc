@@ -95,6 +95,10 @@ Controller::Controller(k8s::ApiClient& api, ExecutorControl& executor, FeedContr
            .on_stopped_leading =
                [this] {
                  leader_gauge_.Add({}).Set(0);
+                 // A standby's per-policy series would go stale: only the leader reports them.
+                 for (const Json& object : reflector_.List()) {
+                   ForgetMetrics(k8s::ObjectKey(object));
+                 }
                  ARBOR_LOG(kWarning, "operator", "stopped leading")
                      .Field("identity", options_.identity);
                }}),
