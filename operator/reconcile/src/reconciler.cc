@@ -124,7 +124,8 @@ class Pass {
     executor_lost_ =
         !ex.healthy && now() - *ex.unhealthy_since >= spec.failover.executor_unhealthy_after;
     if (ex.kill_switch_engaged && obs.reachable && obs.kill_switches_engaged == 0) {
-      // A person released it (arborctl executor kill-switch ...): the operator never does.
+      // A person released it (arborctl executor kill --scope global --release): the operator never
+      // does.
       ex.kill_switch_engaged = false;
       Event(false, "KillSwitchReleased", "the executor reports no engaged kill switch");
     }
@@ -145,9 +146,10 @@ class Pass {
       }
       SetCond(kConditionDegraded, ConditionStatus::kTrue, "ExecutorUnavailable", msg);
     } else if (ex.kill_switch_engaged) {
-      SetCond(kConditionDegraded, ConditionStatus::kTrue, "KillSwitchEngaged",
-              "the operator engaged the global kill switch after losing the executor; release it "
-              "with arborctl once the cause is understood");
+      SetCond(
+          kConditionDegraded, ConditionStatus::kTrue, "KillSwitchEngaged",
+          "the operator engaged the global kill switch after losing the executor; release it "
+          "with `arborctl executor kill --scope global --release` once the cause is understood");
     } else {
       SetCond(kConditionDegraded, ConditionStatus::kFalse, "Healthy", "");
     }
