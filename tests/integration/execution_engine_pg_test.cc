@@ -679,6 +679,39 @@ TEST_F(ExecutionEnginePgTest, PriceMovedAwayFromLegBUnwindsLegA) {
   EXPECT_EQ((*b)->filled_size_micros(), 0);
 }
 
+TEST_F(ExecutionEnginePgTest, TakerLegNoLongerMarketableOnTheLiveBookDeniesTheWholeBundle) {
+  // The executor's own feed book has moved since the scanner priced the bundle: the NO ask is now
+  // above the leg's limit (and the YES depth is thinner than the leg). Sending would fill YES alone
+  // and leave it to unwind, so nothing is sent.
+  SyntheticBooks books;
+  auto engine = MakeEngine();
+  engine->SetBookSource(&books);
+  books.Set("tok0", true, {{450'000, 50'000'000}});
+  books.Set("tok1", true, {{510'000, 50'000'000}});
+  auto moved = engine->Submit(Bundle("opp-moved-away"), 0, "test");
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->outcome, v1::SUBMIT_OUTCOME_DENIED);
+  EXPECT_EQ(moved->denial.reason(), v1::RISK_DENIAL_REASON_NOT_MARKETABLE);
+  EXPECT_EQ(moved->denial.limit_value(), 10'000'000);
+  EXPECT_EQ(moved->denial.observed_value(), 0);
+
+  books.Set("tok1", true, {{480'000, 4'000'000}, {500'000, 5'000'000}, {520'000, 50'000'000}});
+  auto thin = engine->Submit(Bundle("opp-thin"), 0, "test");
+  ASSERT_TRUE(thin.ok()) << thin.status();
+  EXPECT_EQ(thin->outcome, v1::SUBMIT_OUTCOME_DENIED);
+  EXPECT_EQ(thin->denial.reason(), v1::RISK_DENIAL_REASON_NOT_MARKETABLE);
+  EXPECT_EQ(thin->denial.observed_value(), 9'000'000);  // two levels within the 0.50 limit
+  EXPECT_EQ(venue_.TotalSends(), 0);
+
+  // Depth back within the limit (over two levels): accepted and completed.
+  books.Set("tok1", true, {{480'000, 4'000'000}, {500'000, 6'000'000}});
+  auto ok = engine->Submit(Bundle("opp-back"), 0, "test");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  ASSERT_EQ(ok->outcome, v1::SUBMIT_OUTCOME_ACCEPTED);
+  EXPECT_EQ(RunToClose(*engine, ok->execution.execution_id()).close_reason(),
+            v1::CLOSE_REASON_COMPLETED);
+}
+
 TEST_F(ExecutionEnginePgTest, DailyLossCapDeniesBeforeTheCapCanBeCrossed) {
   risk::Limits limits = WideLimits();
   limits.daily_loss_cap_micros = 9'700'000;  // one bundle's worst case (9.5 USD) fits once

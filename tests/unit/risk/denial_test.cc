@@ -59,6 +59,8 @@ TEST(DenialReasonTest, SpotValuesMatchTheBrief) {
   static_assert(static_cast<int>(DenialReason::kKillSwitch) == 10);
   static_assert(static_cast<int>(DenialReason::kDuplicateGroup) == 19);
   static_assert(static_cast<int>(DenialReason::kMarketNotOpen) == 26);
+  static_assert(static_cast<int>(DenialReason::kNotMarketable) == 27);
+  EXPECT_EQ(DenialReasonLabel(DenialReason::kNotMarketable), "not_marketable");
   EXPECT_EQ(DenialReasonLabel(DenialReason::kPriceTolerance), "price_tolerance");
   EXPECT_EQ(DenialReasonLabel(DenialReason::kKillSwitch), "kill_switch");
   EXPECT_EQ(DenialReasonLabel(DenialReason::kPositionLimitVenue), "position_limit_venue");
@@ -83,7 +85,7 @@ TEST(DenialReasonTest, AllReasonsAreInNumericOrder) {
 
 TEST(DenialReasonTest, OutOfRangeValueIsUnknown) {
   EXPECT_EQ(DenialReasonLabel(static_cast<DenialReason>(0)), "unknown");
-  EXPECT_EQ(DenialReasonLabel(static_cast<DenialReason>(27)), "unknown");
+  EXPECT_EQ(DenialReasonLabel(static_cast<DenialReason>(28)), "unknown");
 }
 
 TEST(DenialTest, ToStringCarriesEverything) {

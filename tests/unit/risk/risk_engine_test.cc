@@ -291,6 +291,14 @@ std::vector<CheckCase> DenialCases() {
          p.legs[1].best_price_micros = 55 * kCent + 2 * kCent + 1;
        },
        DenialReason::kPriceTolerance, 2 * kCent, 2 * kCent + 1, 1},
+      {"taker_leg_depth_gone",
+       [](Limits&, ExecutionPlan& p, int64_t) {
+         p.legs[1].marketable_size_micros = 100 * kShare - 1;
+       },
+       DenialReason::kNotMarketable, 100 * kShare, 100 * kShare - 1, 1},
+      {"taker_leg_limit_below_book",
+       [](Limits&, ExecutionPlan& p, int64_t) { p.legs[0].marketable_size_micros = 0; },
+       DenialReason::kNotMarketable, 100 * kShare, 0, 0},
       {"order_size",
        [](Limits& l, ExecutionPlan&, int64_t) { l.max_order_size_micros = 100 * kShare - 1; },
        DenialReason::kMaxOrderSize, 100 * kShare - 1, 100 * kShare, 0},
@@ -485,6 +493,7 @@ TEST_F(RiskEngineTest, PrecedenceFollowsTheDocumentedOrder) {
   plan.expected_profit_micros = -1;
   plan.legs[1].book_age_nanos = limits.max_book_age_nanos + 1;
   plan.legs[0].best_price_micros = 30 * kCent;
+  plan.legs[1].marketable_size_micros = 0;
   plan.legs[0].cluster = "fed";
   limits.max_order_size_micros = 1;
   limits.max_order_notional_micros = 1;
@@ -525,6 +534,7 @@ TEST_F(RiskEngineTest, PrecedenceFollowsTheDocumentedOrder) {
       {DenialReason::kEdgeTooSmall, std::nullopt, [&] { plan.expected_profit_micros = 0; }},
       {DenialReason::kStaleBook, 1, [&] { plan.legs[1].book_age_nanos = 0; }},
       {DenialReason::kPriceTolerance, 0, [&] { plan.legs[0].best_price_micros = 40 * kCent; }},
+      {DenialReason::kNotMarketable, 1, [&] { plan.legs[1].marketable_size_micros = -1; }},
       {DenialReason::kMaxOrderSize, 0, [&] { limits.max_order_size_micros = 1'000 * kShare; }},
       {DenialReason::kMaxOrderNotional, 0,
        [&] { limits.max_order_notional_micros = 1'000 * kUsd; }},

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -290,6 +291,21 @@ risk::ExecutionPlan ExecutionEngine::PlanOf(const LiveExecution& execution) cons
       const BookSide side = books_->OppositeSide(lp.venue, lp.instrument_id, lp.buy);
       lp.best_price_micros = side.levels.empty() ? 0 : side.levels.front().price_micros;
       lp.book_age_nanos = side.age_nanos;
+      if (order->request.tif != TimeInForce::kGtc && !side.levels.empty()) {
+        // A taker leg fills only against what the live book holds within its limit. The
+        // scanner priced it off an earlier book; if that depth is gone, the siblings would
+        // fill alone and leave an unhedged position, so the whole bundle is denied first.
+        int64_t available = 0;
+        for (const BookLevel& level : side.levels) {
+          const bool within = lp.buy ? level.price_micros <= lp.price_micros
+                                     : level.price_micros >= lp.price_micros;
+          if (!within) break;
+          available = level.size_micros > std::numeric_limits<int64_t>::max() - available
+                          ? std::numeric_limits<int64_t>::max()
+                          : available + level.size_micros;
+        }
+        lp.marketable_size_micros = available;
+      }
     } else {
       // No feed: the scanner priced the leg off the book it saw; its expected VWAP stands in
       // for the best price and the opportunity's source receipt time for the book's age.

@@ -64,6 +64,8 @@ std::string_view DenialReasonLabel(DenialReason reason) {
       return "not_ready";
     case DenialReason::kMarketNotOpen:
       return "market_not_open";
+    case DenialReason::kNotMarketable:
+      return "not_marketable";
   }
   return "unknown";
 }

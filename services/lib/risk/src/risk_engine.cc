@@ -395,6 +395,16 @@ std::optional<Denial> RiskEngine::CheckNewExecution(const ExecutionPlan& plan) {
     if (auto d = CheckPriceTolerance(legs[i], limits_.price_tolerance_micros, i)) return d;
   }
   for (uint32_t i = 0; i < leg_count; ++i) {
+    const LegPlan& leg = legs[i];
+    if (leg.marketable_size_micros >= 0 && leg.marketable_size_micros < leg.size_micros) {
+      return MakeDenial(
+          DenialReason::kNotMarketable,
+          absl::StrCat(LegName(leg, i), ": ", leg.marketable_size_micros, " available at limit ",
+                       leg.price_micros, ", need ", leg.size_micros),
+          leg.size_micros, leg.marketable_size_micros, i);
+    }
+  }
+  for (uint32_t i = 0; i < leg_count; ++i) {
     if (legs[i].size_micros > limits_.max_order_size_micros) {
       return MakeDenial(DenialReason::kMaxOrderSize,
                         absl::StrCat(LegName(legs[i], i), ": size ", legs[i].size_micros, " above ",

@@ -49,8 +49,9 @@ enum class DenialReason : uint8_t {
   kCircuitOpen = 24,
   kNotReady = 25,
   kMarketNotOpen = 26,
+  kNotMarketable = 27,
 };
-inline constexpr int kDenialReasonCount = 26;
+inline constexpr int kDenialReasonCount = 27;
 
 // Every reason, in numeric order (for tables, tests and pre-registering metric series).
 std::array<DenialReason, kDenialReasonCount> AllDenialReasons();

@@ -72,6 +72,11 @@ struct LegPlan {
   // level on that side (denied as a stale book: there is nothing to check the price against).
   int64_t best_price_micros = 0;
   int64_t book_age_nanos = 0;  // now - last book update (monotonic), >= 0
+  // Taker legs (FOK / IOC): the size the live book offers at or better than the limit, in
+  // quantity micros; a new execution is denied (kNotMarketable) when it is below size_micros,
+  // since that leg would come back unfilled after its siblings filled. -1 = not checked (resting
+  // orders, or no live book to measure).
+  int64_t marketable_size_micros = -1;
   bool market_open = true;
 };
 
@@ -157,6 +162,8 @@ class RiskEngine {
   //  10. expected profit < min                   kEdgeTooSmall
   //  11. leg book older than allowed / no level  kStaleBook
   //  12. leg limit beyond best +- tolerance      kPriceTolerance
+  //  12a. taker leg's marketable size < its size kNotMarketable (limit = size, observed =
+  //                                              marketable size)
   //  13. leg size > max                          kMaxOrderSize
   //  14. leg notional > max                      kMaxOrderNotional
   //  15. open executions + 1 > max               kStageCapitalCap (counts; the proto has no
