@@ -2,7 +2,7 @@
 # Installs every Debian 12 package arbor needs to build, test and run. Idempotent: packages
 # already present are skipped, so a second run costs one dpkg query.
 #   --tests  also install TEST_PACKAGES, needed only by tests (scripts/test.sh passes it;
-#            scripts/run.sh does not): chromium, promtool, jsonschema, yamllint.
+#            scripts/run.sh does not): chromium, promtool, jsonschema, numpy, scipy, yamllint.
 set -euo pipefail
 
 with_tests=0
@@ -32,11 +32,14 @@ PACKAGES=(
 
 # Test-only: headless Chromium renders the session report (tests/e2e/report_render_test.py);
 # promtool (package prometheus) checks and unit-tests the alert rules; python3-jsonschema and
-# yamllint check the CRD, example policies and rendered Helm manifests (tests/k8s).
+# yamllint check the CRD, example policies and rendered Helm manifests (tests/k8s); numpy and
+# scipy run the SLSQP cross-check of the KL projection (crosscheck.quant_slsqp).
 TEST_PACKAGES=(
   chromium
   prometheus
   python3-jsonschema
+  python3-numpy
+  python3-scipy
   python3-yaml
   yamllint
 )

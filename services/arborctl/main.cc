@@ -7,6 +7,8 @@
 #include "book_replay.h"
 #include "executor_command.h"
 #include "feed_command.h"
+#include "quant_command.h"
+#include "relations_command.h"
 #include "replay_command.h"
 #include "report_command.h"
 #include "scan_command.h"
@@ -71,11 +73,24 @@ constexpr char kUsage[] =
     "      deterministically, and write the session report; any --b-* flag runs an A/B\n"
     "      comparison on the same data (docs/replay.md; arborctl replay --help).\n"
     "      Exit codes: 0 ok, 1 usage error, 2 bad input or failed run.\n"
+    "  relations infer --markets FILE [--out FILE] [--min-similarity X] [--negrisk] ...\n"
+    "  relations curate --candidates FILE --api-base URL [--model M] [--api-key-file F]\n"
+    "                   --out FILE\n"
+    "  relations check FILE [--floor X]\n"
+    "      Infer relations between markets from their text, confirm candidates with an\n"
+    "      offline LLM (OpenAI-compatible API), or validate a relations file for the\n"
+    "      combinatorial lane (docs/relations.md; arborctl relations --help).\n"
+    "      Exit codes: 0 ok, 1 usage error, 2 bad input, 3 curate: API unreachable.\n"
+    "  quant project [--input FILE|-] [--gap D] [--max-iterations N] [--output json|table]\n"
+    "      Project the prices of a cluster of related markets (JSON blocks and constraints)\n"
+    "      onto the arbitrage-free set and print the prices, the divergence, its certificate\n"
+    "      and the per-set arbitrage trade (docs/quant.md; arborctl quant --help).\n"
+    "      Exit codes: 0 ok, 1 internal error, 2 bad flags or input, infeasible constraints.\n"
     "  help\n"
     "      This text (exit 0; exit 1 when arborctl runs without a command).\n"
     "\n"
-    "Exit codes: 0 is success and 1 a usage error for every command except scan (1 =\n"
-    "internal error, 2 = bad flags or input). Otherwise 2 means the input or the service\n"
+    "Exit codes: 0 is success and 1 a usage error for every command except scan and quant\n"
+    "(1 = internal error, 2 = bad flags or input). Otherwise 2 means the input or the service\n"
     "said no: bad input (book replay --strict, report, replay), a rejected request (sign),\n"
     "an error status (executor, scanner, feed); 3 means no answer from the service\n"
     "(executor, scanner, feed); 4 a DENIED submission (executor submit). Every command's\n"
@@ -109,6 +124,12 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "report") {
     return arbor::arborctl::ReportMain(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
+  if (args[0] == "relations") {
+    return arbor::arborctl::RelationsMain(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
+  if (args[0] == "quant") {
+    return arbor::arborctl::QuantMain(std::vector<std::string>(args.begin() + 1, args.end()));
   }
   if (args[0] == "sign") {
     return arbor::arborctl::SignMain(std::vector<std::string>(args.begin() + 1, args.end()));

@@ -602,8 +602,8 @@ TEST_F(ScannerCommandTest, BinaryDispatchesToTheCommand) {
 }
 
 TEST(ArborctlBinaryTest, EveryCommandHasHelpAndTheUsageListsExitCodes) {
-  for (const char* command :
-       {"book replay", "sign", "scan", "executor", "scanner", "feed", "report", "replay"}) {
+  for (const char* command : {"book replay", "sign", "scan", "executor", "scanner", "feed",
+                              "report", "replay", "relations", "quant"}) {
     int code = -1;
     const std::string out =
         RunShell(absl::StrCat(ARBORCTL_BINARY, " ", command, " --help 2>/dev/null"), &code);
@@ -616,13 +616,13 @@ TEST(ArborctlBinaryTest, EveryCommandHasHelpAndTheUsageListsExitCodes) {
   EXPECT_THAT(usage, HasSubstr("  scanner [--scanner HOST:PORT]"));
   EXPECT_THAT(usage, HasSubstr("  feed [--feed HOST:PORT]"));
   // One exit-code line per command (book replay, sign, scan, executor, scanner, feed, report,
-  // replay) plus the summary.
+  // replay, relations, quant) plus the summary.
   size_t count = 0;
   for (size_t at = usage.find("Exit codes:"); at != std::string::npos;
        at = usage.find("Exit codes:", at + 1)) {
     ++count;
   }
-  EXPECT_EQ(count, 9u) << usage;
+  EXPECT_EQ(count, 11u) << usage;
   RunShell(absl::StrCat(ARBORCTL_BINARY, " 2>/dev/null"), &code);
   EXPECT_EQ(code, 1);
 }

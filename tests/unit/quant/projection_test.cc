@@ -481,7 +481,7 @@ TEST(ProjectionScaleTest, SixteenTeamBracketConverges) {
   EXPECT_EQ(m.num_outcomes(), 64);
   Solved s = Solve(m, "bracket16");
   EXPECT_LE(s.projection.gap, 1e-9);
-  EXPECT_EQ(s.projection.stop, StopReason::kGap);
+  EXPECT_EQ(s.projection.stop, ProjectionStop::kGap);
 }
 
 TEST(ProjectionScaleTest, IterationLimitReturnsACertifiedIterate) {
@@ -494,7 +494,7 @@ TEST(ProjectionScaleTest, IterationLimitReturnsACertifiedIterate) {
   BarrierFrankWolfe fw(m, **brute, options);
   auto r = fw.Project(m.prices());
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->stop, StopReason::kIterationLimit);
+  EXPECT_EQ(r->stop, ProjectionStop::kIterationLimit);
   std::vector<double> grad(m.num_outcomes());
   double gmu = 0;
   for (int i = 0; i < m.num_outcomes(); ++i) {

@@ -7,10 +7,11 @@
 //   μ* = argmin_{μ ∈ M} D(μ‖p),  D(μ‖p) = Σ_i μ_i ln(μ_i/p_i) − μ_i + p_i  (generalised KL)
 //
 // which equals the per-block plain KL up to a constant on M, so blocks whose prices do not sum
-// to 1 are handled. Algorithm: InitFW (two feasibility oracle calls per outcome find settled
-// outcomes and an interior point u), then iterates on M_ε = (1−ε)M + εu: a fully corrective
-// step over the active vertex set (pairwise FW with exact line search), one oracle call for the
-// FW gap g = ∇D(μ)·(μ − z), the adaptive ε rule of the reference code, stop at g ≤ tolerance.
+// to 1 are handled. Algorithm: InitFW (covering oracle calls — each rewards every outcome not
+// yet seen at 1, then at 0 — find settled outcomes and an interior point u), then iterates on
+// M_ε = (1−ε)M + εu: a fully corrective step over the active vertex set (pairwise FW with exact
+// line search, interleaved with Newton steps on the support face), one oracle call for the FW
+// gap g = ∇D(μ)·(μ − z), the adaptive ε rule of the reference code, stop at g ≤ tolerance.
 // g ≥ D(μ) − D(μ*) is the certificate.
 //
 //   ARBOR_ASSIGN_OR_RETURN(auto oracle, CbcOracle::Create(model));
@@ -45,7 +46,7 @@ struct FrankWolfeOptions {
   bool lazy = true;
 };
 
-enum class StopReason { kGap, kAlphaExtraction, kDivergenceFloor, kIterationLimit };
+enum class ProjectionStop { kGap, kAlphaExtraction, kDivergenceFloor, kIterationLimit };
 
 struct WeightedVertex {
   Vertex z;
@@ -61,7 +62,7 @@ struct ProjectionResult {
   int lazy_steps = 0;           // iterations served by the vertex cache, not the oracle
   int64_t oracle_calls = 0;     // oracle calls of this call (including InitFW if it ran)
   double epsilon = 0;           // final barrier contraction
-  StopReason stop = StopReason::kGap;
+  ProjectionStop stop = ProjectionStop::kGap;
   // μ = Σ weight·z exactly (the interior point is expanded into its vertices); weights > 0,
   // summing to 1. Pass the vertices back as a warm start.
   std::vector<WeightedVertex> active_set;

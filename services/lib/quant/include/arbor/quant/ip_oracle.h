@@ -3,9 +3,12 @@
 // The linear-minimisation oracle of Frank-Wolfe: argmin_{z ∈ Z} c·z over the valid 0/1 outcome
 // vectors of a PolytopeModel (../shared/quant/ARBITRAGE_MATH.md §3, §9).
 //
-//   CbcOracle        — production: a 0/1 MIP on COIN-OR CBC. A fresh CbcModel is built on a
-//                      copy of the loaded OsiClpSolverInterface per call: re-solving one model
-//                      after changing its objective returned wrong optima in CBC 2.10.8.
+//   CbcOracle        — production: a 0/1 MIP on COIN-OR CBC. Binary (two-outcome) blocks and
+//                      equivalence rows are presolved into one column per class of linked
+//                      outcomes. Each call re-solves one LP relaxation warm (only the objective
+//                      changes) and returns its optimum when it is integral; otherwise a fresh
+//                      CbcModel branches and bounds on a copy: re-solving one CbcModel after
+//                      changing its objective returned wrong optima in CBC 2.10.8.
 //   BruteForceOracle — enumerates Z once (small instances); the cross-check in tests.
 //   VertexCache      — de-duplicated vertices seen so far (lazy Frank-Wolfe, warm starts).
 //
