@@ -248,12 +248,12 @@ def session_execution(e):
 
 
 # The lane built to catch each kind of injected mispricing (services/venue_sim, docs/venue_sim.md);
-# "" = no lane yet (implies / excludes violations need the combinatorial lane, issue 9).
+# "" = no lane for that kind.
 EXPECTED_LANE = {
     "binary_underpriced": "binary", "binary_overpriced": "binary",
     "negrisk_yes_under": "negrisk", "negrisk_no_under": "negrisk",
     "cross_venue_gap": "cross_venue",
-    "implies_violation": "", "excludes_violation": "",
+    "implies_violation": "combinatorial", "excludes_violation": "combinatorial",
 }
 
 
@@ -407,9 +407,14 @@ class Run:
         mapping = os.path.join(work, "mapping.json")
         with open(mapping, "wb") as f:
             f.write(fetch(f"http://127.0.0.1:{admin}/admin/mapping"))
+        # The combinatorial lane trades the simulator's related markets on the relations file it
+        # publishes (what a reviewer would curate; docs/relations.md).
+        relations = os.path.join(work, "relations.json")
+        with open(relations, "wb") as f:
+            f.write(fetch(f"http://127.0.0.1:{admin}/admin/relations"))
         scanner = self.start("scanner-0", [
             self.binary("services/scanner/arbor-scanner"), f"--feeds={feed_addr}",
-            f"--lanes={a.lanes}", f"--venue_mapping={mapping}",
+            f"--lanes={a.lanes}", f"--venue_mapping={mapping}", f"--relations={relations}",
             "--grpc_listen=127.0.0.1:0", "--ops_port=0", "--ops_address=127.0.0.1",
             "--scanner_id=scanner-0"], timeout=120)
         self.scanner = scanner
@@ -651,18 +656,12 @@ class Run:
             if self.stepper.error and not self.failure:
                 self.failure = f"simulator step failed: {self.stepper.error}"
         if self.children and self.executor_started():
-            snap = self.collect()
-            if snap:
-                self.snapshots = snap
+            self.quiesce()
             try:
                 self.write_report()
             except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as e:
                 self.failure = self.failure or f"session report: {e}"
-            # The executor kept trading while the session was collected: the summary's figures
-            # are taken after it, so they cover at least what the report holds.
-            snap = self.collect()
-            if snap:
-                self.snapshots = snap
+            self.take_snapshot()
         if getattr(self, "watcher", None) is not None and self.watcher.poll() is None:
             self.watcher.kill()
             self.watcher.wait()
@@ -679,6 +678,31 @@ class Run:
                 shutil.rmtree(os.path.dirname(self.pg_dir), ignore_errors=True)
             if not self.args.keep:
                 shutil.rmtree(os.path.join(self.args.run_dir, "work"), ignore_errors=True)
+
+    def take_snapshot(self):
+        """Scrapes every process still serving; a stopped one keeps its last figures."""
+        snap = self.collect()
+        if snap:
+            self.snapshots = {**self.snapshots, **snap}
+
+    def quiesce(self, timeout=20):
+        """Stops new trading so the session report and the summary describe the same executions:
+        the scanner (the executor's only source of opportunities) is stopped after a last scrape,
+        then the executor is given `timeout` seconds to close what it has open."""
+        self.take_snapshot()
+        scanner = next((c for c in self.children if c.name == "scanner-0"), None)
+        if scanner is None:
+            return
+        log(f"scanner-0 stopped (exit {scanner.stop(15)}); closing open executions")
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                if not self.arborctl("executions", "--open").get("executions"):
+                    break
+            except (RuntimeError, ValueError, subprocess.TimeoutExpired):
+                pass
+            time.sleep(0.5)
+        self.take_snapshot()
 
     def summary(self):
         figures = self.figures(self.snapshots) if self.snapshots else {}
@@ -708,7 +732,7 @@ def main():
     p.add_argument("--scenario",
                    default=os.path.join(ROOT, "services/venue_sim/scenarios/default.json"))
     p.add_argument("--step-ms", type=int, default=250, help="simulator step period")
-    p.add_argument("--lanes", default="binary,negrisk,cross_venue")
+    p.add_argument("--lanes", default="binary,negrisk,cross_venue,combinatorial")
     p.add_argument("--limits", default=os.path.join(ROOT, "tests/data/executor/limits_paper.json"))
     p.add_argument("--seed", type=int, default=1, help="paper fill model seed")
     p.add_argument("--max-unwind-loss", default="0.03",

@@ -26,6 +26,7 @@
 #include "arbor/core/fixed_point.h"
 #include "arbor/core/log.h"
 #include "arbor/core/process.h"
+#include "arbor/relations/relation_file.h"
 #include "arbor/scanner/scanner_app.h"
 
 ABSL_FLAG(std::vector<std::string>, feeds, {},
@@ -34,13 +35,20 @@ ABSL_FLAG(std::string, scanner_id, "",
           "Instance id (pod name) put on opportunities and used as the stream subscriber id; "
           "empty = the host name.");
 ABSL_FLAG(std::vector<std::string>, lanes, std::vector<std::string>({"binary", "negrisk"}),
-          "Lanes to run: binary, negrisk, cross_venue (needs --venue_mapping), expiry_edge.");
+          "Lanes to run: binary, negrisk, cross_venue (needs --venue_mapping), combinatorial "
+          "(needs --relations), expiry_edge.");
 ABSL_FLAG(std::string, venue_mapping, "",
           "Polymarket <-> Kalshi mapping file (JSON, docs/lanes.md) for the cross_venue lane.");
 ABSL_FLAG(double, min_mapping_confidence, 0.90,
           "cross_venue: pairs whose mapping confidence is below this are not traded.");
 ABSL_FLAG(std::string, cross_venue_max_edge, "0.10",
           "cross_venue: edges per set above this are taken as mapping errors (USD).");
+ABSL_FLAG(std::string, relations, "",
+          "Relations file (JSON, docs/relations.md) linking markets for the combinatorial lane.");
+ABSL_FLAG(double, min_relation_confidence, 0.90,
+          "combinatorial: relations whose confidence is below this are not traded.");
+ABSL_FLAG(std::string, combinatorial_max_edge, "0.15",
+          "combinatorial: edges per set above this are taken as relation errors (USD).");
 ABSL_FLAG(std::string, calibration_file, "",
           "expiry_edge: calibration table (JSON); created if missing, saved as markets resolve.");
 ABSL_FLAG(absl::Duration, expiry_window, absl::Hours(4),
@@ -104,9 +112,9 @@ bool ParseLaneBudgets(const std::vector<std::string>& entries,
   for (const std::string& entry : entries) {
     std::vector<std::string> kv = absl::StrSplit(entry, absl::MaxSplits('=', 1));
     if (kv.size() != 2 || (kv[0] != "binary" && kv[0] != "negrisk" && kv[0] != "cross_venue" &&
-                           kv[0] != "expiry_edge")) {
+                           kv[0] != "combinatorial" && kv[0] != "expiry_edge")) {
       std::cerr << "arbor-scanner: --lane_budgets: \"" << entry
-                << "\" is not <binary|negrisk|cross_venue|expiry_edge>=<USD>\n";
+                << "\" is not <binary|negrisk|cross_venue|combinatorial|expiry_edge>=<USD>\n";
       return false;
     }
     arbor::Money budget;
@@ -211,6 +219,8 @@ int main(int argc, char** argv) {
       options.engine.negrisk_enabled = true;
     } else if (name == "cross_venue") {
       options.engine.cross_venue_enabled = true;
+    } else if (name == "combinatorial") {
+      options.engine.combinatorial_enabled = true;
     } else if (name == "expiry_edge") {
       options.engine.expiry_edge_enabled = true;
     } else {
@@ -234,6 +244,30 @@ int main(int argc, char** argv) {
     options.engine.cross_venue_gates.min_confidence = absl::GetFlag(FLAGS_min_mapping_confidence);
     if (!ParseDecimal("cross_venue_max_edge", absl::GetFlag(FLAGS_cross_venue_max_edge),
                       &options.engine.cross_venue_gates.max_edge_per_set)) {
+      return 1;
+    }
+  }
+  if (options.engine.combinatorial_enabled) {
+    if (absl::GetFlag(FLAGS_relations).empty()) {
+      std::cerr << "arbor-scanner: the combinatorial lane needs --relations\n";
+      return 1;
+    }
+    absl::StatusOr<std::vector<arbor::relations::Relation>> relations =
+        arbor::relations::ReadRelationsFile(absl::GetFlag(FLAGS_relations));
+    if (!relations.ok()) {
+      std::cerr << "arbor-scanner: --relations: " << relations.status().message() << "\n";
+      return 1;
+    }
+    options.engine.relations = *std::move(relations);
+    options.engine.combinatorial = with_budget(lane, "combinatorial");
+    const double floor = absl::GetFlag(FLAGS_min_relation_confidence);
+    if (!(floor >= 0 && floor <= 1)) {
+      std::cerr << "arbor-scanner: --min_relation_confidence must be in [0, 1]\n";
+      return 1;
+    }
+    options.engine.combinatorial_gates.min_confidence = floor;
+    if (!ParseDecimal("combinatorial_max_edge", absl::GetFlag(FLAGS_combinatorial_max_edge),
+                      &options.engine.combinatorial_gates.max_edge_per_set)) {
       return 1;
     }
   }

@@ -25,11 +25,26 @@ KNOWN_DENIALS = {
     "kill_switch", "trading_halted", "trading_reducing", "safe_mode", "insufficient_balance",
     "lane_budget", "stage_capital_cap", "opportunity_expired", "stale_book", "duplicate_group",
     "invalid_order", "low_confidence", "edge_too_small", "unhedged_exposure", "circuit_open",
-    "not_ready", "market_not_open",
+    "not_ready", "market_not_open", "not_marketable",
 }
 
 
+# The run directory of the session under test; its logs are printed on any failure.
+RUN_DIR = None
+LOGS = ("executor", "scanner-0", "feed-0", "venue-sim")
+
+
+def print_log_tails(lines=40):
+    for name in LOGS:
+        path = os.path.join(RUN_DIR or "", f"{name}.log")
+        if RUN_DIR and os.path.exists(path):
+            with open(path, errors="replace") as f:
+                print(f"--- {name}.log (tail) ---\n" + "".join(f.readlines()[-lines:]))
+
+
 def fail(msg):
+    sys.stdout.flush()
+    print_log_tails()
     print(f"run_command_test: FAIL: {msg}", file=sys.stderr)
     sys.exit(1)
 
@@ -40,7 +55,9 @@ def main():
     p.add_argument("--source-dir", required=True)
     p.add_argument("--duration", type=float, default=45)
     args = p.parse_args()
+    global RUN_DIR
     run_dir = tempfile.mkdtemp(prefix="arbor-e2e-run-", dir="/tmp")
+    RUN_DIR = run_dir
     try:
         proc = subprocess.run(
             [sys.executable, os.path.join(args.source_dir, "scripts/run.py"),
@@ -57,11 +74,6 @@ def main():
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=360)
         print(proc.stdout)
         if proc.returncode != 0:
-            for name in ("executor", "scanner-0", "feed-0", "venue-sim"):
-                path = os.path.join(run_dir, f"{name}.log")
-                if os.path.exists(path):
-                    with open(path, errors="replace") as f:
-                        print(f"--- {name}.log (tail) ---\n" + "".join(f.readlines()[-30:]))
             fail(f"run.py exited {proc.returncode}")
         with open(os.path.join(run_dir, "summary.json")) as f:
             summary = json.load(f)
@@ -85,7 +97,7 @@ def main():
         # Every Polymarket token and Kalshi market of the scenario has a live book.
         if f["books_live"] < f["markets"]["polymarket"]:
             fail(f"books live {f['books_live']} < {f['markets']['polymarket']} markets")
-        for lane in ("binary", "negrisk", "cross_venue"):
+        for lane in ("binary", "negrisk", "cross_venue", "combinatorial"):
             if f["opportunities_by_lane"].get(lane, 0) <= 0:
                 fail(f"no {lane} opportunity: {f['opportunities_by_lane']}")
         if f["executions_accepted"] <= 0 or f["orders_sent"] <= 0 or f["fills"] <= 0:
@@ -109,8 +121,8 @@ def main():
         if not session["executions"] or len(session["executions"]) > closed:
             fail(f"session has {len(session['executions'])} executions, metrics closed {closed}")
         # From the report's JSON: every injected mispricing whose kind has a lane was detected by
-        # that lane; kinds no built lane can catch (implies / excludes: the combinatorial lane,
-        # issue 9) are listed, not passed over; each risk-free lane executed.
+        # that lane (implies / excludes violations: the combinatorial lane); kinds no lane is
+        # built for would be listed, not passed over; each risk-free lane executed.
         with open(os.path.join(run_dir, "report.json")) as h:
             report = json.load(h)
         injections = report["injections"]
@@ -125,9 +137,9 @@ def main():
                 fail(f"{row['kind']} not seen by its lane {row['expected_lane']}")
         no_lane = [r["kind"] for r in injections["by_kind"] if not r["expected_lane"]]
         print(f"injections: {[(r['kind'], r['detected'], r['injected']) for r in injections['by_kind']]}"
-              f"; no lane yet for {no_lane}")
+              f"; no lane for {no_lane}")
         executed = {row["lane"]: row["executions"] for row in report["pnl_by_lane"]}
-        for lane in ("binary", "negrisk", "cross_venue"):
+        for lane in ("binary", "negrisk", "cross_venue", "combinatorial"):
             if executed.get(lane, 0) <= 0:
                 fail(f"no {lane} execution closed: {executed} (denials {f['denials']}; "
                      f"{degraded})")

@@ -23,6 +23,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "arbor/net/http_client.h"
@@ -44,7 +45,8 @@ constexpr absl::Duration kDetect = absl::Seconds(45);
 
 struct Injected {
   std::string kind;
-  std::set<std::string> markets;  // condition ids
+  std::set<std::string> markets;            // condition ids
+  std::vector<std::string> markets_listed;  // in the simulator's order: relation (A, B)
 };
 
 // A Polymarket market's outcome tokens as the simulator's CLOB lists them.
@@ -55,15 +57,18 @@ struct Tokens {
 
 class ScannerSimTest : public ::testing::Test {
  protected:
+  // The scenario (under tests/data) and the scanner's lanes; ScannerSimRelationsTest overrides.
+  virtual std::string Scenario() const { return "/scanner/mispricings.json"; }
+  virtual std::string Lanes() const { return "binary,negrisk,cross_venue"; }
+
   void SetUp() override {
     char tmpl[] = "/tmp/arbor_scanner_sim_XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
     key_ = testing::MakeRsaKey(dir_, "feed");
     absl::StatusOr<testing::ChildProcess> sim = testing::ChildProcess::Start(
-        {ARBOR_VENUE_SIM_BINARY, "--scenario",
-         std::string(ARBOR_TEST_DATA_DIR) + "/scanner/mispricings.json", "--step-ms", "3600000",
-         "--kalshi-key", "feed-key=" + key_.public_pem_file});
+        {ARBOR_VENUE_SIM_BINARY, "--scenario", std::string(ARBOR_TEST_DATA_DIR) + Scenario(),
+         "--step-ms", "3600000", "--kalshi-key", "feed-key=" + key_.public_pem_file});
     ASSERT_TRUE(sim.ok()) << sim.status();
     sim_ = std::make_unique<testing::ChildProcess>(std::move(*sim));
     absl::StatusOr<std::string> ready = sim_->ReadLine();
@@ -82,6 +87,16 @@ class ScannerSimTest : public ::testing::Test {
     {
       std::ofstream out(mapping_file);
       out << mapping->body;
+    }
+    // The combinatorial lane trades the related markets on the relations file it publishes.
+    absl::StatusOr<net::HttpResponse> relations =
+        http_->Send(Origin(SimPort("admin_port")), {.target = "/admin/relations"});
+    ASSERT_TRUE(relations.ok()) << relations.status();
+    ASSERT_EQ(relations->status, 200) << relations->body;
+    const std::string relations_file = dir_ + "/relations.json";
+    {
+      std::ofstream out(relations_file);
+      out << relations->body;
     }
 
     const std::string host = "127.0.0.1:";
@@ -118,8 +133,9 @@ class ScannerSimTest : public ::testing::Test {
         "--ops_port=0",
         "--ops_address=127.0.0.1",
         "--min_profit=0.10",
-        "--lanes=binary,negrisk,cross_venue",
+        "--lanes=" + Lanes(),
         "--venue_mapping=" + mapping_file,
+        "--relations=" + relations_file,
         // Sizing caps end to end: per-lane capital (Kelly bankroll, stake cap) and the
         // per-event capital cap; every opportunity below must respect them.
         "--lane_budgets=binary=6000,negrisk=6000,cross_venue=3000",
@@ -229,7 +245,10 @@ class ScannerSimTest : public ::testing::Test {
         EXPECT_EQ(m["markets"].get(markets), simdjson::SUCCESS);
         for (simdjson::dom::element id : markets) {
           std::string_view s;
-          if (id.get(s) == simdjson::SUCCESS) inj.markets.insert(std::string(s));
+          if (id.get(s) == simdjson::SUCCESS) {
+            inj.markets.insert(std::string(s));
+            inj.markets_listed.push_back(std::string(s));
+          }
         }
         out.push_back(std::move(inj));
       }
@@ -363,6 +382,19 @@ bool Answers(const v1::Opportunity& o, const Injected& inj,
   }
   if (inj.kind == "cross_venue_gap") {
     return o.lane() == v1::LANE_CROSS_VENUE && !o.mapping_id().empty();
+  }
+  if (inj.kind == "implies_violation" && inj.markets_listed.size() == 2) {
+    // A => B with A's YES bid above B's YES ask: buy A's NO and B's YES (one pays in every
+    // outcome A => B allows, both when B happens without A).
+    const Tokens& a = tokens.at(inj.markets_listed[0]);
+    const Tokens& b = tokens.at(inj.markets_listed[1]);
+    return o.lane() == v1::LANE_COMBINATORIAL && !has_split && o.relation_ids_size() > 0 &&
+           bought == std::set<std::string>{a.no, b.yes};
+  }
+  if (inj.kind == "excludes_violation") {
+    // At most one of A, B happens and their YES bids sum past 1: buy both NOs.
+    return o.lane() == v1::LANE_COMBINATORIAL && !has_split && o.relation_ids_size() > 0 &&
+           buys_every(false);
   }
   return false;
 }
@@ -540,6 +572,88 @@ TEST_F(ScannerSimTest, FindsEveryInjectedMispricingAndNothingElseThenWithdraws) 
           [&] { return counter(R"(arbor_scanner_resolutions_total{result="ignored"})") >= 2; });
   EXPECT_EQ(counter(R"(arbor_scanner_resolutions_total{result="unknown"})"), 0);
   EXPECT_EQ(counter(R"(arbor_scanner_resolutions_total{result="error"})"), 0);
+}
+
+// The combinatorial lane over gRPC (issue 9): a universe of related binary markets (an earlier
+// deadline implies a later one, two finalists exclude each other; GET /admin/relations), an
+// implies and an excludes violation injected at step 3 for six steps. Each is answered by a
+// LANE_COMBINATORIAL opportunity buying the right tokens, nothing else is published, and
+// everything is withdrawn once the books are fair again.
+class ScannerSimRelationsTest : public ScannerSimTest {
+ protected:
+  std::string Scenario() const override { return "/scanner/relations.json"; }
+  std::string Lanes() const override { return "binary,negrisk,combinatorial"; }
+};
+
+TEST_F(ScannerSimRelationsTest, CombinatorialLaneFindsDependencyViolationsAndNothingElse) {
+  Step(2);
+  EXPECT_TRUE(InjectedMispricings().empty());
+  const absl::Time injected_at = absl::Now();
+  Step(1);
+  std::vector<Injected> injected = InjectedMispricings();
+  ASSERT_EQ(injected.size(), 2u) << "the scenario injects an implies and an excludes violation";
+  std::set<std::string> injected_markets;
+  for (const Injected& inj : injected) {
+    ASSERT_EQ(inj.markets_listed.size(), 2u) << inj.kind;
+    injected_markets.insert(inj.markets.begin(), inj.markets.end());
+  }
+  const std::map<std::string, Tokens> tokens = TokensOf(injected_markets);
+
+  WaitFor("both dependency violations published", kDetect, [&] {
+    std::vector<v1::Opportunity> got = Published();
+    return std::all_of(injected.begin(), injected.end(), [&](const Injected& inj) {
+      return std::any_of(got.begin(), got.end(),
+                         [&](const v1::Opportunity& o) { return Answers(o, inj, tokens); });
+    });
+  });
+  std::printf("scanner_sim (relations): both detected within %lld ms\n",
+              static_cast<long long>(absl::ToInt64Milliseconds(absl::Now() - injected_at)));
+  if (::testing::Test::HasFailure()) {
+    // What the lane did instead: its evaluation and drop counters.
+    absl::StatusOr<net::HttpResponse> m = http_->Send(
+        Origin(testing::JsonIntField(scanner_ready_, "ops_port")), {.target = "/metrics"});
+    if (m.ok()) {
+      for (absl::string_view line : absl::StrSplit(m->body, '\n')) {
+        if (absl::StrContains(line, "combinatorial") && !absl::StartsWith(line, "#")) {
+          std::printf("  %s\n", std::string(line).c_str());
+        }
+      }
+    }
+    for (const v1::Opportunity& o : Published())
+      std::printf("  published: %s\n", o.ShortDebugString().c_str());
+  }
+
+  for (const v1::Opportunity& o : Published()) {
+    EXPECT_TRUE(std::any_of(injected.begin(), injected.end(),
+                            [&](const Injected& inj) { return Answers(o, inj, tokens); }))
+        << "opportunity answers no injection: " << o.ShortDebugString();
+    EXPECT_EQ(o.guaranteed_profit_micros(),
+              o.worst_case_payoff_micros() - o.total_cost_micros() - o.total_fees_micros());
+    EXPECT_GT(o.guaranteed_profit_micros(), 0);
+    EXPECT_TRUE(o.guaranteed());
+    EXPECT_DOUBLE_EQ(o.confidence(), 1.0);  // the simulator's relations are curated, confidence 1
+    EXPECT_GE(o.projection_divergence(), 0.0);
+    EXPECT_LE(o.projection_gap(), 1e-6);
+    // Two legs of equal size: one of them pays in every outcome the relation allows.
+    ASSERT_EQ(o.legs_size(), 2) << o.ShortDebugString();
+    EXPECT_EQ(o.legs(0).size_micros(), o.legs(1).size_micros());
+    EXPECT_EQ(o.worst_case_payoff_micros(), o.legs(0).size_micros());
+  }
+
+  Step(7);
+  WaitForSteady("every opportunity withdrawn", kDetect, absl::Seconds(4), [&] {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::all_of(published_.begin(), published_.end(), [&](const v1::Opportunity& o) {
+      return withdrawn_.contains(o.opportunity_id());
+    });
+  });
+  v1::GetScannerHealthResponse h = Health();
+  ASSERT_EQ(h.lanes_size(), 3);
+  for (const v1::LaneHealth& l : h.lanes()) {
+    if (l.lane() == v1::LANE_COMBINATORIAL) {
+      EXPECT_GE(l.opportunities_total(), 2u);
+    }
+  }
 }
 
 }  // namespace

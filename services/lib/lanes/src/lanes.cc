@@ -112,6 +112,8 @@ const char* DropReasonName(DropReason reason) {
       return "no_calibration";
     case DropReason::kKellyNoBet:
       return "kelly_no_bet";
+    case DropReason::kRelationRejected:
+      return "relation_rejected";
   }
   return "unknown";
 }

@@ -58,6 +58,12 @@ ScanEngine::ScanEngine(const lanes::BookReader* books, const Clock* clock,
         arbor::v1::LANE_CROSS_VENUE, &catalog_, books_, clock_, std::move(options.mapping),
         options.cross_venue, options.cross_venue_gates));
   }
+  if (options.combinatorial_enabled) {
+    options.combinatorial.scanner_id = options.scanner_id;
+    lanes_.push_back(std::make_unique<LaneAdapter<lanes::CombinatorialLane>>(
+        arbor::v1::LANE_COMBINATORIAL, &catalog_, books_, clock_, std::move(options.relations),
+        options.combinatorial, options.combinatorial_gates));
+  }
   if (options.expiry_edge_enabled) {
     calibration_ = options.calibration;
     if (calibration_ == nullptr) {

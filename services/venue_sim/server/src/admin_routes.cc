@@ -398,6 +398,51 @@ class Admin {
     return HttpReply::Json(200, w.Take());
   }
 
+  // GET /admin/relations: the universe's logical relations as a relations file (relations/
+  // relation_file.h format) for the combinatorial lane, as a reviewer would write it.
+  HttpReply Relations() const {
+    const Universe& u = d_.exchange->universe();
+    JsonWriter w;
+    w.BeginObject().Key("version").Int(1).Key("relations").BeginArray();
+    for (size_t i = 0; i < u.relations.size(); ++i) {
+      const Relation& r = u.relations[i];
+      const SimMarket& a = u.markets[static_cast<size_t>(r.a)];
+      const SimMarket& b = u.markets[static_cast<size_t>(r.b)];
+      w.BeginObject()
+          .Key("id")
+          .String(absl::StrCat("sim-rel-", i))
+          .Key("kind")
+          .String(RelationKindName(r.kind))
+          .Key("a")
+          .BeginObject()
+          .Key("market_id")
+          .String(a.condition_id)
+          .Key("outcome")
+          .Int(0)
+          .EndObject()
+          .Key("b")
+          .BeginObject()
+          .Key("market_id")
+          .String(b.condition_id)
+          .Key("outcome")
+          .Int(0)
+          .EndObject()
+          .Key("confidence")
+          .Double(1.0)
+          .Key("provenance")
+          .String("curated")
+          .Key("rule")
+          .String("curated")
+          .Key("evidence")
+          .String(absl::StrCat(a.question, " / ", b.question))
+          .Key("reviewed_by")
+          .String("venue_sim")
+          .EndObject();
+    }
+    w.EndArray().EndObject();
+    return HttpReply::Json(200, w.Take());
+  }
+
   // POST /admin/list and /admin/resolve (see admin_routes.h).
   HttpReply Lifecycle(const HttpRequest& req, bool resolve) {
     simdjson::dom::parser parser;
@@ -562,6 +607,8 @@ void AddAdminRoutes(HttpServer& server, AdminDeps deps) {
   server.Route("POST", "/admin/fund", [admin](const HttpRequest& r) { return admin->Fund(r); });
   server.Route("POST", "/admin/tick", [admin](const HttpRequest& r) { return admin->Tick(r); });
   server.Route("GET", "/admin/mapping", [admin](const HttpRequest&) { return admin->Mapping(); });
+  server.Route("GET", "/admin/relations",
+               [admin](const HttpRequest&) { return admin->Relations(); });
   server.Route("POST", "/admin/list",
                [admin](const HttpRequest& r) { return admin->Lifecycle(r, false); });
   server.Route("POST", "/admin/resolve",

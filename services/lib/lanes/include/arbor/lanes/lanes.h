@@ -70,8 +70,11 @@ enum class DropReason : uint8_t {
   kBelowLiquidityFloor,  // unit: depth / spread below the lane's liquidity floors
   kNoCalibration,        // unit: the calibration bucket has too few resolved samples
   kKellyNoBet,           // bundle: the execution-risk-aware Kelly size is zero
+  // Combinatorial lane:
+  kRelationRejected,  // unit: a related market is missing / not binary, the cluster is too large,
+                      // or its relations leave no valid joint outcome (contradictory input)
 };
-inline constexpr int kDropReasonCount = static_cast<int>(DropReason::kKellyNoBet) + 1;
+inline constexpr int kDropReasonCount = static_cast<int>(DropReason::kRelationRejected) + 1;
 // "missing_book", "not_live", ... (Prometheus label values).
 const char* DropReasonName(DropReason reason);
 

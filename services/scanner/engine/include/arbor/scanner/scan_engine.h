@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "arbor/core/clock.h"
+#include "arbor/lanes/combinatorial_lane.h"
 #include "arbor/lanes/cross_venue_lane.h"
 #include "arbor/lanes/expiry_edge_lane.h"
 #include "arbor/lanes/inputs.h"
@@ -63,6 +64,12 @@ struct ScanEngineOptions {
   lanes::LaneConfig cross_venue;
   lanes::CrossVenueConfig cross_venue_gates;
   lanes::VenueMapping mapping;
+  // Combinatorial lane: clusters of binary markets linked by `relations` (relations file,
+  // docs/relations.md), projected onto their marginal polytope.
+  bool combinatorial_enabled = false;
+  lanes::LaneConfig combinatorial;
+  lanes::CombinatorialConfig combinatorial_gates;
+  std::vector<relations::Relation> relations;
   // Expiry-edge lane over `calibration` (owned by the engine; an empty table trades nothing until
   // it has learned enough resolved markets).
   bool expiry_edge_enabled = false;

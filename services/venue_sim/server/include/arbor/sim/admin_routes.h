@@ -82,6 +82,10 @@ struct AdminDeps {
 //   GET    /admin/mapping                         the cross-venue mapping file of every Kalshi
 //                                                twin (arbor/lanes/venue_mapping.h format:
 //                                                identical, confidence 1, horizon gap 0)
+//   GET    /admin/relations                       the universe's implies / excludes relations
+//                                                as a relations file (arbor/relations/
+//                                                relation_file.h: curated, confidence 1, YES
+//                                                tokens, ids sim-rel-<index>)
 //   POST   /admin/list {"condition_id":"0x.."} | {"ticker":"SIM-00010"}
 //          lists an unlisted market (Exchange::ListMarket / ListKalshiMarket); 200
 //          {"venue":"polymarket","market":<index>,"condition_id":"0x..","status":"open"} or
