@@ -6,10 +6,12 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "arbor/core/clock.h"
 #include "arbor/lanes/venue_mapping.h"
 #include "arbor/net/http_client.h"
+#include "arbor/relations/relation_file.h"
 #include "arbor/sim/admin_routes.h"
 #include "arbor/sim/exchange.h"
 #include "arbor/sim/faults.h"
@@ -213,6 +215,35 @@ TEST_F(AdminTest, MappingListsEveryKalshiTwin) {
   // Distinct twins mirror distinct markets.
   EXPECT_NE(m->pairs[0].polymarket_market_id, m->pairs[1].polymarket_market_id);
   EXPECT_EQ(Do("POST", "/admin/mapping").status, 404);
+}
+
+// GET /admin/relations: the universe's implies / excludes pairs as a relations file, read back
+// with the strict parser the scanner's combinatorial lane uses.
+TEST_F(AdminTest, RelationsListEveryLogicalPairAsACuratedRelationsFile) {
+  const Universe& u = exchange_->universe();
+  ASSERT_EQ(u.relations.size(), 2u) << "20 binary markets: one implies and one excludes pair";
+  net::HttpResponse r = Do("GET", "/admin/relations");
+  ASSERT_EQ(r.status, 200) << r.body;
+  absl::StatusOr<std::vector<relations::Relation>> parsed = relations::ParseRelationsFile(r.body);
+  ASSERT_TRUE(parsed.ok()) << parsed.status() << "\n" << r.body;
+  ASSERT_EQ(parsed->size(), u.relations.size());
+  for (size_t i = 0; i < u.relations.size(); ++i) {
+    const Relation& truth = u.relations[i];
+    const relations::Relation& got = (*parsed)[i];
+    SCOPED_TRACE(i);
+    EXPECT_EQ(got.id, absl::StrCat("sim-rel-", i));
+    EXPECT_EQ(got.kind, truth.kind == RelationKind::kImplies ? relations::RelationKind::kImplies
+                                                             : relations::RelationKind::kExcludes);
+    EXPECT_EQ(got.a.market_id, u.markets[static_cast<size_t>(truth.a)].condition_id);
+    EXPECT_EQ(got.b.market_id, u.markets[static_cast<size_t>(truth.b)].condition_id);
+    EXPECT_EQ(got.a.outcome, 0);  // the YES tokens
+    EXPECT_EQ(got.b.outcome, 0);
+    EXPECT_EQ(got.confidence, 1.0);
+    EXPECT_EQ(got.provenance, relations::Provenance::kCurated);
+  }
+  EXPECT_EQ((*parsed)[0].kind, relations::RelationKind::kImplies);
+  EXPECT_EQ((*parsed)[1].kind, relations::RelationKind::kExcludes);
+  EXPECT_EQ(Do("POST", "/admin/relations").status, 404);
 }
 
 }  // namespace
