@@ -50,7 +50,8 @@ void Quote(FakeBookReader& books, const std::string& market, const char* yes_bid
   const Price bid = P(yes_bid);
   const Price ask = P(yes_ask);
   books.Set(Yes(market), {{bid, Q(size)}}, {{ask, Q(size)}});
-  books.Set(No(market), {{Price::FromUnits(1) - ask, Q(size)}}, {{Price::FromUnits(1) - bid, Q(size)}});
+  books.Set(No(market), {{Price::FromUnits(1) - ask, Q(size)}},
+            {{Price::FromUnits(1) - bid, Q(size)}});
 }
 
 std::map<std::string, std::string> LegsOf(const arbor::v1::Opportunity& o) {
@@ -77,8 +78,8 @@ TEST_F(CombinatorialLaneTest, FairRelatedMarketsProduceNothing) {
   // a => b with P(a) = .40 <= P(b) = .55: inside the polytope once spreads are paid.
   Quote(books_, "a", "0.39", "0.41");
   Quote(books_, "b", "0.54", "0.56");
-  CombinatorialLane lane(&catalog_, &books_, &clock_,
-                         {Rel("r1", RelationKind::kImplies, "a", "b")}, NoGates());
+  CombinatorialLane lane(&catalog_, &books_, &clock_, {Rel("r1", RelationKind::kImplies, "a", "b")},
+                         NoGates());
   EXPECT_EQ(lane.cluster_count(), 1u);
   LaneEvaluation e = lane.EvaluateAll();
   EXPECT_TRUE(e.opportunities.empty());
@@ -136,10 +137,10 @@ TEST_F(CombinatorialLaneTest, ChainIsTrimmedToTheLegsThatMatter) {
   Quote(books_, "a", "0.62", "0.64");
   Quote(books_, "b", "0.57", "0.59");
   Quote(books_, "c", "0.49", "0.51");
-  CombinatorialLane lane(&catalog_, &books_, &clock_,
-                         {Rel("r1", RelationKind::kImplies, "a", "b"),
-                          Rel("r2", RelationKind::kImplies, "b", "c")},
-                         NoGates());
+  CombinatorialLane lane(
+      &catalog_, &books_, &clock_,
+      {Rel("r1", RelationKind::kImplies, "a", "b"), Rel("r2", RelationKind::kImplies, "b", "c")},
+      NoGates());
   EXPECT_EQ(lane.cluster_count(), 1u);
   LaneEvaluation e = lane.EvaluateAll();
   ASSERT_EQ(e.opportunities.size(), 1u);
@@ -181,8 +182,8 @@ TEST_F(CombinatorialLaneTest, MaxEdgeGateTreatsHugeEdgesAsBadRelations) {
   Quote(books_, "b", "0.50", "0.52");
   CombinatorialConfig gates;
   gates.max_edge_per_set = P("0.15");
-  CombinatorialLane lane(&catalog_, &books_, &clock_,
-                         {Rel("r1", RelationKind::kImplies, "a", "b")}, NoGates(), gates);
+  CombinatorialLane lane(&catalog_, &books_, &clock_, {Rel("r1", RelationKind::kImplies, "a", "b")},
+                         NoGates(), gates);
   LaneEvaluation e = lane.EvaluateAll();
   EXPECT_TRUE(e.opportunities.empty());
   EXPECT_EQ(e.counters.drop(DropReason::kImplausibleEdge), 1u);
@@ -192,8 +193,8 @@ TEST_F(CombinatorialLaneTest, OnlyClustersTouchedByABookAreEvaluated) {
   Quote(books_, "a", "0.60", "0.62");
   Quote(books_, "b", "0.53", "0.55");
   Quote(books_, "x", "0.50", "0.52");
-  CombinatorialLane lane(&catalog_, &books_, &clock_,
-                         {Rel("r1", RelationKind::kImplies, "a", "b")}, NoGates());
+  CombinatorialLane lane(&catalog_, &books_, &clock_, {Rel("r1", RelationKind::kImplies, "a", "b")},
+                         NoGates());
   EXPECT_EQ(lane.OnBooksChanged({Yes("x")}).counters.units_evaluated, 0u);
   LaneEvaluation e = lane.OnBooksChanged({No("b")});
   EXPECT_EQ(e.counters.units_evaluated, 1u);

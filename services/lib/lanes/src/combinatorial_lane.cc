@@ -75,8 +75,7 @@ struct CombinatorialLane::Cluster {
 };
 
 CombinatorialLane::CombinatorialLane(const MarketCatalog* catalog, const BookReader* books,
-                                     const Clock* clock,
-                                     std::vector<relations::Relation> relations,
+                                     const Clock* clock, std::vector<relations::Relation> relations,
                                      LaneConfig config, CombinatorialConfig comb)
     : BundleLaneBase(catalog, books, clock, WithMaxEdge(std::move(config), comb.max_edge_per_set)),
       relations_(std::move(relations)),
@@ -222,8 +221,8 @@ void CombinatorialLane::EvaluateUnit(const std::string& cluster_id, LaneCounters
       continue;
     }
     const Price ask = books[i].asks.front().price;
-    prices[i] = static_cast<double>(ask.micros()) / kScale +
-                FeePerShare(*markets[i / 2]->fees, ask);
+    prices[i] =
+        static_cast<double>(ask.micros()) / kScale + FeePerShare(*markets[i / 2]->fees, ask);
   }
 
   // ---- Projection, warm-started from the previous active set ----
@@ -266,8 +265,9 @@ void CombinatorialLane::EvaluateUnit(const std::string& cluster_id, LaneCounters
   if (!w.has_value()) return drop(DropReason::kPricingError);
   if (*w < 1.0 - kPayoffSlack) return;  // no covering set at these prices
   std::vector<int> by_price = set;
-  std::sort(by_price.begin(), by_price.end(),
-            [&](int a, int b) { return prices[a] > prices[b] || (prices[a] == prices[b] && a < b); });
+  std::sort(by_price.begin(), by_price.end(), [&](int a, int b) {
+    return prices[a] > prices[b] || (prices[a] == prices[b] && a < b);
+  });
   for (int i : by_price) {
     if (set.size() <= 2) break;
     std::vector<int> trial;
