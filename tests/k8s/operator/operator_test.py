@@ -281,9 +281,12 @@ def run(args):
         st = wait_for("executor on stage 1", lambda: (
             (s := h.executor_status()) and active_policy(s).get("stage_index") == 1 and s), 30)
         assert int(active_limits(st)["capital_cap_micros"]) == 200_000_000, active_limits(st)
-        code, events = h.api.get(f"/apis/events.k8s.io/v1/namespaces/{NS}/events")
-        reasons = {e.get("reason") for e in events.get("items", [])}
-        assert {"Started", "Promoted"} <= reasons, reasons
+        # Events are posted after the status write: wait for them too.
+        def reasons_seen():
+            code, events = h.api.get(f"/apis/events.k8s.io/v1/namespaces/{NS}/events")
+            reasons = {e.get("reason") for e in events.get("items", [])}
+            return {"Started", "Promoted"} <= reasons and reasons
+        wait_for("Started and Promoted events", reasons_seen, 30)
 
         # 4. Faults: the next status write gets 409 once; open watches get an in-stream 410.
         h.api.control("fault", {"path": "tradingpolicies/canary/status", "method": "PATCH",
@@ -314,9 +317,14 @@ def run(args):
         obj = wait_for("the new leader to observe the stage edit", lambda: (
             (o := h.api.policy("canary")) and o["status"].get("observedGeneration") == gen and o), 60)
         assert obj["status"]["currentStage"] == 0
-        code, events = h.api.get(f"/apis/events.k8s.io/v1/namespaces/{NS}/events")
-        spec_changed = [e for e in events["items"] if e.get("reason") == "SpecChanged"]
-        assert spec_changed and spec_changed[-1]["reportingInstance"] == other, spec_changed
+
+        # The event is posted after the status write, so it may trail observedGeneration (seen
+        # under ASan): wait for it rather than read the list once.
+        def spec_changed_by_other():
+            code, events = h.api.get(f"/apis/events.k8s.io/v1/namespaces/{NS}/events")
+            spec_changed = [e for e in events.get("items", []) if e.get("reason") == "SpecChanged"]
+            return spec_changed and spec_changed[-1]["reportingInstance"] == other and spec_changed
+        wait_for(f"a SpecChanged event from {other}", spec_changed_by_other, 30)
 
         # 7. Executor loss → Degraded; back → healthy.
         h.stop("executor")
