@@ -162,10 +162,14 @@ TEST_F(CombinatorialLaneTest, RelationsBelowTheFloorAreIgnored) {
 TEST_F(CombinatorialLaneTest, ContradictoryOrUnknownClustersAreRejected) {
   Quote(books_, "a", "0.60", "0.62");
   Quote(books_, "b", "0.53", "0.55");
-  // a's YES equivalent to a's NO: no valid joint outcome.
+  // b's YES and b's NO both equivalent to a's YES: no valid joint outcome. (A relation of a
+  // market with itself is refused outright and never forms a cluster.)
   CombinatorialLane contradictory(&catalog_, &books_, &clock_,
-                                  {Rel("bad", RelationKind::kEquivalent, "a", "a", 1.0, 0, 1)},
+                                  {Rel("bad1", RelationKind::kEquivalent, "a", "b", 1.0, 0, 0),
+                                   Rel("bad2", RelationKind::kEquivalent, "a", "b", 1.0, 0, 1),
+                                   Rel("self", RelationKind::kEquivalent, "x", "x", 1.0, 0, 1)},
                                   NoGates());
+  EXPECT_EQ(contradictory.cluster_count(), 1u);
   LaneEvaluation e = contradictory.EvaluateAll();
   EXPECT_TRUE(e.opportunities.empty());
   EXPECT_EQ(e.counters.drop(DropReason::kRelationRejected), 1u);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +14,7 @@
 #include "arbor/quant/frank_wolfe.h"
 #include "arbor/quant/ip_oracle.h"
 #include "arbor/quant/polytope_model.h"
+#include "arbor/relations/relation_store.h"
 
 namespace arbor::lanes {
 namespace {
@@ -32,25 +32,6 @@ std::string OutcomeName(const std::string& market_id, int outcome) {
   return absl::StrCat(market_id, "#", outcome);
 }
 
-// Union-find over market ids, for the clusters.
-class Components {
- public:
-  int Id(const std::string& market) {
-    auto [it, inserted] = ids_.emplace(market, static_cast<int>(parent_.size()));
-    if (inserted) parent_.push_back(it->second);
-    return it->second;
-  }
-  int Find(int x) {
-    while (parent_[x] != x) x = parent_[x] = parent_[parent_[x]];
-    return x;
-  }
-  void Join(int a, int b) { parent_[Find(a)] = Find(b); }
-
- private:
-  absl::flat_hash_map<std::string, int> ids_;
-  std::vector<int> parent_;
-};
-
 // Taker fee of one share at `price` (the fee of 100 shares / 100: fee functions round per fill).
 double FeePerShare(const quant::LegFees& fees, Price price) {
   absl::StatusOr<Money> fee = fees.Fee(Quantity::FromUnits(100), price);
@@ -62,9 +43,9 @@ double FeePerShare(const quant::LegFees& fees, Price price) {
 
 struct CombinatorialLane::Cluster {
   std::string id;
-  std::vector<std::string> market_ids;            // sorted
-  std::vector<const relations::Relation*> edges;  // into relations_
-  double confidence = 1.0;                        // lowest of the relations
+  std::vector<std::string> market_ids;  // sorted
+  std::vector<relations::Relation> edges;
+  double confidence = 1.0;  // lowest of the relations
   // Built on first evaluation after a rebuild; `problem` non-empty = rejected until the next one.
   bool built = false;
   std::string problem;
@@ -94,28 +75,16 @@ void CombinatorialLane::RebuildIndex() {
   index_.clear();
   units_.clear();
   clusters_.clear();
-  Components components;
-  std::vector<const relations::Relation*> used;
-  for (const relations::Relation& r : relations_) {
-    if (!(r.confidence >= comb_.min_confidence)) continue;
-    components.Join(components.Id(r.a.market_id), components.Id(r.b.market_id));
-    used.push_back(&r);
-  }
-  // Root -> cluster; std::map so that clusters are built in a deterministic order.
-  std::map<int, std::unique_ptr<Cluster>> by_root;
-  for (const relations::Relation* r : used) {
-    const int root = components.Find(components.Id(r->a.market_id));
-    std::unique_ptr<Cluster>& cl = by_root[root];
-    if (cl == nullptr) cl = std::make_unique<Cluster>();
-    cl->edges.push_back(r);
-    cl->confidence = std::min(cl->confidence, r->confidence);
-    cl->market_ids.push_back(r->a.market_id);
-    cl->market_ids.push_back(r->b.market_id);
-  }
-  for (auto& [root, cl] : by_root) {
-    std::sort(cl->market_ids.begin(), cl->market_ids.end());
-    cl->market_ids.erase(std::unique(cl->market_ids.begin(), cl->market_ids.end()),
-                         cl->market_ids.end());
+  // The store validates and de-duplicates the relations and links markets into connected
+  // components (relations/relation_store.h); an invalid relation is left out, never traded.
+  relations::RelationStore store;
+  for (const relations::Relation& r : relations_) (void)store.Add(r);
+  for (relations::RelationCluster& rc : store.Clusters(comb_.min_confidence, 0)) {
+    auto cl = std::make_unique<Cluster>();
+    cl->market_ids = std::move(rc.market_ids);
+    cl->edges = std::move(rc.relations);
+    for (const relations::Relation& r : cl->edges)
+      cl->confidence = std::min(cl->confidence, r.confidence);
     cl->id = absl::StrCat("cluster:", cl->market_ids.front());
     for (const std::string& mid : cl->market_ids) {
       std::shared_ptr<const LaneMarket> m = catalog_->FindMarket(mid);
@@ -167,11 +136,11 @@ void CombinatorialLane::EvaluateUnit(const std::string& cluster_id, LaneCounters
           return s;
         }
       }
-      for (const relations::Relation* r : cl.edges) {
-        const std::string a = OutcomeName(r->a.market_id, r->a.outcome);
-        const std::string b = OutcomeName(r->b.market_id, r->b.outcome);
+      for (const relations::Relation& r : cl.edges) {
+        const std::string a = OutcomeName(r.a.market_id, r.a.outcome);
+        const std::string b = OutcomeName(r.b.market_id, r.b.outcome);
         absl::Status s;
-        switch (r->kind) {
+        switch (r.kind) {
           case relations::RelationKind::kImplies:
             s = cl.model.AddImplies(a, b);
             break;
@@ -302,10 +271,10 @@ void CombinatorialLane::EvaluateUnit(const std::string& cluster_id, LaneCounters
   arbor::v1::Opportunity& o = out.back().opportunity;
   std::vector<double> q(n, 0.0);
   for (const arbor::v1::OpportunityLeg& leg : o.legs()) {
+    absl::StatusOr<InstrumentKey> key = InstrumentKey::FromProto(leg.instrument_id());
+    if (!key.ok()) continue;
     for (int i : set) {
-      if (keys[i].ToProto().SerializeAsString() == leg.instrument_id().SerializeAsString()) {
-        q[i] += static_cast<double>(leg.size_micros()) / kScale;
-      }
+      if (keys[i] == *key) q[i] += static_cast<double>(leg.size_micros()) / kScale;
     }
   }
   absl::StatusOr<double> worst = quant::OracleWorstCase(*cl.oracle, q);
@@ -324,7 +293,7 @@ void CombinatorialLane::EvaluateUnit(const std::string& cluster_id, LaneCounters
     }
   }
   o.set_confidence(cl.confidence);
-  for (const relations::Relation* r : cl.edges) o.add_relation_ids(r->id);
+  for (const relations::Relation& r : cl.edges) o.add_relation_ids(r.id);
   o.set_projection_divergence(projected->divergence);
   o.set_projection_gap(projected->gap);
   out.back().event_key = cl.id;

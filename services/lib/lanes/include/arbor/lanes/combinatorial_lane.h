@@ -83,7 +83,8 @@ class CombinatorialLane final : public BundleLaneBase {
 
   // RebuildIndex
   //
-  // Clusters = connected components of markets linked by relations at or above min_confidence.
+  // Clusters = relations::RelationStore::Clusters over the relations at or above min_confidence
+  // (invalid ones, e.g. a market related to itself, are left out).
   // Every cluster is a unit ("cluster:" + its smallest market id); the outcome instruments of its
   // markets found in the catalog map to it. Cached models are discarded.
   void RebuildIndex() override;
