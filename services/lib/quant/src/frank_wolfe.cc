@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "arbor/core/status_macros.h"
+#include "arbor/quant/outcome_classes.h"
 
 namespace arbor::quant {
 namespace {
@@ -26,15 +27,13 @@ constexpr double kLazyFraction = 0.5;
 constexpr double kLineSearchTolerance = 1e-10;
 // Fully corrective step: a Newton step on the support face after this many pairwise steps, for
 // supports of at most kMaxNewtonSupport vertices (the Hessian is dense, support × support).
-constexpr int kPairwiseBeforeNewton = 32;
+constexpr int kPairwiseBeforeNewton = 8;
 constexpr int kMaxNewtonSupport = 1500;
 // The incremental μ / ∇ / score updates of the corrective step are recomputed from scratch every
 // this many pairwise steps, which bounds floating-point drift.
 constexpr int kRefreshEvery = 256;
 // InitFW's covering weights are pseudo-random but fixed: projections are deterministic.
 constexpr uint64_t kInitSeed = 0x9e3779b97f4a7c15ULL;
-
-double SafeLog(double mu, double p) { return std::log(std::max(mu, kMinMu) / p); }
 
 // ExactLineSearch
 //
@@ -132,7 +131,7 @@ double PlainKl(absl::Span<const double> mu, absl::Span<const double> p) {
 
 BarrierFrankWolfe::BarrierFrankWolfe(const PolytopeModel& model, IpOracle& oracle,
                                      FrankWolfeOptions options)
-    : model_(model), oracle_(oracle), options_(options) {}
+    : model_(model), oracle_(oracle), options_(options), classes_(ClassifyOutcomes(model)) {}
 
 absl::Status BarrierFrankWolfe::Initialize() {
   if (initialized_) return absl::OkStatus();
@@ -205,21 +204,52 @@ absl::StatusOr<ProjectionResult> BarrierFrankWolfe::Project(absl::Span<const dou
   const int64_t calls_before = oracle_.calls();
   const int n = model_.num_outcomes();
 
-  // Vertices are 0/1 with one 1 per block, so they are kept sparse as well: ones[k] lists the
-  // outcomes at 1 of cache vertex k. Every inner product below runs over these lists.
+  // Everything below runs over columns (outcome_classes.h), not outcomes: a binary market's YES
+  // and NO, and outcomes declared equivalent, are one variable x_c, with μ_i = x_c for the
+  // class's plain members and y_c = 1 − x_c for its negated ones. On column c the divergence is
+  //   D_c(x) = Σ_plain D_i(x) + Σ_negated D_i(1 − x),
+  //   h_c = D_c' = k⁺ ln x − L⁺ − k⁻ ln y + L⁻,   w_c = D_c'' = k⁺/x + k⁻/y,
+  // with k± the member counts and L± the sums of their ln p_i. y is kept beside x (both are
+  // sums of vertex weights) so that a μ near 0 on a negated member keeps its relative accuracy.
+  const OutcomeClasses& cls = classes_;
+  const int cols = cls.columns;
+  std::vector<double> k_plus(cols, 0.0), k_minus(cols, 0.0), l_plus(cols, 0.0), l_minus(cols, 0.0),
+      u_col(cols, 0.0);
+  std::vector<uint8_t> free_col(cols, 0);  // 0 for a settled column (all of M agrees)
+  for (int i = 0; i < n; ++i) {
+    const int c = cls.column[i];
+    (cls.negated[i] != 0 ? k_minus : k_plus)[c] += 1;
+    (cls.negated[i] != 0 ? l_minus : l_plus)[c] += std::log(prices[i]);
+  }
+  for (int c = 0; c < cols; ++c) {
+    const int rep = cls.representative[c];
+    u_col[c] = u_[rep];
+    free_col[c] = settled_[rep] < 0 ? 1 : 0;
+  }
+  auto col_grad = [&](int c, double x, double y) {
+    double h = k_plus[c] * std::log(std::max(x, kMinMu)) - l_plus[c] + l_minus[c];
+    if (k_minus[c] != 0) h -= k_minus[c] * std::log(std::max(y, kMinMu));
+    return h;
+  };
+  auto col_curvature = [&](int c, double x, double y) {
+    return k_plus[c] / std::max(x, kMinMu) + k_minus[c] / std::max(y, kMinMu);
+  };
+
+  // Cache vertex k as the sorted list of its columns at 1.
   std::vector<std::vector<int>> ones;
   auto sync_ones = [&] {
     while (static_cast<int>(ones.size()) < cache_.size()) {
       const Vertex& z = cache_.at(static_cast<int>(ones.size()));
       std::vector<int> list;
-      for (int i = 0; i < n; ++i) {
-        if (z[i] != 0) list.push_back(i);
+      for (int c = 0; c < cols; ++c) {
+        if (z[cls.representative[c]] != 0) list.push_back(c);
       }
       ones.push_back(std::move(list));
     }
   };
+  auto at_one = [&](int k, int c) { return cache_.at(k)[cls.representative[c]] != 0; };
 
-  // Active set: cache indices and convex weights λ; μ = (1 − ε)·Σ λ_j v_j + ε·u.
+  // Active set: cache indices and convex weights λ; x = (1 − ε)·Σ λ_j v_j + ε·u.
   std::vector<int> active = interior_;
   for (const Vertex& z : warm_start) {
     const int k = cache_.Insert(z);
@@ -229,37 +259,71 @@ absl::StatusOr<ProjectionResult> BarrierFrankWolfe::Project(absl::Span<const dou
   std::vector<double> lambda(active.size(), 1.0 / static_cast<double>(active.size()));
   double eps = options_.initial_epsilon;
 
-  std::vector<double> mu(n), grad(n);
+  std::vector<double> x(cols), y(cols), grad(cols);
   std::vector<double> score;  // score[j] = ∇·v_j (+ a constant common to all j, see below)
-  auto compute_mu = [&] {
-    for (int i = 0; i < n; ++i) mu[i] = eps * u_[i];
-    for (size_t j = 0; j < active.size(); ++j) {
-      const double w = (1 - eps) * lambda[j];
-      if (w == 0) continue;
-      for (int i : ones[active[j]]) mu[i] += w;
+  // Column → active vertices, built per corrective step (the active list is fixed inside one):
+  // the positions j with v_j[c] = 1, or, when that is most of them (flipped[c]), those with
+  // v_j[c] = 0. Scores are kept up to a common additive constant, which no use of them sees
+  // (pairs are compared by difference; the Newton multiplier absorbs a constant), so a change
+  // of h_c is added to the first list or subtracted from the second.
+  std::vector<int> by_col_start, by_col;
+  std::vector<uint8_t> flipped;
+  auto build_index = [&] {
+    const int k_active = static_cast<int>(active.size());
+    std::vector<int> count(cols, 0);
+    for (int k : active) {
+      for (int c : ones[k]) ++count[c];
+    }
+    flipped.assign(cols, 0);
+    by_col_start.assign(cols + 1, 0);
+    for (int c = 0; c < cols; ++c) {
+      flipped[c] = 2 * count[c] > k_active ? 1 : 0;
+      by_col_start[c + 1] = by_col_start[c] + (flipped[c] != 0 ? k_active - count[c] : count[c]);
+    }
+    by_col.resize(by_col_start[cols]);
+    std::vector<int> fill(by_col_start.begin(), by_col_start.end() - 1);
+    for (int j = 0; j < k_active; ++j) {
+      for (int c : ones[active[j]]) {
+        if (flipped[c] == 0) by_col[fill[c]++] = j;
+      }
+    }
+    std::vector<int> dense;  // flipped columns not in every active vertex
+    for (int c = 0; c < cols; ++c) {
+      if (flipped[c] != 0 && count[c] < k_active) dense.push_back(c);
+    }
+    for (int j = 0; j < k_active; ++j) {
+      for (int c : dense) {
+        if (!at_one(active[j], c)) by_col[fill[c]++] = j;
+      }
     }
   };
-  auto compute_grad = [&] {
-    // Settled-at-0 outcomes have μ_i = 0 on all of M; their gradient entry never matters.
-    for (int i = 0; i < n; ++i) grad[i] = settled_[i] == 0 ? 0.0 : SafeLog(mu[i], prices[i]);
+  // x, y and ∇ from the weights, through the index (which must be current): a column's listed
+  // weights give x directly, or y for a flipped one.
+  auto compute_point = [&] {
+    for (int c = 0; c < cols; ++c) {
+      double listed = 0;
+      for (int p = by_col_start[c]; p < by_col_start[c + 1]; ++p) listed += lambda[by_col[p]];
+      listed *= 1 - eps;
+      if (flipped[c] != 0) {
+        y[c] = eps * (1 - u_col[c]) + listed;
+        x[c] = 1 - y[c];
+      } else {
+        x[c] = eps * u_col[c] + listed;
+        y[c] = 1 - x[c];
+      }
+      // A settled column's gradient never matters (every vertex has the same value there).
+      grad[c] = free_col[c] != 0 ? col_grad(c, x[c], y[c]) : 0.0;
+    }
   };
-  // Outcome → active vertices, built per corrective step (the active list is fixed inside one):
-  // the positions j with v_j[i] = 1, or, when that is most of them (flipped[i]), those with
-  // v_j[i] = 0. Scores are kept up to a common additive constant, which no use of them sees
-  // (pairs are compared by difference; the Newton multiplier absorbs a constant), so a change
-  // of ∇_i is added to the first list or subtracted from the second.
-  std::vector<int> by_outcome_start, by_outcome;
-  std::vector<uint8_t> flipped;
   auto compute_scores = [&] {
     score.assign(active.size(), 0.0);
-    for (int i = 0; i < n; ++i) {
-      const double g = flipped[i] != 0 ? -grad[i] : grad[i];
-      for (int p = by_outcome_start[i]; p < by_outcome_start[i + 1]; ++p) score[by_outcome[p]] += g;
+    for (int c = 0; c < cols; ++c) {
+      const double g = flipped[c] != 0 ? -grad[c] : grad[c];
+      for (int p = by_col_start[c]; p < by_col_start[c + 1]; ++p) score[by_col[p]] += g;
     }
   };
   auto refresh = [&] {
-    compute_mu();
-    compute_grad();
+    compute_point();
     compute_scores();
   };
   // Inner accuracy follows the last oracle gap: early corrective steps need not be exact, and
@@ -267,13 +331,13 @@ absl::StatusOr<ProjectionResult> BarrierFrankWolfe::Project(absl::Span<const dou
   double inner_tol = kInitialInnerTolerance;
 
   // Fully corrective step: pairwise FW over the active set with an exact line search. A pairwise
-  // step moves weight from the away vertex a to the toward vertex t, so μ and ∇ change only where
-  // the two differ; the scores are updated through an outcome → active-vertex index instead of
+  // step moves weight from the away vertex a to the toward vertex t, so x and ∇ change only where
+  // the two differ; the scores are updated through the column → active-vertex index instead of
   // being recomputed (O(k·n) per step before; profiling showed the step dominated).
-  std::vector<std::pair<int, int>> diff;  // (outcome, +1 in v_t only / −1 in v_a only)
+  std::vector<std::pair<int, int>> diff;  // (column, +1 in v_t only / −1 in v_a only)
 
   // Newton step on the face of the support S = {j : λ_j > 0}: f(λ) = D((1 − ε)Aλ + εu) has
-  // gradient (1 − ε)·score and Hessian (1 − ε)²·H, H = A_Sᵀ diag(1/μ) A_S. The direction solves
+  // gradient (1 − ε)·score and Hessian (1 − ε)²·H, H = A_Sᵀ diag(w) A_S. The direction solves
   // the equality-constrained Newton system (Σ Δ = 0); H is singular when the support is affinely
   // dependent, hence a small ridge. Terms constant on the subspace Σ Δ = 0 may be added to H
   // freely (see below). Ratio test keeps λ >= 0; exact line search on [0, α_max].
@@ -286,7 +350,7 @@ absl::StatusOr<ProjectionResult> BarrierFrankWolfe::Project(absl::Span<const dou
   std::vector<Pattern> patterns;
   std::vector<int> pool;
   absl::flat_hash_map<uint64_t, int> pattern_of_hash;
-  std::vector<double> hessian, dir, ones_solve, dmu;
+  std::vector<double> hessian, hessian_copy, dir, ones_solve, dx;
   auto newton_step = [&]() -> bool {
     support.clear();
     position.assign(active.size(), -1);
@@ -302,19 +366,18 @@ absl::StatusOr<ProjectionResult> BarrierFrankWolfe::Project(absl::Span<const dou
     patterns.clear();
     pool.clear();
     pattern_of_hash.clear();
-    for (int i = 0; i < n; ++i) {
-      if (settled_[i] == 0) continue;
-      // by_outcome lists the vertices with v_j[i] = 1 or (flipped) with v_j[i] = 0; either
-      // gives the same quadratic form on the subspace (below), so no flip back is needed.
+    for (int c = 0; c < cols; ++c) {
+      if (free_col[c] == 0) continue;
+      // by_col lists the vertices with v_j[c] = 1 or (flipped) with v_j[c] = 0; either gives
+      // the same quadratic form on the subspace (below), so no flip back is needed.
       members.clear();
-      for (int p = by_outcome_start[i]; p < by_outcome_start[i + 1]; ++p) {
-        if (const int q = position[by_outcome[p]]; q >= 0) members.push_back(q);
+      for (int p = by_col_start[c]; p < by_col_start[c + 1]; ++p) {
+        if (const int q = position[by_col[p]]; q >= 0) members.push_back(q);
       }
       if (2 * static_cast<int>(members.size()) > m) {
-        // On the subspace Σ Δ = 0 the row a_i and its complement 1 − a_i give the same
+        // On the subspace Σ Δ = 0 the row a_c and its complement 1 − a_c give the same
         // quadratic form ((1 − a)(1 − a)ᵀ = J − 1aᵀ − a1ᵀ + aaᵀ, and J, 1aᵀ, a1ᵀ vanish there;
-        // the multiplier ν absorbs them). Outcomes in most vertices (a binary market's NO,
-        // settled-at-1 outcomes) then cost little.
+        // the multiplier ν absorbs them). Columns in most vertices then cost little.
         complement.clear();
         size_t next = 0;
         for (int q = 0; q < m; ++q) {
@@ -327,11 +390,10 @@ absl::StatusOr<ProjectionResult> BarrierFrankWolfe::Project(absl::Span<const dou
         members.swap(complement);
       }
       if (members.empty()) continue;
-      // Outcomes with the same pattern (equivalent outcomes, a YES and its NO after the
-      // complement) share one rank-one term: sum their weights first.
+      // Columns with the same pattern share one rank-one term: sum their weights first.
       uint64_t hash = members.size();
       for (int q : members) hash = (hash ^ static_cast<uint64_t>(q)) * 0x100000001b3ULL;
-      const double w = 1 / std::max(mu[i], kMinMu);
+      const double w = col_curvature(c, x[c], y[c]);
       auto [it, inserted] = pattern_of_hash.emplace(hash, static_cast<int>(patterns.size()));
       if (!inserted) {
         Pattern& known = patterns[it->second];
@@ -358,10 +420,10 @@ absl::StatusOr<ProjectionResult> BarrierFrankWolfe::Project(absl::Span<const dou
       for (int r = 0; r <= q; ++r) hessian[static_cast<size_t>(q) * m + r] += max_diag;
     }
     max_diag *= 2;
-    const std::vector<double> h = hessian;
+    hessian_copy = hessian;
     bool factored = false;
     for (double ridge = 1e-12; ridge <= 1e-4 && !factored; ridge *= 100) {
-      hessian = h;
+      if (ridge > 1e-12) hessian = hessian_copy;
       for (int q = 0; q < m; ++q) hessian[q * m + q] += ridge * max_diag;
       factored = Cholesky(hessian, m);
     }
@@ -389,24 +451,24 @@ absl::StatusOr<ProjectionResult> BarrierFrankWolfe::Project(absl::Span<const dou
       }
     }
     if (blocking < 0) return false;  // Δ = 0
-    dmu.assign(n, 0.0);
+    dx.assign(cols, 0.0);
     for (int q = 0; q < m; ++q) {
-      for (int i : ones[active[support[q]]]) dmu[i] += (1 - eps) * dir[q];
+      for (int c : ones[active[support[q]]]) dx[c] += (1 - eps) * dir[q];
     }
     double f0 = 0, s0 = 0;
-    for (int i = 0; i < n; ++i) {
-      if (dmu[i] == 0 || settled_[i] == 0) continue;
-      f0 += dmu[i] * grad[i];
-      s0 += dmu[i] * dmu[i] / std::max(mu[i], kMinMu);
+    for (int c = 0; c < cols; ++c) {
+      if (dx[c] == 0 || free_col[c] == 0) continue;
+      f0 += dx[c] * grad[c];
+      s0 += dx[c] * dx[c] * col_curvature(c, x[c], y[c]);
     }
     if (!(f0 < 0)) return false;  // not a descent direction (numerically exhausted)
     auto eval = [&](double g, double* first, double* second) {
       double f = 0, sec = 0;
-      for (int i = 0; i < n; ++i) {
-        if (dmu[i] == 0 || settled_[i] == 0) continue;
-        const double mi = std::max(mu[i] + g * dmu[i], kMinMu);
-        f += dmu[i] * std::log(mi / prices[i]);
-        sec += dmu[i] * dmu[i] / mi;
+      for (int c = 0; c < cols; ++c) {
+        if (dx[c] == 0 || free_col[c] == 0) continue;
+        const double xc = x[c] + g * dx[c], yc = y[c] - g * dx[c];
+        f += dx[c] * col_grad(c, xc, yc);
+        sec += dx[c] * dx[c] * col_curvature(c, xc, yc);
       }
       *first = f;
       *second = sec;
@@ -422,37 +484,7 @@ absl::StatusOr<ProjectionResult> BarrierFrankWolfe::Project(absl::Span<const dou
     return true;
   };
   auto corrective_step = [&] {
-    const int k_active = static_cast<int>(active.size());
-    std::vector<int> count(n, 0);
-    for (int k : active) {
-      for (int i : ones[k]) ++count[i];
-    }
-    flipped.assign(n, 0);
-    by_outcome_start.assign(n + 1, 0);
-    for (int i = 0; i < n; ++i) {
-      flipped[i] = 2 * count[i] > k_active ? 1 : 0;
-      by_outcome_start[i + 1] =
-          by_outcome_start[i] + (flipped[i] != 0 ? k_active - count[i] : count[i]);
-    }
-    by_outcome.resize(by_outcome_start[n]);
-    {
-      std::vector<int> fill(by_outcome_start.begin(), by_outcome_start.end() - 1);
-      for (int j = 0; j < k_active; ++j) {
-        for (int i : ones[active[j]]) {
-          if (flipped[i] == 0) by_outcome[fill[i]++] = j;
-        }
-      }
-      std::vector<int> dense;  // flipped outcomes not in every active vertex
-      for (int i = 0; i < n; ++i) {
-        if (flipped[i] != 0 && count[i] < k_active) dense.push_back(i);
-      }
-      for (int j = 0; j < k_active; ++j) {
-        const uint8_t* v = cache_.at(active[j]).data();
-        for (int i : dense) {
-          if (v[i] == 0) by_outcome[fill[i]++] = j;
-        }
-      }
-    }
+    build_index();
     refresh();
     int since_newton = 0;
     for (int it = 0; it < options_.max_inner_iterations; ++it) {
@@ -464,7 +496,7 @@ absl::StatusOr<ProjectionResult> BarrierFrankWolfe::Project(absl::Span<const dou
       }
       if (a < 0 || t == a || (1 - eps) * (score[a] - score[t]) <= inner_tol) break;
       // Pairwise steps find the support; near the optimum they converge slowly (first order,
-      // with curvature 1/μ_i that is large for small prices), so every kPairwiseBeforeNewton
+      // with curvature w_c that is large for small prices), so every kPairwiseBeforeNewton
       // steps a Newton step polishes the weights on the current support.
       if (++since_newton > kPairwiseBeforeNewton) {
         since_newton = 0;
@@ -473,45 +505,47 @@ absl::StatusOr<ProjectionResult> BarrierFrankWolfe::Project(absl::Span<const dou
           continue;
         }
       }
-      const Vertex& vt = cache_.at(active[t]);
-      const Vertex& va = cache_.at(active[a]);
+      const int kt = active[t], ka = active[a];
       diff.clear();
-      for (int i : ones[active[t]]) {
-        if (va[i] == 0) diff.emplace_back(i, 1);
+      for (int c : ones[kt]) {
+        if (!at_one(ka, c)) diff.emplace_back(c, 1);
       }
-      for (int i : ones[active[a]]) {
-        if (vt[i] == 0) diff.emplace_back(i, -1);
+      for (int c : ones[ka]) {
+        if (!at_one(kt, c)) diff.emplace_back(c, -1);
       }
       if (diff.empty()) break;  // cannot happen: cached vertices are distinct
-      // d = (1 − ε)(v_t − v_a); φ'(γ) = Σ d_i ln((μ_i + γ d_i)/p_i), φ'' = Σ d_i²/(μ_i + γ d_i).
+      // d = (1 − ε)(v_t − v_a); φ'(γ) = Σ d_c h_c(x_c + γ d_c), φ'' = Σ d_c² w_c(x_c + γ d_c).
       auto eval = [&](double g, double* first, double* second) {
         double f = 0, sec = 0;
-        for (const auto& [i, di] : diff) {
-          const double d = (1 - eps) * di;
-          const double m = std::max(mu[i] + g * d, kMinMu);
-          f += d * std::log(m / prices[i]);
-          sec += d * d / m;
+        for (const auto& [c, dc] : diff) {
+          const double d = (1 - eps) * dc;
+          f += d * col_grad(c, x[c] + g * d, y[c] - g * d);
+          sec += d * d * col_curvature(c, x[c] + g * d, y[c] - g * d);
         }
         *first = f;
         *second = sec;
       };
       double s0 = 0;
-      for (const auto& [i, di] : diff) s0 += (1 - eps) * (1 - eps) / std::max(mu[i], kMinMu);
+      for (const auto& [c, dc] : diff) s0 += (1 - eps) * (1 - eps) * col_curvature(c, x[c], y[c]);
       const double gmax = lambda[a];
       const double gamma = ExactLineSearch((1 - eps) * (score[t] - score[a]), s0, gmax, eval);
       lambda[t] += gamma;
       lambda[a] = gamma == gmax ? 0.0 : lambda[a] - gamma;
-      for (const auto& [i, di] : diff) {
-        mu[i] += gamma * (1 - eps) * di;
-        const double g = SafeLog(mu[i], prices[i]);
-        const double delta = flipped[i] != 0 ? grad[i] - g : g - grad[i];
-        grad[i] = g;
-        for (int p = by_outcome_start[i]; p < by_outcome_start[i + 1]; ++p) {
-          score[by_outcome[p]] += delta;
-        }
+      for (const auto& [c, dc] : diff) {
+        x[c] += gamma * (1 - eps) * dc;
+        y[c] -= gamma * (1 - eps) * dc;
+        const double g = col_grad(c, x[c], y[c]);
+        const double delta = flipped[c] != 0 ? grad[c] - g : g - grad[c];
+        grad[c] = g;
+        for (int p = by_col_start[c]; p < by_col_start[c + 1]; ++p) score[by_col[p]] += delta;
       }
     }
-    // Drop vertices without weight.
+    // The point from the final weights (the index is still that of this step's active list),
+    // then drop vertices without weight.
+    double total = 0;
+    for (double l : lambda) total += l;
+    for (double& l : lambda) l /= total;
+    compute_point();
     size_t w = 0;
     for (size_t j = 0; j < active.size(); ++j) {
       if (lambda[j] > 0) {
@@ -522,22 +556,41 @@ absl::StatusOr<ProjectionResult> BarrierFrankWolfe::Project(absl::Span<const dou
     }
     active.resize(w);
     lambda.resize(w);
-    double total = 0;
-    for (double l : lambda) total += l;
-    for (double& l : lambda) l /= total;
-    compute_mu();
-    compute_grad();
+  };
+
+  // The oracle works in outcomes: each column's gradient on its representative outcome gives
+  // c·z = Σ_c h_c x_c(z), the column objective.
+  std::vector<double> objective(n, 0.0);
+  auto outcome_objective = [&] {
+    for (int c = 0; c < cols; ++c) objective[cls.representative[c]] = grad[c];
+  };
+  auto dot_x = [&](absl::Span<const double> v) {
+    double s = 0;
+    for (int c = 0; c < cols; ++c) s += v[c] * x[c];
+    return s;
+  };
+  auto outcome_mu = [&] {
+    std::vector<double> mu(n);
+    for (int i = 0; i < n; ++i) mu[i] = cls.negated[i] != 0 ? y[cls.column[i]] : x[cls.column[i]];
+    return mu;
   };
 
   ProjectionResult r;
   r.stop = ProjectionStop::kIterationLimit;
   double gap = std::numeric_limits<double>::infinity();
-  bool gap_is_current = false;  // gap was measured at the current μ
+  bool gap_is_current = false;  // gap was measured at the current point
   std::vector<uint8_t> in_active;
+  int lazy_vertex = -1;  // cache index added by the last lazy step, or -1
   for (int iter = 1; iter <= options_.max_iterations; ++iter) {
     r.iterations = iter;
     corrective_step();
-    if (options_.lazy && std::isfinite(gap)) {
+    const double gx = dot_x(grad);
+    // A lazily added vertex that the corrective step gave no weight made no progress: asking the
+    // cache again would pick it again, so this iteration asks the oracle.
+    const bool lazy_stalled =
+        lazy_vertex >= 0 && std::find(active.begin(), active.end(), lazy_vertex) == active.end();
+    lazy_vertex = -1;
+    if (options_.lazy && std::isfinite(gap) && !lazy_stalled) {
       // Lazy FW: the best cached vertex outside the active set, if it still makes progress,
       // saves an oracle call. Never used to stop: the stopping gap always comes from the oracle.
       in_active.assign(cache_.size(), 0);
@@ -547,53 +600,51 @@ absl::StatusOr<ProjectionResult> BarrierFrankWolfe::Project(absl::Span<const dou
       for (int k = 0; k < cache_.size(); ++k) {
         if (in_active[k] != 0) continue;
         double v = 0;
-        for (int i : ones[k]) v += grad[i];
+        for (int c : ones[k]) v += grad[c];
         if (v < best_value) {
           best_value = v;
           best = k;
         }
       }
       if (best >= 0) {
-        double gmu_lazy = 0;
-        for (int i = 0; i < n; ++i) gmu_lazy += grad[i] * mu[i];
-        const double lazy_gap = gmu_lazy - best_value;
+        const double lazy_gap = gx - best_value;
         if (lazy_gap > options_.gap_tolerance && lazy_gap >= kLazyFraction * gap) {
           ++r.lazy_steps;
           gap_is_current = false;
+          lazy_vertex = best;
           active.push_back(best);
           lambda.push_back(0.0);
           continue;
         }
       }
     }
-    ARBOR_ASSIGN_OR_RETURN(Vertex z, oracle_.Minimize(grad));
-    double gmu = 0, gu = 0;
-    for (int i = 0; i < n; ++i) {
-      gmu += grad[i] * mu[i];
-      gu += grad[i] * u_[i];
-    }
-    gap = std::max(0.0, gmu - Dot(grad, z));
+    outcome_objective();
+    ARBOR_ASSIGN_OR_RETURN(Vertex z, oracle_.Minimize(objective));
+    gap = std::max(0.0, gx - Dot(objective, z));
     gap_is_current = true;
-    const double d = GeneralizedKl(mu, prices);
     if (gap <= options_.gap_tolerance) {
       r.stop = ProjectionStop::kGap;
       break;
     }
-    if (options_.alpha_extraction && gap <= (1 - *options_.alpha_extraction) * d) {
-      r.stop = ProjectionStop::kAlphaExtraction;
-      break;
-    }
-    if (options_.divergence_floor > 0 && d <= options_.divergence_floor) {
-      r.stop = ProjectionStop::kDivergenceFloor;
-      break;
+    if (options_.alpha_extraction || options_.divergence_floor > 0) {
+      const double d = GeneralizedKl(outcome_mu(), prices);
+      if (options_.alpha_extraction && gap <= (1 - *options_.alpha_extraction) * d) {
+        r.stop = ProjectionStop::kAlphaExtraction;
+        break;
+      }
+      if (options_.divergence_floor > 0 && d <= options_.divergence_floor) {
+        r.stop = ProjectionStop::kDivergenceFloor;
+        break;
+      }
     }
     // Adaptive contraction (Krishnan et al. 2015, clinicalml/fw-inference): g_u = ⟨−∇f, u − μ⟩.
-    const double g_u = gmu - gu;
+    double g_u = gx;
+    for (int c = 0; c < cols; ++c) g_u -= grad[c] * u_col[c];
     if (g_u < 0) {
       const double ratio = gap / (-4 * g_u);
       if (ratio < eps) eps = std::min(ratio, eps / 2);
     }
-    inner_tol = std::max(0.1 * options_.gap_tolerance, 1e-2 * gap);
+    inner_tol = std::max(0.1 * options_.gap_tolerance, 0.3 * gap);
     const int k = cache_.Insert(z);
     sync_ones();
     if (std::find(active.begin(), active.end(), k) == active.end()) {
@@ -604,14 +655,13 @@ absl::StatusOr<ProjectionResult> BarrierFrankWolfe::Project(absl::Span<const dou
 
   if (!gap_is_current && r.iterations > 0) {
     // Stopped after a lazy step: certify the returned iterate with one more oracle call.
-    ARBOR_ASSIGN_OR_RETURN(Vertex z, oracle_.Minimize(grad));
-    double gmu = 0;
-    for (int i = 0; i < n; ++i) gmu += grad[i] * mu[i];
-    gap = std::max(0.0, gmu - Dot(grad, z));
+    outcome_objective();
+    ARBOR_ASSIGN_OR_RETURN(Vertex z, oracle_.Minimize(objective));
+    gap = std::max(0.0, dot_x(grad) - Dot(objective, z));
   }
-  r.mu = mu;
-  r.divergence = GeneralizedKl(mu, prices);
-  r.divergence_plain = PlainKl(mu, prices);
+  r.mu = outcome_mu();
+  r.divergence = GeneralizedKl(r.mu, prices);
+  r.divergence_plain = PlainKl(r.mu, prices);
   r.gap = gap;
   r.epsilon = eps;
   r.oracle_calls = oracle_.calls() - calls_before + (ran_init ? init_calls_ : 0);
@@ -623,7 +673,7 @@ absl::StatusOr<ProjectionResult> BarrierFrankWolfe::Project(absl::Span<const dou
     if (w > 0) r.active_set.push_back({cache_.at(k), w});
   }
   std::sort(r.active_set.begin(), r.active_set.end(),
-            [](const WeightedVertex& x, const WeightedVertex& y) { return x.weight > y.weight; });
+            [](const WeightedVertex& a, const WeightedVertex& b) { return a.weight > b.weight; });
   return r;
 }
 

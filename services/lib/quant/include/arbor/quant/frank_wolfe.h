@@ -28,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "arbor/quant/ip_oracle.h"
+#include "arbor/quant/outcome_classes.h"
 #include "arbor/quant/polytope_model.h"
 
 namespace arbor::quant {
@@ -95,6 +96,7 @@ class BarrierFrankWolfe {
   const PolytopeModel& model_;
   IpOracle& oracle_;
   FrankWolfeOptions options_;
+  OutcomeClasses classes_;  // the projection runs over columns (see Project)
   bool initialized_ = false;
   std::vector<int8_t> settled_;
   std::vector<int> interior_;  // cache indices of the InitFW vertices; u = their average
