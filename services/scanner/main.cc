@@ -45,6 +45,10 @@ ABSL_FLAG(std::string, cross_venue_max_edge, "0.10",
           "cross_venue: edges per set above this are taken as mapping errors (USD).");
 ABSL_FLAG(std::string, relations, "",
           "Relations file (JSON, docs/relations.md) linking markets for the combinatorial lane.");
+ABSL_FLAG(absl::Duration, relations_reload, absl::Seconds(10),
+          "combinatorial: how often the relations file is checked for changes (a changed file "
+          "that parses replaces the relations; one that does not is logged and the old stay). "
+          "0 = never.");
 ABSL_FLAG(double, min_relation_confidence, 0.90,
           "combinatorial: relations whose confidence is below this are not traded.");
 ABSL_FLAG(std::string, combinatorial_max_edge, "0.15",
@@ -259,6 +263,12 @@ int main(int argc, char** argv) {
       return 1;
     }
     options.engine.relations = *std::move(relations);
+    options.relations_file = absl::GetFlag(FLAGS_relations);
+    options.relations_reload = absl::GetFlag(FLAGS_relations_reload);
+    if (options.relations_reload < absl::ZeroDuration()) {
+      std::cerr << "arbor-scanner: --relations_reload must not be negative\n";
+      return 1;
+    }
     options.engine.combinatorial = with_budget(lane, "combinatorial");
     const double floor = absl::GetFlag(FLAGS_min_relation_confidence);
     if (!(floor >= 0 && floor <= 1)) {

@@ -24,6 +24,7 @@
 #include "arbor/scanner/cache_book_reader.h"
 #include "arbor/scanner/catalog_fetcher.h"
 #include "arbor/scanner/opportunity_board.h"
+#include "arbor/scanner/relations_watcher.h"
 #include "arbor/scanner/scanner_metrics.h"
 #include "arbor/scanner/scanner_service.h"
 #include "arbor/scanner/settle_gate.h"
@@ -231,12 +232,44 @@ void ScannerApp::Impl::LaneLoop() {
     for (const v1::Opportunity& o : published) metrics->RecordPublished(o);
   };
 
+  // The relations file, watched from this thread so a reload never races a pass.
+  std::optional<RelationsWatcher> relations_watch;
+  if (!options.relations_file.empty() && options.relations_reload > absl::ZeroDuration()) {
+    relations_watch.emplace(options.relations_file);
+  }
+  int64_t last_relations_check = clock->MonotonicNanos();
+  metrics->SetRelationClusters(engine.relation_clusters());
+
   while (true) {
     {
       std::lock_guard<std::mutex> lock(mu);
       if (stopping) break;
     }
     last_lane_tick_mono.store(clock->MonotonicNanos());
+    if (relations_watch.has_value() && clock->MonotonicNanos() - last_relations_check >=
+                                           absl::ToInt64Nanoseconds(options.relations_reload)) {
+      last_relations_check = clock->MonotonicNanos();
+      if (auto changed = relations_watch->Poll(); changed.has_value()) {
+        absl::StatusOr<size_t> clusters =
+            changed->ok() ? engine.ReplaceRelations(**std::move(changed)) : changed->status();
+        metrics->RelationsReload(clusters.ok());
+        if (clusters.ok()) {
+          metrics->SetRelationClusters(*clusters);
+          ARBOR_LOG(kInfo, "scanner", "relations reloaded")
+              .Field("file", options.relations_file)
+              .Field("clusters", static_cast<int64_t>(*clusters));
+          if (loaded) {
+            const int64_t start = clock->MonotonicNanos();
+            publish(engine.EvaluateAll(), {}, true, start);
+            last_full = clock->MonotonicNanos();
+          }
+        } else {
+          ARBOR_LOG(kWarning, "scanner", "relations reload failed; the old relations stay")
+              .Field("file", options.relations_file)
+              .Field("error", std::string(clusters.status().message()));
+        }
+      }
+    }
     // A new catalog, swapped in between passes, then everything is re-evaluated.
     std::optional<FetchedCatalog> catalog;
     {
@@ -249,6 +282,7 @@ void ScannerApp::Impl::LaneLoop() {
     if (catalog.has_value()) {
       CatalogLoadReport report = engine.ReplaceCatalog(catalog->markets, catalog->events);
       metrics->SetCatalog(report.markets);
+      metrics->SetRelationClusters(engine.relation_clusters());
       if (report.rejected > 0) {
         ARBOR_LOG(kWarning, "scanner", "catalog entries rejected")
             .Field("rejected", static_cast<int64_t>(report.rejected))
@@ -334,6 +368,9 @@ absl::StatusOr<std::unique_ptr<ScannerApp>> ScannerApp::Create(ScannerOptions op
       options.rpc_deadline <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         "catalog refresh, full rescan interval and rpc deadline must be positive");
+  }
+  if (options.relations_reload < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("relations reload period must not be negative");
   }
   if (options.subscriber_queue == 0) {
     return absl::InvalidArgumentError("subscriber queue must be positive");

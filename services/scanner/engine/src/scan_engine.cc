@@ -60,9 +60,11 @@ ScanEngine::ScanEngine(const lanes::BookReader* books, const Clock* clock,
   }
   if (options.combinatorial_enabled) {
     options.combinatorial.scanner_id = options.scanner_id;
-    lanes_.push_back(std::make_unique<LaneAdapter<lanes::CombinatorialLane>>(
+    auto lane = std::make_unique<LaneAdapter<lanes::CombinatorialLane>>(
         arbor::v1::LANE_COMBINATORIAL, &catalog_, books_, clock_, std::move(options.relations),
-        options.combinatorial, options.combinatorial_gates));
+        options.combinatorial, options.combinatorial_gates);
+    combinatorial_ = &lane->impl();
+    lanes_.push_back(std::move(lane));
   }
   if (options.expiry_edge_enabled) {
     calibration_ = options.calibration;
@@ -107,6 +109,14 @@ absl::StatusOr<int> ScanEngine::OnInstrumentResolved(const lanes::InstrumentKey&
 absl::StatusOr<int> ScanEngine::OnMarketResolved(std::string_view market_id, int winning_outcome) {
   if (expiry_edge_ == nullptr) return 0;
   return expiry_edge_->OnMarketResolved(market_id, winning_outcome);
+}
+
+absl::StatusOr<size_t> ScanEngine::ReplaceRelations(std::vector<relations::Relation> relations) {
+  if (combinatorial_ == nullptr) {
+    return absl::FailedPreconditionError("the combinatorial lane is not enabled");
+  }
+  combinatorial_->SetRelations(std::move(relations));
+  return combinatorial_->cluster_count();
 }
 
 void ScanEngine::AddLane(std::unique_ptr<ScanLane> lane) {

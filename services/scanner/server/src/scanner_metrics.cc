@@ -102,6 +102,16 @@ ScannerMetrics::ScannerMetrics(prometheus::Registry& registry)
                              .Name("arbor_scanner_catalog_refreshes_total")
                              .Help("Catalog refreshes from the feed shards, by result.")
                              .Register(registry)),
+      relations_reloads_(prometheus::BuildCounter()
+                             .Name("arbor_scanner_relations_reloads_total")
+                             .Help("Reloads of the changed relations file (combinatorial lane), "
+                                   "by result; on error the old relations stay in use.")
+                             .Register(registry)),
+      relation_clusters_(prometheus::BuildGauge()
+                             .Name("arbor_scanner_relation_clusters")
+                             .Help("Clusters of related markets the combinatorial lane trades.")
+                             .Register(registry)
+                             .Add({})),
       subscribers_(prometheus::BuildGauge()
                        .Name("arbor_scanner_subscribers")
                        .Help("StreamOpportunities subscribers.")
@@ -189,6 +199,14 @@ void ScannerMetrics::SetCatalog(size_t markets) {
 
 void ScannerMetrics::CatalogRefresh(bool ok) {
   catalog_refreshes_.Add({{"result", ok ? "ok" : "error"}}).Increment();
+}
+
+void ScannerMetrics::RelationsReload(bool ok) {
+  relations_reloads_.Add({{"result", ok ? "ok" : "error"}}).Increment();
+}
+
+void ScannerMetrics::SetRelationClusters(size_t clusters) {
+  relation_clusters_.Set(static_cast<double>(clusters));
 }
 
 void ScannerMetrics::SetSubscribers(size_t n) { subscribers_.Set(static_cast<double>(n)); }

@@ -146,6 +146,37 @@ TEST_F(ScanEngineTest, ResolutionsTeachTheExpiryEdgeCalibrationOncePerMarket) {
             absl::StatusCode::kNotFound);
 }
 
+TEST_F(ScanEngineTest, ReplaceRelationsRebuildsTheCombinatorialClusters) {
+  ScanEngine plain(&books_, &clock_, ScanEngineOptions{});
+  EXPECT_EQ(plain.ReplaceRelations({}).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(plain.relation_clusters(), 0u);
+
+  ScanEngine engine(&books_, &clock_, ScanEngineOptions{.combinatorial_enabled = true});
+  std::vector<v1::Market> markets = {BinaryMarketProto("m1"), BinaryMarketProto("m2"),
+                                     BinaryMarketProto("m3")};
+  engine.ReplaceCatalog(markets, {});
+  EXPECT_EQ(engine.relation_clusters(), 0u);
+  const relations::Relation implies{.id = "m1-m2",
+                                    .kind = relations::RelationKind::kImplies,
+                                    .a = {"m1", 0},
+                                    .b = {"m2", 0},
+                                    .confidence = 0.95,
+                                    .rule = "curated"};
+  absl::StatusOr<size_t> one = engine.ReplaceRelations({implies});
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(*one, 1u);
+  EXPECT_EQ(engine.relation_clusters(), 1u);
+  // A second, separate pair is a second cluster; the catalog swap keeps the relations.
+  relations::Relation excludes = implies;
+  excludes.id = "m1-m3";
+  excludes.kind = relations::RelationKind::kExcludes;
+  excludes.b = {"m3", 0};
+  EXPECT_EQ(*engine.ReplaceRelations({implies, excludes}), 1u);  // m1 links all three
+  engine.ReplaceCatalog(markets, {});
+  EXPECT_EQ(engine.relation_clusters(), 1u);
+  EXPECT_EQ(*engine.ReplaceRelations({}), 0u);
+}
+
 TEST(LaneNameTest, Names) {
   EXPECT_STREQ(LaneName(v1::LANE_BINARY), "binary");
   EXPECT_STREQ(LaneName(v1::LANE_CROSS_VENUE), "cross_venue");

@@ -10,7 +10,8 @@
 // The lane thread is the only thread that runs lanes: it drains the touch queue (coalesced, so a
 // hot book is evaluated once per drain at its newest view), runs an incremental pass, publishes
 // to the board, expires, swaps in a new catalog between passes (then rescans everything), and
-// rescans everything every `full_rescan_interval` (time-based gates, and a safety net).
+// rescans everything every `full_rescan_interval` (time-based gates, and a safety net). It also
+// reloads a changed relations file (`relations_file`) for the combinatorial lane.
 //
 // Readiness (/readyz, GetHealth.ready): a catalog has been loaded and every feed shard's stream
 // delivered its initial snapshot burst.
@@ -49,6 +50,13 @@ struct ScannerOptions {
   absl::Duration catalog_refresh = absl::Minutes(1);
   // A book the catalog does not know asks for an early reload, at most this often.
   absl::Duration catalog_min_interval = absl::Seconds(10);
+  // The relations file the combinatorial lane's relations came from (engine.relations), and how
+  // often the lane thread checks it for changes (RelationsWatcher); a changed file that parses
+  // replaces the relations between passes, one that does not is logged and counted
+  // (arbor_scanner_relations_reloads_total{result="error"}) and the old relations stay. Empty or
+  // a zero period: no reload.
+  std::string relations_file;
+  absl::Duration relations_reload = absl::Seconds(10);
   // Deadline of each ListMarkets call.
   absl::Duration rpc_deadline = absl::Seconds(10);
   // An opportunity is published only once its newest source book has been unchanged this long

@@ -166,6 +166,13 @@ class ScanEngine {
   [[nodiscard]] absl::StatusOr<int> OnInstrumentResolved(const lanes::InstrumentKey& key,
                                                          int64_t settlement_price_micros);
 
+  // ReplaceRelations
+  //
+  // Swaps the combinatorial lane's relations (a reloaded relations file) and rebuilds its
+  // clusters; cached projections are discarded. Returns the cluster count. Errors:
+  // FailedPrecondition when the combinatorial lane is not enabled.
+  [[nodiscard]] absl::StatusOr<size_t> ReplaceRelations(std::vector<relations::Relation> relations);
+
   // Adds a lane (e.g. a future one) after construction; it reads the engine's
   // catalog() and must have been built over it. Its index is rebuilt at once.
   void AddLane(std::unique_ptr<ScanLane> lane);
@@ -173,6 +180,10 @@ class ScanEngine {
   // The catalog the lanes read (valid for the engine's lifetime; contents change on Replace).
   const lanes::MarketCatalog* catalog() const { return &catalog_; }
   size_t market_count() const { return market_count_; }
+  // Clusters the combinatorial lane trades (0 when it is not enabled).
+  size_t relation_clusters() const {
+    return combinatorial_ == nullptr ? 0 : combinatorial_->cluster_count();
+  }
   // Whether `key` is an outcome of a catalog market (a book the catalog does not know means the
   // feed listed a market since the last catalog refresh).
   bool KnowsInstrument(const lanes::InstrumentKey& key) const { return instruments_.contains(key); }
@@ -193,7 +204,8 @@ class ScanEngine {
   // Markets already learned from (OnInstrumentResolved), so the second token's update is a no-op.
   absl::flat_hash_set<std::string> resolved_markets_;
   std::shared_ptr<quant::CalibrationTable> calibration_;
-  lanes::ExpiryEdgeLane* expiry_edge_ = nullptr;  // owned by lanes_, if enabled
+  lanes::ExpiryEdgeLane* expiry_edge_ = nullptr;       // owned by lanes_, if enabled
+  lanes::CombinatorialLane* combinatorial_ = nullptr;  // owned by lanes_, if enabled
   std::vector<std::unique_ptr<ScanLane>> lanes_;
 };
 

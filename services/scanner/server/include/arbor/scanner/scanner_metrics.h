@@ -56,6 +56,11 @@ class ScannerMetrics {
   void UpdateBooks(const BookSourceHealth& health);
   void SetCatalog(size_t markets);
   void CatalogRefresh(bool ok);
+  // One reload of the changed relations file (combinatorial lane); after an error the old
+  // relations stay in use.
+  void RelationsReload(bool ok);
+  // Clusters of related markets the combinatorial lane trades (after a catalog swap or reload).
+  void SetRelationClusters(size_t clusters);
   void SetSubscribers(size_t n);
   // One resolved instrument: `result` is learned / ignored / unknown / error.
   void RecordResolution(const char* result, int observations);
@@ -76,6 +81,8 @@ class ScannerMetrics {
   prometheus::Family<prometheus::Gauge>& shards_;
   prometheus::Gauge& catalog_markets_;
   prometheus::Family<prometheus::Counter>& catalog_refreshes_;
+  prometheus::Family<prometheus::Counter>& relations_reloads_;
+  prometheus::Gauge& relation_clusters_;
   prometheus::Gauge& subscribers_;
   prometheus::Counter& subscriber_drops_;
   prometheus::Family<prometheus::Counter>& resolutions_;
