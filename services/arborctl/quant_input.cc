@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "arbor/core/json_path.h"
 #include "arbor/core/json_writer.h"
 #include "arbor/core/strings.h"
 #include "simdjson.h"
@@ -24,33 +25,11 @@ using quant::Relation;
 
 constexpr char kConstraintKinds[] = "implies, excludes, equivalent, at_most_one, linear";
 
-absl::Status PathError(std::string_view path, std::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat(ToAbsl(path), ": ", ToAbsl(what)));
-}
-
-const char* TypeName(dom::element_type t) {
-  switch (t) {
-    case dom::element_type::OBJECT:
-      return "an object";
-    case dom::element_type::ARRAY:
-      return "an array";
-    case dom::element_type::STRING:
-      return "a string";
-    case dom::element_type::INT64:
-    case dom::element_type::UINT64:
-    case dom::element_type::DOUBLE:
-      return "a number";
-    case dom::element_type::BOOL:
-      return "a boolean";
-    case dom::element_type::NULL_VALUE:
-      return "null";
-  }
-  return "an unknown value";
-}
-
-absl::Status WrongType(std::string_view path, dom::element e, std::string_view expected) {
-  return PathError(path, absl::StrCat("expected ", ToAbsl(expected), ", got ", TypeName(e.type())));
-}
+using json::Index;
+using json::KeyPath;
+using json::Member;
+using json::PathError;
+using json::WrongType;
 
 // `name` quoted for a message, escaped and abbreviated (names come from the input).
 std::string Quoted(std::string_view name) {
@@ -58,37 +37,6 @@ std::string Quoted(std::string_view name) {
   AppendJsonEscaped(&out, Abbreviate(name, 80));
   out += "'";
   return out;
-}
-
-std::string Member(std::string_view parent, std::string_view key) {
-  return parent.empty() ? std::string(key) : absl::StrCat(ToAbsl(parent), ".", ToAbsl(key));
-}
-
-std::string Index(std::string_view parent, size_t i) {
-  return absl::StrCat(ToAbsl(parent), "[", i, "]");
-}
-
-std::string KeyPath(std::string_view parent, std::string_view key) {
-  std::string path(parent);
-  path += "[\"";
-  AppendJsonEscaped(&path, key);
-  path += "\"]";
-  return path;
-}
-
-// Calls f(key, value) for every member of the object at `path`; a key given twice is an error
-// (simdjson keeps duplicates, and silently taking one would hide an input mistake).
-template <typename F>
-absl::Status ForEachMember(dom::element e, std::string_view path, F&& f) {
-  dom::object obj;
-  if (e.get_object().get(obj) != simdjson::SUCCESS) return WrongType(path, e, "an object");
-  absl::flat_hash_set<std::string> seen;
-  for (dom::key_value_pair member : obj) {
-    const std::string key(member.key);
-    if (!seen.insert(key).second) return PathError(KeyPath(path, key), "key given twice");
-    if (absl::Status s = f(std::string_view(key), member.value); !s.ok()) return s;
-  }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<dom::element>> Elements(dom::element e, std::string_view path,
@@ -124,7 +72,7 @@ struct Parser {
     std::optional<std::vector<std::string>> outcomes;
     std::optional<std::vector<double>> prices;
     std::string outcomes_path, prices_path;
-    absl::Status s = ForEachMember(e, path, [&](std::string_view key, dom::element v) {
+    absl::Status s = json::ForEachUniqueMember(e, path, [&](std::string_view key, dom::element v) {
       const std::string vp = Member(path, key);
       if (key == "name") {
         absl::StatusOr<std::string> n = NonEmptyString(v, vp);
@@ -223,20 +171,21 @@ struct Parser {
     std::optional<std::vector<std::pair<std::string, double>>> terms;
     std::optional<Relation> op;
     std::optional<double> rhs;
-    absl::Status s = ForEachMember(e, path, [&](std::string_view key, dom::element v) {
+    absl::Status s = json::ForEachUniqueMember(e, path, [&](std::string_view key, dom::element v) {
       const std::string vp = Member(path, key);
       if (key == "terms") {
         terms.emplace();
-        absl::Status t = ForEachMember(v, vp, [&](std::string_view name, dom::element coef) {
-          const std::string tp = KeyPath(vp, name);
-          if (!block_of_outcome.contains(std::string(name))) {
-            return PathError(tp, absl::StrCat("unknown outcome ", Quoted(name)));
-          }
-          absl::StatusOr<double> c = FiniteNumber(coef, tp);
-          if (!c.ok()) return c.status();
-          terms->emplace_back(std::string(name), *c);
-          return absl::OkStatus();
-        });
+        absl::Status t =
+            json::ForEachUniqueMember(v, vp, [&](std::string_view name, dom::element coef) {
+              const std::string tp = KeyPath(vp, name);
+              if (!block_of_outcome.contains(std::string(name))) {
+                return PathError(tp, absl::StrCat("unknown outcome ", Quoted(name)));
+              }
+              absl::StatusOr<double> c = FiniteNumber(coef, tp);
+              if (!c.ok()) return c.status();
+              terms->emplace_back(std::string(name), *c);
+              return absl::OkStatus();
+            });
         if (!t.ok()) return t;
         if (terms->empty()) return PathError(vp, "at least one term is needed");
         return absl::OkStatus();
@@ -276,7 +225,7 @@ struct Parser {
 
   absl::Status Constraint(dom::element e, const std::string& path) {
     int kinds = 0;
-    absl::Status s = ForEachMember(e, path, [&](std::string_view key, dom::element v) {
+    absl::Status s = json::ForEachUniqueMember(e, path, [&](std::string_view key, dom::element v) {
       const std::string vp = Member(path, key);
       ++kinds;
       if (kinds > 1) {
@@ -327,24 +276,25 @@ absl::StatusOr<quant::PolytopeModel> ParseQuantInput(std::string_view json) {
   Parser p;
   std::optional<dom::element> constraints;
   bool have_blocks = false;
-  absl::Status s = ForEachMember(root, "input", [&](std::string_view key, dom::element v) {
-    if (key == "blocks") {
-      absl::StatusOr<std::vector<dom::element>> blocks =
-          Elements(v, "blocks", "an array of block objects");
-      if (!blocks.ok()) return blocks.status();
-      if (blocks->empty()) return PathError("blocks", "at least one block is needed");
-      for (size_t i = 0; i < blocks->size(); ++i) {
-        if (absl::Status b = p.Block((*blocks)[i], Index("blocks", i)); !b.ok()) return b;
-      }
-      have_blocks = true;
-      return absl::OkStatus();
-    }
-    if (key == "constraints") {
-      constraints = v;  // after the blocks, whatever the key order: names refer to them
-      return absl::OkStatus();
-    }
-    return PathError(Member("", key), "unknown key (expected blocks, constraints)");
-  });
+  absl::Status s =
+      json::ForEachUniqueMember(root, "input", [&](std::string_view key, dom::element v) {
+        if (key == "blocks") {
+          absl::StatusOr<std::vector<dom::element>> blocks =
+              Elements(v, "blocks", "an array of block objects");
+          if (!blocks.ok()) return blocks.status();
+          if (blocks->empty()) return PathError("blocks", "at least one block is needed");
+          for (size_t i = 0; i < blocks->size(); ++i) {
+            if (absl::Status b = p.Block((*blocks)[i], Index("blocks", i)); !b.ok()) return b;
+          }
+          have_blocks = true;
+          return absl::OkStatus();
+        }
+        if (key == "constraints") {
+          constraints = v;  // after the blocks, whatever the key order: names refer to them
+          return absl::OkStatus();
+        }
+        return PathError(Member("", key), "unknown key (expected blocks, constraints)");
+      });
   if (!s.ok()) return s;
   if (!have_blocks) return PathError("input", "missing \"blocks\"");
   if (constraints) {

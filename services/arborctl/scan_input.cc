@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "arbor/core/fixed_point.h"
 #include "arbor/core/ids.h"
+#include "arbor/core/json_path.h"
 #include "arbor/core/json_writer.h"
 #include "arbor/core/strings.h"
 #include "google/protobuf/util/json_util.h"
@@ -21,64 +22,9 @@ namespace {
 
 namespace dom = simdjson::dom;
 
-// `["key"]` with the key JSON-escaped, so a path names any key unambiguously.
-std::string KeyPath(std::string_view parent, std::string_view key) {
-  std::string path(parent);
-  path += "[\"";
-  AppendJsonEscaped(&path, key);
-  path += "\"]";
-  return path;
-}
-
-absl::Status PathError(std::string_view path, std::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat(ToAbsl(path), ": ", ToAbsl(what)));
-}
-
-const char* TypeName(dom::element_type t) {
-  switch (t) {
-    case dom::element_type::OBJECT:
-      return "an object";
-    case dom::element_type::ARRAY:
-      return "an array";
-    case dom::element_type::STRING:
-      return "a string";
-    case dom::element_type::INT64:
-    case dom::element_type::UINT64:
-      return "an integer";
-    case dom::element_type::DOUBLE:
-      return "a number";
-    case dom::element_type::BOOL:
-      return "a boolean";
-    case dom::element_type::NULL_VALUE:
-      return "null";
-  }
-  return "an unknown value";
-}
-
-absl::Status WrongType(std::string_view path, dom::element e, std::string_view expected) {
-  return PathError(path, absl::StrCat("expected ", ToAbsl(expected), ", got ", TypeName(e.type())));
-}
-
-// Calls `f(key, value, path)` for every member of the object at `path`, rejecting a key given
-// twice (simdjson keeps duplicates; silently taking one would hide an input mistake).
-template <typename F>
-absl::Status ForEachMember(dom::element e, std::string_view path, F&& f) {
-  dom::object obj;
-  if (e.get_object().get(obj) != simdjson::SUCCESS) return WrongType(path, e, "an object");
-  absl::flat_hash_set<std::string> seen;
-  for (dom::key_value_pair member : obj) {
-    const std::string key(member.key);
-    if (!seen.insert(key).second) {
-      return PathError(KeyPath(path, key), "key given twice");
-    }
-    if (absl::Status s = f(std::string_view(key), member.value); !s.ok()) return s;
-  }
-  return absl::OkStatus();
-}
-
-std::string MemberPath(std::string_view parent, std::string_view key) {
-  return parent.empty() ? std::string(key) : absl::StrCat(ToAbsl(parent), ".", ToAbsl(key));
-}
+using json::KeyPath;
+using json::PathError;
+using json::WrongType;
 
 // One side of a book: [["price","size"], ...] best first.
 absl::StatusOr<std::vector<book::Level>> ParseLadder(dom::element e, const std::string& path,
@@ -139,8 +85,8 @@ absl::StatusOr<ScanBook> ParseBook(dom::element e, const std::string& path) {
   ScanBook b;
   bool have_bids = false;
   bool have_asks = false;
-  absl::Status s = ForEachMember(e, path, [&](std::string_view key, dom::element v) {
-    const std::string vp = MemberPath(path, key);
+  absl::Status s = json::ForEachUniqueMember(e, path, [&](std::string_view key, dom::element v) {
+    const std::string vp = json::Member(path, key);
     if (key == "bids" || key == "asks") {
       const bool bids = key == "bids";
       absl::StatusOr<std::vector<book::Level>> ladder =
@@ -195,7 +141,7 @@ ScanBook ComplementBook(const ScanBook& yes) {
 
 absl::Status ParseVenueBooks(dom::element e, const std::string& path, Venue venue,
                              ScanInput& input) {
-  return ForEachMember(e, path, [&](std::string_view asset, dom::element v) {
+  return json::ForEachUniqueMember(e, path, [&](std::string_view asset, dom::element v) {
     const std::string bp = KeyPath(path, asset);
     if (asset.empty()) return PathError(bp, "empty asset id");
     if (venue == Venue::kKalshi && asset.find(':') != std::string_view::npos) {
@@ -220,9 +166,9 @@ absl::Status ParseVenueBooks(dom::element e, const std::string& path, Venue venu
 }
 
 absl::Status ParseBooks(dom::element e, ScanInput& input) {
-  return ForEachMember(e, "books", [&](std::string_view venue_name, dom::element v) {
+  return json::ForEachUniqueMember(e, "books", [&](std::string_view venue_name, dom::element v) {
     const std::optional<Venue> venue = ParseVenue(venue_name);
-    const std::string vp = MemberPath("books", venue_name);
+    const std::string vp = json::Member("books", venue_name);
     if (!venue) return PathError(vp, "unknown venue (expected polymarket or kalshi)");
     return ParseVenueBooks(v, vp, *venue, input);
   });
@@ -321,7 +267,7 @@ absl::StatusOr<ScanInput> ParseScanInput(std::string_view json) {
   }
   if (root.type() != dom::element_type::OBJECT) return WrongType("input", root, "an object");
   ScanInput input;
-  absl::Status s = ForEachMember(root, "", [&](std::string_view key, dom::element v) {
+  absl::Status s = json::ForEachUniqueMember(root, "", [&](std::string_view key, dom::element v) {
     if (key == "books") return ParseBooks(v, input);
     if (key == "markets") return ParseMessages(v, "markets", input.markets);
     if (key == "events") return ParseMessages(v, "events", input.events);

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "arbor/core/json_path.h"
 #include "arbor/core/status_macros.h"
 #include "arbor/core/strings.h"
 #include "simdjson.h"
@@ -23,38 +24,11 @@ namespace dom = simdjson::dom;
 // drawdown (peak - equity) of the report fits in int64.
 constexpr int64_t kMaxSum = std::numeric_limits<int64_t>::max() / 2;
 
-absl::Status PathError(std::string_view path, std::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat(ToAbsl(path), ": ", ToAbsl(what)));
-}
+using json::Index;
+using json::Member;
+using json::PathError;
 
-const char* TypeName(dom::element e) {
-  switch (e.type()) {
-    case dom::element_type::OBJECT:
-      return "an object";
-    case dom::element_type::ARRAY:
-      return "an array";
-    case dom::element_type::STRING:
-      return "a string";
-    case dom::element_type::INT64:
-    case dom::element_type::UINT64:
-      return "an integer";
-    case dom::element_type::DOUBLE:
-      return "a number";
-    case dom::element_type::BOOL:
-      return "a boolean";
-    case dom::element_type::NULL_VALUE:
-      return "null";
-  }
-  return "an unknown value";
-}
-
-std::string Member(std::string_view parent, std::string_view key) {
-  return parent.empty() ? std::string(key) : absl::StrCat(ToAbsl(parent), ".", ToAbsl(key));
-}
-
-std::string Index(std::string_view parent, size_t i) {
-  return absl::StrCat(ToAbsl(parent), "[", i, "]");
-}
+const char* TypeName(dom::element e) { return json::TypeName(e.type()); }
 
 // An object key in a path: plain when it is an identifier, else ["key"].
 std::string KeyMember(std::string_view parent, std::string_view key) {
