@@ -54,10 +54,10 @@ const std::vector<InstanceDef>& Instances() {
        [] { return gen::MakeBracket({.teams = 64, .binary_markets = false}); }},
       {"bracket64-noisy", true,
        [] { return gen::MakeBracket({.teams = 64, .noise = 0.5, .seed = 2}); }},
-      // Not in the default run: these did not finish within 5 minutes (docs/quant.md, "Scale
-      // figures"); `--table --instance election` runs one.
+      // Not in the default run: the 51-state election takes minutes, nearly all of it in CBC
+      // (docs/quant.md, "Scale figures"); `--table --instance election` runs one.
       {"election", false, [] { return gen::MakeElection({}); }},
-      // The same model on 12 states: finishes (about 30 s, nearly all of it CBC branch and bound).
+      // The same model on 12 states (about 7 s, nearly all of it CBC branch and bound).
       {"election12", false, [] { return gen::MakeElection({.states = 12}); }},
       {"election-noisy", false, [] { return gen::MakeElection({.noise = 0.5, .seed = 2}); }},
       {"bracket16", true, [] { return gen::MakeBracket({.teams = 16}); }},

@@ -52,12 +52,11 @@ TEST(JsonPathTest, ForEachUniqueMemberRejectsARepeatedKey) {
   EXPECT_EQ(twice.message(), R"(root["a"]: key given twice)");
 
   ASSERT_EQ(parser.parse(std::string("[1]")).get(e), simdjson::SUCCESS);
-  EXPECT_EQ(ForEachUniqueMember(e, "root",
-                                [](std::string_view, simdjson::dom::element) {
-                                  return absl::OkStatus();
-                                })
-                .message(),
-            "root: expected an object, got an array");
+  EXPECT_EQ(
+      ForEachUniqueMember(e, "root",
+                          [](std::string_view, simdjson::dom::element) { return absl::OkStatus(); })
+          .message(),
+      "root: expected an object, got an array");
 
   // The callback's first error stops the walk.
   ASSERT_EQ(parser.parse(std::string(R"({"a": 1, "b": 2})")).get(e), simdjson::SUCCESS);

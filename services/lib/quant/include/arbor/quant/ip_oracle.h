@@ -7,8 +7,10 @@
 //                      equivalence rows are presolved into one column per class of linked
 //                      outcomes. Each call re-solves one LP relaxation warm (only the objective
 //                      changes) and returns its optimum when it is integral; otherwise a fresh
-//                      CbcModel branches and bounds on a copy: re-solving one CbcModel after
-//                      changing its objective returned wrong optima in CBC 2.10.8.
+//                      CbcModel on a copy is searched by the stand-alone solver (CbcMain: cuts,
+//                      heuristics; no preprocessing; one search at a time per process):
+//                      re-solving one CbcModel after changing its objective returned wrong
+//                      optima in CBC 2.10.8.
 //   BruteForceOracle — enumerates Z once (small instances); the cross-check in tests.
 //   VertexCache      — de-duplicated vertices seen so far (lazy Frank-Wolfe, warm starts).
 //
