@@ -712,6 +712,42 @@ TEST_F(ExecutionEnginePgTest, TakerLegNoLongerMarketableOnTheLiveBookDeniesTheWh
             v1::CLOSE_REASON_COMPLETED);
 }
 
+// A bundle across two events (cross-venue, combinatorial) charges each leg to its own event:
+// 4.5 USD to one and 5.0 USD to the other fit under a 6 USD per-event cap, while the same legs
+// in one event (9.5 USD) do not. Before OpportunityLeg.event_id everything went to event_ids[0].
+TEST_F(ExecutionEnginePgTest, EventExposureIsChargedToEachLegsOwnEvent) {
+  risk::Limits limits = WideLimits();
+  limits.max_event_exposure_micros = 6'000'000;
+  risk_->SetLimits(limits);
+  auto engine = MakeEngine();
+
+  v1::Opportunity split = Bundle("opp-two-events");
+  split.add_event_ids("event-2");
+  split.mutable_legs(0)->set_event_id("event-1");
+  split.mutable_legs(1)->set_event_id("event-2");
+  auto accepted = engine->Submit(split, 0, "test");
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_EQ(accepted->outcome, v1::SUBMIT_OUTCOME_ACCEPTED) << accepted->denial.ShortDebugString();
+  const risk::RiskSnapshot snapshot = risk_->Snapshot();
+  EXPECT_EQ(snapshot.reserved_by_event.at("event-1"), 4'500'000);
+  EXPECT_EQ(snapshot.reserved_by_event.at("event-2"), 5'000'000);
+  RunToClose(*engine, accepted->execution.execution_id());
+
+  v1::Opportunity same = Bundle("opp-one-event");
+  same.mutable_legs(0)->set_event_id("event-3");
+  same.mutable_legs(1)->set_event_id("event-3");
+  auto denied = engine->Submit(same, 0, "test");
+  ASSERT_TRUE(denied.ok()) << denied.status();
+  EXPECT_EQ(denied->outcome, v1::SUBMIT_OUTCOME_DENIED);
+  EXPECT_EQ(denied->denial.reason(), v1::RISK_DENIAL_REASON_POSITION_LIMIT_EVENT);
+
+  // An older scanner's legs without event ids fall back to event_ids[0] for both.
+  v1::Opportunity legacy = Bundle("opp-legacy");
+  auto legacy_denied = engine->Submit(legacy, 0, "test");
+  ASSERT_TRUE(legacy_denied.ok()) << legacy_denied.status();
+  EXPECT_EQ(legacy_denied->denial.reason(), v1::RISK_DENIAL_REASON_POSITION_LIMIT_EVENT);
+}
+
 TEST_F(ExecutionEnginePgTest, DailyLossCapDeniesBeforeTheCapCanBeCrossed) {
   risk::Limits limits = WideLimits();
   limits.daily_loss_cap_micros = 9'700'000;  // one bundle's worst case (9.5 USD) fits once

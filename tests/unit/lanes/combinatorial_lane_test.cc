@@ -115,6 +115,11 @@ TEST_F(CombinatorialLaneTest, ImpliesViolationBuysANoAndBYes) {
   // Markets without an event stand for their own event (the executor's per-event limits).
   EXPECT_EQ(std::vector<std::string>(o.event_ids().begin(), o.event_ids().end()),
             (std::vector<std::string>{"a", "b"}));
+  std::map<std::string, std::string> leg_events;
+  for (const arbor::v1::OpportunityLeg& leg : o.legs()) {
+    leg_events[leg.instrument_id().symbol()] = leg.event_id();
+  }
+  EXPECT_EQ(leg_events, (std::map<std::string, std::string>{{"a-N", "a"}, {"b-Y", "b"}}));
   EXPECT_FALSE(o.opportunity_id().empty());
 }
 

@@ -163,6 +163,9 @@ TEST_F(CrossVenueLaneTest, GapPricedByHand) {
   ASSERT_EQ(o.event_ids_size(), 2);
   EXPECT_EQ(o.event_ids(0), "pe1");
   EXPECT_EQ(o.event_ids(1), "KXE-1");
+  // Each leg names its own venue's event: the executor charges each event its own leg.
+  EXPECT_EQ(pm.event_id(), "pe1");
+  EXPECT_EQ(ks.event_id(), "KXE-1");
   ASSERT_EQ(o.source_books_size(), 2);
   EXPECT_EQ(o.opportunity_id().size(), 32u);
   EXPECT_EQ(e.counters.emitted, 1u);

@@ -25,6 +25,14 @@ namespace {
 constexpr int64_t kOne = 1'000'000;
 constexpr int64_t kTick = 10'000;  // both venues quote in whole cents
 
+// The event a leg's capital is charged to (per-event exposure): the leg's own, else the
+// opportunity's first (scanners before OpportunityLeg.event_id), else the leg's market.
+std::string LegEventId(const v1::Opportunity& opp, const v1::OpportunityLeg& leg) {
+  if (!leg.event_id().empty()) return leg.event_id();
+  if (!opp.event_ids().empty()) return opp.event_ids(0);
+  return leg.market_id();
+}
+
 std::string LaneLabel(int lane) {
   std::string name = v1::Lane_Name(static_cast<v1::Lane>(lane));
   if (name.rfind("LANE_", 0) == 0) name = name.substr(5);
@@ -281,7 +289,7 @@ risk::ExecutionPlan ExecutionEngine::PlanOf(const LiveExecution& execution) cons
     risk::LegPlan lp;
     lp.venue = *VenueFromProto(leg.instrument_id().venue());
     lp.instrument_id = leg.instrument_id().symbol();
-    lp.event_id = opp.event_ids().empty() ? leg.market_id() : opp.event_ids(0);
+    lp.event_id = LegEventId(opp, leg);
     lp.cluster = opp.group_key();
     lp.buy = leg.side() == v1::SIDE_BUY;
     lp.price_micros = order->request.price_micros;
@@ -573,9 +581,7 @@ ExecutionEngine::Work ExecutionEngine::CollectWork() {
           leg.venue = *VenueFromProto(order->proto.venue());
           leg.instrument_id = order->request.symbol;
           const v1::Opportunity& opp = execution->opportunity;
-          leg.event_id = opp.event_ids().empty()
-                             ? opp.legs(static_cast<int>(order->proto.leg_index())).market_id()
-                             : opp.event_ids(0);
+          leg.event_id = LegEventId(opp, opp.legs(static_cast<int>(order->proto.leg_index())));
           if (leg.event_id.empty()) leg.event_id = execution->proto.execution_id();
           leg.cluster = opp.group_key();
           leg.buy = order->request.buy;

@@ -304,6 +304,7 @@ void ExpiryEdgeLane::EvaluateUnit(const std::string& market_id, LaneCounters& c,
   leg->set_time_in_force(config_.taker_time_in_force);
   leg->set_cash_flow_micros(-cost.micros());
   leg->set_available_size_micros(available.micros());
+  leg->set_event_id(m->event_id.empty() ? m->market_id : m->event_id);
   int64_t ts_event = 0;
   int64_t ts_receipt = 0;
   for (size_t i = 0; i < 2; ++i) {

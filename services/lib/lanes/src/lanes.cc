@@ -398,6 +398,10 @@ void BundleLaneBase::PriceBundle(const BundleSpec& spec, LaneCounters& c,
     leg->set_cash_flow_micros(lq.cash_flow.micros());
     leg->set_available_size_micros(lq.available_at_limit.micros());
     for (uint32_t d : prerequisites) leg->add_depends_on_legs(d);
+    // The executor charges each leg to its own event (cross-venue and combinatorial bundles
+    // span several).
+    const LaneMarket& market = *spec.markets[i];
+    leg->set_event_id(market.event_id.empty() ? market.market_id : market.event_id);
 
     const LaneBook& b = *spec.books[i];
     arbor::v1::SourceBook* src = o.add_source_books();
