@@ -783,8 +783,9 @@ TEST_F(FeedShardLifecycleTest, AnnouncedMarketsAreAddedAndResolvedOnesClosedWith
 // warm reading. (A single high-water step — coalescing queues and allocator arenas sized by a
 // burst when the machine is loaded, e.g. 112 -> 137 MiB with a compiler running beside it — is a
 // plateau, not a leak; a leak keeps climbing and fails the first bound. With 4 MiB of slack the
-// first bound failed once by 0.4 MiB while executor_sim ran beside it, 2026-12-06.) The subscriber's stream
-// must never end, and once the exchange is paused every book must equal the simulator's.
+// first bound failed once by 0.4 MiB while executor_sim ran beside it, 2026-12-06.) The
+// subscriber's stream must never end, and once the exchange is paused every book must equal the
+// simulator's.
 class FeedShardSoakTest : public FeedShardSimTest {
  protected:
   int MaxInstruments() const override { return 0; }  // the whole default universe

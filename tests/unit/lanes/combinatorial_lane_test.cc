@@ -123,6 +123,43 @@ TEST_F(CombinatorialLaneTest, ImpliesViolationBuysANoAndBYes) {
   EXPECT_FALSE(o.opportunity_id().empty());
 }
 
+TEST_F(CombinatorialLaneTest, NegRiskQuestionsOfOneEventAreMutuallyExclusive) {
+  // n1 => c and n2 => c; n1 and n2 are questions of one NegRisk event, so at most one is YES.
+  // Their YES bids .55 + .55 exceed 1: both NOs (.45 + .45) pay at least 1 in every outcome. The
+  // relations alone allow n1 = n2 = 1, so the same books are fair without the NegRisk flags.
+  auto neg_risk_catalog = [](bool flagged) {
+    InMemoryMarketCatalog catalog;
+    for (const char* id : {"n1", "n2"}) {
+      LaneMarket m = BinaryMarket(id, "e-nr");
+      m.neg_risk = flagged;
+      m.neg_risk_market_id = flagged ? "nr" : "";
+      catalog.Upsert(m);
+    }
+    catalog.Upsert(BinaryMarket("c"));
+    return catalog;
+  };
+  Quote(books_, "n1", "0.55", "0.57");
+  Quote(books_, "n2", "0.55", "0.57");
+  Quote(books_, "c", "0.95", "0.97");
+  const std::vector<Relation> relations = {Rel("r1", RelationKind::kImplies, "n1", "c"),
+                                           Rel("r2", RelationKind::kImplies, "n2", "c")};
+
+  InMemoryMarketCatalog plain = neg_risk_catalog(false);
+  CombinatorialLane unflagged(&plain, &books_, &clock_, relations, NoGates());
+  EXPECT_TRUE(unflagged.EvaluateAll().opportunities.empty());
+
+  InMemoryMarketCatalog flagged = neg_risk_catalog(true);
+  CombinatorialLane lane(&flagged, &books_, &clock_, relations, NoGates());
+  LaneEvaluation e = lane.EvaluateAll();
+  ASSERT_EQ(e.opportunities.size(), 1u);
+  const arbor::v1::Opportunity& o = e.opportunities[0];
+  EXPECT_EQ(LegsOf(o), (std::map<std::string, std::string>{{"n1-N", "0.45"}, {"n2-N", "0.45"}}));
+  EXPECT_EQ(o.worst_case_payoff_micros(), o.size_sets_micros());
+  EXPECT_EQ(o.guaranteed_profit_micros(),
+            o.worst_case_payoff_micros() - o.total_cost_micros() - o.total_fees_micros());
+  EXPECT_GT(o.guaranteed_profit_micros(), 0);
+}
+
 TEST_F(CombinatorialLaneTest, ExcludesViolationBuysBothNos) {
   // a and b exclude each other but their YES bids sum to 1.10: buy both NOs at .40 + .50.
   Quote(books_, "a", "0.60", "0.62");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -135,6 +136,19 @@ void CombinatorialLane::EvaluateUnit(const std::string& cluster_id, LaneCounters
             !s.ok()) {
           return s;
         }
+      }
+      // Questions of one NegRisk event are mutually exclusive (at most one resolves YES), from
+      // the catalog, whether or not the relations file says so. Not "exactly one": an event may
+      // be augmented or the cluster may hold only some of its questions.
+      std::map<std::string, std::vector<std::string>> neg_risk_yes;
+      for (const auto& m : markets) {
+        if (m->neg_risk && !m->neg_risk_market_id.empty()) {
+          neg_risk_yes[m->neg_risk_market_id].push_back(OutcomeName(m->market_id, 0));
+        }
+      }
+      for (const auto& [event, yes] : neg_risk_yes) {
+        if (yes.size() < 2) continue;
+        if (absl::Status s = cl.model.AddAtMostOne(yes); !s.ok()) return s;
       }
       for (const relations::Relation& r : cl.edges) {
         const std::string a = OutcomeName(r.a.market_id, r.a.outcome);
