@@ -186,26 +186,41 @@ TEST(InstanceGeneratorsTest, CbcOracleMatchesBruteForceOnGeneratedInstances) {
     ASSERT_TRUE(m.ok()) << m.status();
     models.push_back(*std::move(m));
   }
-  std::mt19937_64 rng(23);
-  std::normal_distribution<double> gauss;
-  for (size_t k = 0; k < models.size(); ++k) {
-    const PolytopeModel& m = models[k];
-    auto brute = BruteForceOracle::Create(m);
-    auto cbc = CbcOracle::Create(m);
-    ASSERT_TRUE(brute.ok() && cbc.ok());
-    std::vector<double> c(m.num_outcomes());
-    for (double& v : c) v = gauss(rng);
-    for (int call = 0; call < 60; ++call) {
-      if (call % 3 == 2) {
-        for (double& v : c) v = gauss(rng);
-      } else {
-        for (double& v : c) v += 0.05 * gauss(rng);
+  // Both search stages: the default (bare branch and bound within its node budget, CbcMain
+  // above it) and a zero budget, which sends every call the LP cannot answer to CbcMain.
+  for (const int budget : {CbcOracleOptions{}.bare_search_nodes, 0}) {
+    std::mt19937_64 rng(23);
+    std::normal_distribution<double> gauss;
+    int64_t bare = 0, full = 0;
+    for (size_t k = 0; k < models.size(); ++k) {
+      const PolytopeModel& m = models[k];
+      auto brute = BruteForceOracle::Create(m);
+      auto cbc = CbcOracle::Create(m, {.bare_search_nodes = budget});
+      ASSERT_TRUE(brute.ok() && cbc.ok());
+      std::vector<double> c(m.num_outcomes());
+      for (double& v : c) v = gauss(rng);
+      for (int call = 0; call < 60; ++call) {
+        if (call % 3 == 2) {
+          for (double& v : c) v = gauss(rng);
+        } else {
+          for (double& v : c) v += 0.05 * gauss(rng);
+        }
+        auto zb = (*brute)->Minimize(c);
+        auto zc = (*cbc)->Minimize(c);
+        ASSERT_TRUE(zb.ok() && zc.ok()) << zc.status();
+        ASSERT_TRUE(m.IsValid(*zc));
+        ASSERT_NEAR(Dot(c, *zc), Dot(c, *zb), 1e-9)
+            << "budget " << budget << ", model " << k << ", call " << call;
       }
-      auto zb = (*brute)->Minimize(c);
-      auto zc = (*cbc)->Minimize(c);
-      ASSERT_TRUE(zb.ok() && zc.ok()) << zc.status();
-      ASSERT_TRUE(m.IsValid(*zc));
-      ASSERT_NEAR(Dot(c, *zc), Dot(c, *zb), 1e-9) << "model " << k << ", call " << call;
+      bare += (*cbc)->bare_searches();
+      full += (*cbc)->full_searches();
+    }
+    // The elections need branching: each budget must have used the stage it is meant to test.
+    if (budget > 0) {
+      EXPECT_GT(bare, 0) << "no call reached the bare branch and bound";
+    } else {
+      EXPECT_EQ(bare, 0);
+      EXPECT_GT(full, 0) << "no call reached CbcMain";
     }
   }
 }

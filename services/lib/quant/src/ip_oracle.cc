@@ -97,6 +97,7 @@ absl::StatusOr<Vertex> BruteForceOracle::Minimize(absl::Span<const double> c) {
 
 struct CbcOracle::Impl {
   PolytopeModel model;
+  CbcOracleOptions options;
   // Presolve: outcome i is column column[i] of the MIP, or its complement 1 − x when negated[i].
   std::vector<int> column;
   std::vector<uint8_t> negated;
@@ -114,8 +115,6 @@ namespace {
 // An LP optimum whose entries are all this close to 0 or 1 is taken as integral (the primal
 // feasibility tolerance of CLP is 1e-7; the rounded vector is re-checked with IsValid).
 constexpr double kIntegralityTolerance = 1e-7;
-// Nodes the bare branch and bound may explore before the stand-alone solver takes over.
-constexpr int kBareSearchNodes = 200;
 // A presolved row with no terms left is checked against its right-hand side with this slack.
 constexpr double kRowTolerance = 1e-9;
 
@@ -129,9 +128,14 @@ void Silence(OsiClpSolverInterface& s) {
 CbcOracle::CbcOracle(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CbcOracle::~CbcOracle() = default;
 
-absl::StatusOr<std::unique_ptr<CbcOracle>> CbcOracle::Create(const PolytopeModel& model) {
+absl::StatusOr<std::unique_ptr<CbcOracle>> CbcOracle::Create(const PolytopeModel& model,
+                                                             CbcOracleOptions options) {
+  if (options.bare_search_nodes < 0) {
+    return absl::InvalidArgumentError("bare_search_nodes must be >= 0");
+  }
   auto impl = std::make_unique<Impl>();
   impl->model = model;
+  impl->options = options;
 
   // Presolve: each class of outcomes linked by a two-outcome block or an equivalence row
   // (outcome_classes.h) becomes one column, and those rows disappear.
@@ -285,22 +289,27 @@ absl::StatusOr<Vertex> CbcOracle::Minimize(absl::Span<const double> c) {
     };
     // 2a. A bare search with a node budget, without strong branching (on knapsack-like rows it
     //     costs several LP solves per node): small clusters are answered in milliseconds.
-    CbcModel bare(solver);
-    if (absl::Status s = make_model(bare); !s.ok()) return s;
-    bare.setNumberStrong(0);
-    bare.setNumberBeforeTrust(0);
-    bare.setMaximumNodes(kBareSearchNodes);
-    bare.branchAndBound();
-    if (bare.isProvenInfeasible()) {
-      return absl::FailedPreconditionError("constraint set is infeasible: no valid joint outcome");
-    }
     std::vector<double> best;
-    if (bare.isProvenOptimal() && bare.bestSolution() != nullptr) {
-      best.assign(bare.bestSolution(), bare.bestSolution() + cols);
-    } else {
+    if (impl_->options.bare_search_nodes > 0) {
+      CbcModel bare(solver);
+      if (absl::Status s = make_model(bare); !s.ok()) return s;
+      bare.setNumberStrong(0);
+      bare.setNumberBeforeTrust(0);
+      bare.setMaximumNodes(impl_->options.bare_search_nodes);
+      bare.branchAndBound();
+      if (bare.isProvenInfeasible()) {
+        return absl::FailedPreconditionError(
+            "constraint set is infeasible: no valid joint outcome");
+      }
+      if (bare.isProvenOptimal() && bare.bestSolution() != nullptr) {
+        ++bare_searches_;
+        best.assign(bare.bestSolution(), bare.bestSolution() + cols);
+      }
+    }
+    if (best.empty()) {
       // 2b. Over budget: the stand-alone solver's search (CbcMain: cut generators, heuristics,
       //     its branching defaults). On the election benchmark's majority rows the bare search
-      //     explored up to ~10 000 nodes per call (election12: 19.4 s bare, about 10 s this way;
+      //     explored up to ~10 000 nodes per call (election12: 19.4 s bare, 7 s with this stage;
       //     the 51-state election finished only this way), but CbcMain's set-up costs ~3 ms per
       //     call, 10× the whole bare search on small clusters. CglPreProcess stays off: with it a
       //     51-state run aborted on a CLP assertion (ClpNonLinearCost, lowerValue <=
@@ -321,6 +330,7 @@ absl::StatusOr<Vertex> CbcOracle::Minimize(absl::Span<const double> c) {
       if (!full.isProvenOptimal() || full.bestSolution() == nullptr) {
         return absl::InternalError("CBC did not prove an optimal solution");
       }
+      ++full_searches_;
       best.assign(full.bestSolution(), full.bestSolution() + cols);
     }
     const double* x = best.data();

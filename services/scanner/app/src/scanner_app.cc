@@ -232,6 +232,13 @@ void ScannerApp::Impl::LaneLoop() {
     for (const v1::Opportunity& o : published) metrics->RecordPublished(o);
   };
 
+  // Every lane over everything (catalog swap, relations reload, periodic safety net).
+  auto full_pass = [&] {
+    const int64_t start = clock->MonotonicNanos();
+    publish(engine.EvaluateAll(), {}, true, start);
+    last_full = clock->MonotonicNanos();
+  };
+
   // The relations file, watched from this thread so a reload never races a pass.
   std::optional<RelationsWatcher> relations_watch;
   if (!options.relations_file.empty() && options.relations_reload > absl::ZeroDuration()) {
@@ -258,11 +265,7 @@ void ScannerApp::Impl::LaneLoop() {
           ARBOR_LOG(kInfo, "scanner", "relations reloaded")
               .Field("file", options.relations_file)
               .Field("clusters", static_cast<int64_t>(*clusters));
-          if (loaded) {
-            const int64_t start = clock->MonotonicNanos();
-            publish(engine.EvaluateAll(), {}, true, start);
-            last_full = clock->MonotonicNanos();
-          }
+          if (loaded) full_pass();
         } else {
           ARBOR_LOG(kWarning, "scanner", "relations reload failed; the old relations stay")
               .Field("file", options.relations_file)
@@ -293,9 +296,7 @@ void ScannerApp::Impl::LaneLoop() {
         catalog_updated_unix_nanos = absl::ToUnixNanos(clock->Now());
       }
       loaded = true;
-      const int64_t start = clock->MonotonicNanos();
-      publish(engine.EvaluateAll(), {}, true, start);
-      last_full = clock->MonotonicNanos();
+      full_pass();
     }
 
     const absl::Duration wait = std::min(kLaneTick, gate.UntilNext(clock->MonotonicNanos()));
@@ -329,8 +330,7 @@ void ScannerApp::Impl::LaneLoop() {
     }
     const int64_t now_mono = clock->MonotonicNanos();
     if (loaded && now_mono - last_full >= absl::ToInt64Nanoseconds(options.full_rescan_interval)) {
-      publish(engine.EvaluateAll(), {}, true, now_mono);
-      last_full = clock->MonotonicNanos();
+      full_pass();
     }
     board.Expire(absl::ToUnixNanos(clock->Now()));
     // Resolutions teach the expiry-edge lane's calibration table (saved by the lane).

@@ -12,13 +12,16 @@
 // M_ε = (1−ε)M + εu: a fully corrective step over the active vertex set (pairwise FW with exact
 // line search, interleaved with Newton steps on the support face), one oracle call for the FW
 // gap g = ∇D(μ)·(μ − z), the adaptive ε rule of the reference code, stop at g ≤ tolerance.
-// g ≥ D(μ) − D(μ*) is the certificate.
+// g ≥ D(μ) − D(μ*) is the certificate. The iterations run over the oracle's columns
+// (outcome_classes.h: a binary market's YES and NO, and equivalent outcomes, are one variable);
+// results are per outcome.
 //
 //   ARBOR_ASSIGN_OR_RETURN(auto oracle, CbcOracle::Create(model));
 //   BarrierFrankWolfe fw(model, *oracle);
 //   ARBOR_ASSIGN_OR_RETURN(ProjectionResult r, fw.Project(model.prices()));
 //
-// Holds references to the model and oracle (which must outlive it). Not thread-safe.
+// Holds references to the model and oracle (which must outlive it); the model must be complete
+// when the solver is constructed (its outcome classes are computed then). Not thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -66,6 +66,12 @@ class BruteForceOracle final : public IpOracle {
   int64_t calls_ = 0;
 };
 
+struct CbcOracleOptions {
+  // Nodes the bare branch and bound may explore before the stand-alone solver (CbcMain) takes
+  // over; 0 sends every call the LP relaxation cannot answer straight to CbcMain.
+  int bare_search_nodes = 200;
+};
+
 class CbcOracle final : public IpOracle {
  public:
   // Create
@@ -73,17 +79,22 @@ class CbcOracle final : public IpOracle {
   // Loads the model (binary columns, one exactly-one row per block, one row per constraint).
   // Errors: Internal if CBC/CLP throws while loading.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<CbcOracle>> Create(
-      const PolytopeModel& model);
+      const PolytopeModel& model, CbcOracleOptions options = {});
   ~CbcOracle() override;
 
   [[nodiscard]] absl::StatusOr<Vertex> Minimize(absl::Span<const double> c) override;
   int64_t calls() const override { return calls_; }
+  // Calls answered by the bare branch and bound / by CbcMain (the rest by the LP relaxation).
+  int64_t bare_searches() const { return bare_searches_; }
+  int64_t full_searches() const { return full_searches_; }
 
  private:
   struct Impl;
   explicit CbcOracle(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
   int64_t calls_ = 0;
+  int64_t bare_searches_ = 0;
+  int64_t full_searches_ = 0;
 };
 
 // VertexCache
