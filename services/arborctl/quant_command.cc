@@ -83,6 +83,7 @@ std::string FormatJson(const PolytopeModel& m, const ProjectionResult& r, const 
   w.Key("gap").Double(r.gap);
   w.Key("iterations").Int(r.iterations);
   w.Key("lazy_steps").Int(r.lazy_steps);
+  w.Key("search_steps").Int(r.search_steps);
   w.Key("oracle_calls").Int(r.oracle_calls);
   w.Key("stop").String(StopName(r.stop));
   w.Key("epsilon").Double(r.epsilon);

@@ -12,6 +12,7 @@
 // JSON output (one line):
 //   {"mu":{"<outcome>":μ,...},            outcome order of the input
 //    "divergence":D, "divergence_plain":Σ μ ln(μ/p), "gap":g, "iterations":N, "lazy_steps":N,
+//    "search_steps":N (of the lazy steps, those found by the neighbourhood search),
 //    "oracle_calls":N, "stop":"gap"|"iteration_limit", "epsilon":ε,
 //    "settled":{"<outcome>":0|1,...},      outcomes every valid joint outcome fixes
 //    "arbitrage":bool, "guaranteed_profit_per_set":x,

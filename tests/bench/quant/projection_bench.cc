@@ -6,8 +6,10 @@
 //   projection_bench                      Google Benchmark (scripts/bench.sh); counters per
 //                                         instance: outcomes, constraints, iterations,
 //                                         oracle_calls, gap, divergence
-//   projection_bench --table [--gap D] [--repeat N] [--instance NAME]
-//                                         one line per instance, wall time = min over N runs
+//   projection_bench --table [--gap D] [--repeat N] [--instance NAME] [--no-search]
+//                                         one line per instance, wall time = min over N runs;
+//                                         --no-search turns off the neighbourhood search of
+//                                         lazy steps (FrankWolfeOptions::neighbourhood_search)
 //   projection_bench --emit-json NAME     the instance in `arborctl quant project` input form
 //   projection_bench --list               instance names
 //
@@ -125,7 +127,7 @@ struct Run {
   double oracle_seconds = 0;
 };
 
-absl::StatusOr<Run> ProjectOnce(const PolytopeModel& m, double gap) {
+absl::StatusOr<Run> ProjectOnce(const PolytopeModel& m, double gap, bool search = true) {
   const auto start = std::chrono::steady_clock::now();
   auto cbc = CbcOracle::Create(m);
   if (!cbc.ok()) return cbc.status();
@@ -133,6 +135,7 @@ absl::StatusOr<Run> ProjectOnce(const PolytopeModel& m, double gap) {
   FrankWolfeOptions options;
   options.gap_tolerance = gap;
   options.max_iterations = 5000;
+  options.neighbourhood_search = search;
   BarrierFrankWolfe fw(m, oracle, options);
   auto r = fw.Project(m.prices());
   if (!r.ok()) return r.status();
@@ -169,10 +172,10 @@ void BM_Project(benchmark::State& state, const InstanceDef* def) {
   state.counters["oracle_share"] = last.oracle_seconds / last.seconds;
 }
 
-int Table(double gap, int repeat, const std::string& only) {
-  std::printf("%-16s %8s %6s %11s %6s %5s %7s %9s %14s %9s %9s\n", "instance", "outcomes", "blocks",
-              "constraints", "iters", "lazy", "oracle", "gap", "divergence", "wall_ms",
-              "oracle_ms");
+int Table(double gap, int repeat, const std::string& only, bool search) {
+  std::printf("%-16s %8s %6s %11s %6s %5s %6s %7s %9s %14s %9s %9s\n", "instance", "outcomes",
+              "blocks", "constraints", "iters", "lazy", "search", "oracle", "gap", "divergence",
+              "wall_ms", "oracle_ms");
   for (const InstanceDef& def : Instances()) {
     if (only.empty() ? !def.benchmarked : only != def.name) continue;
     auto m = def.make();
@@ -183,7 +186,7 @@ int Table(double gap, int repeat, const std::string& only) {
     Run best;
     best.seconds = 1e300;
     for (int k = 0; k < repeat; ++k) {
-      auto run = ProjectOnce(*m, gap);
+      auto run = ProjectOnce(*m, gap, search);
       if (!run.ok()) {
         std::fprintf(stderr, "%s: %s\n", def.name, std::string(run.status().message()).c_str());
         return 1;
@@ -191,10 +194,10 @@ int Table(double gap, int repeat, const std::string& only) {
       if (run->seconds < best.seconds) best = *std::move(run);
     }
     const ProjectionResult& r = best.result;
-    std::printf("%-16s %8d %6d %11zu %6d %5d %7lld %9.2e %14.10f %9.1f %9.1f\n", def.name,
+    std::printf("%-16s %8d %6d %11zu %6d %5d %6d %7lld %9.2e %14.10f %9.1f %9.1f\n", def.name,
                 m->num_outcomes(), m->num_blocks(), m->constraints().size(), r.iterations,
-                r.lazy_steps, static_cast<long long>(r.oracle_calls), r.gap, r.divergence,
-                best.seconds * 1e3, best.oracle_seconds * 1e3);
+                r.lazy_steps, r.search_steps, static_cast<long long>(r.oracle_calls), r.gap,
+                r.divergence, best.seconds * 1e3, best.oracle_seconds * 1e3);
     std::fflush(stdout);
   }
   return 0;
@@ -207,6 +210,7 @@ int main(int argc, char** argv) {
   double gap = kDefaultGap;
   int repeat = 3;
   std::string only;
+  bool search = true;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
@@ -243,12 +247,14 @@ int main(int argc, char** argv) {
       }
     } else if (arg == "--instance" && has_value) {
       only = argv[++i];
+    } else if (arg == "--no-search") {
+      search = false;
     } else if (table) {
       std::fprintf(stderr, "unknown argument '%s'\n", arg.c_str());
       return 2;
     }
   }
-  if (table) return Table(gap, repeat, only);
+  if (table) return Table(gap, repeat, only, search);
   for (const InstanceDef& def : Instances()) {
     if (!def.benchmarked) continue;
     benchmark::RegisterBenchmark(def.name, BM_Project, &def)

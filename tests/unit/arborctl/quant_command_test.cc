@@ -73,6 +73,10 @@ Output Parse(const std::string& text) {
   o.gap = root["gap"].get_double().value();
   o.iterations = root["iterations"].get_int64().value();
   o.oracle_calls = root["oracle_calls"].get_int64().value();
+  // Neighbourhood-search steps are a subset of the lazy steps.
+  const int64_t lazy = root["lazy_steps"].get_int64().value();
+  const int64_t search = root["search_steps"].get_int64().value();
+  EXPECT_TRUE(search >= 0 && search <= lazy) << text;
   o.stop = std::string(root["stop"].get_string().value());
   o.arbitrage = root["arbitrage"].get_bool().value();
   o.profit = root["guaranteed_profit_per_set"].get_double().value();

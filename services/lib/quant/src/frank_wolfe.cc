@@ -23,6 +23,11 @@ constexpr double kInitialInnerTolerance = 1e-2;
 // Lazy step: a cached vertex is used instead of an oracle call when its gap is at least this
 // fraction of the last oracle gap.
 constexpr double kLazyFraction = 0.5;
+// Neighbourhood search (lazy steps): starts from this many of the best cached vertices.
+constexpr int kSearchStarts = 4;
+// ... and is given up for the rest of a Project call after this many misses in a row (a model
+// whose neighbourhoods are single blocks tied by implications never yields a step: a bracket).
+constexpr int kSearchMissesBeforeGivingUp = 16;
 // Line searches stop when |φ'| has fallen by this factor.
 constexpr double kLineSearchTolerance = 1e-10;
 // Fully corrective step: a Newton step on the support face after this many pairwise steps, for
@@ -131,7 +136,9 @@ double PlainKl(absl::Span<const double> mu, absl::Span<const double> p) {
 
 BarrierFrankWolfe::BarrierFrankWolfe(const PolytopeModel& model, IpOracle& oracle,
                                      FrankWolfeOptions options)
-    : model_(model), oracle_(oracle), options_(options), classes_(ClassifyOutcomes(model)) {}
+    : model_(model), oracle_(oracle), options_(options), classes_(ClassifyOutcomes(model)) {
+  if (options_.lazy && options_.neighbourhood_search) search_.emplace(model);
+}
 
 absl::Status BarrierFrankWolfe::Initialize() {
   if (initialized_) return absl::OkStatus();
@@ -581,6 +588,8 @@ absl::StatusOr<ProjectionResult> BarrierFrankWolfe::Project(absl::Span<const dou
   bool gap_is_current = false;  // gap was measured at the current point
   std::vector<uint8_t> in_active;
   int lazy_vertex = -1;  // cache index added by the last lazy step, or -1
+  std::vector<std::pair<double, int>> cache_values;  // (c·z, cache index)
+  int search_misses = 0;  // consecutive neighbourhood searches that found no step
   for (int iter = 1; iter <= options_.max_iterations; ++iter) {
     r.iterations = iter;
     corrective_step();
@@ -597,23 +606,50 @@ absl::StatusOr<ProjectionResult> BarrierFrankWolfe::Project(absl::Span<const dou
       for (int k : active) in_active[k] = 1;
       int best = -1;
       double best_value = std::numeric_limits<double>::infinity();
+      cache_values.resize(cache_.size());
       for (int k = 0; k < cache_.size(); ++k) {
-        if (in_active[k] != 0) continue;
         double v = 0;
         for (int c : ones[k]) v += grad[c];
-        if (v < best_value) {
+        cache_values[k] = {v, k};
+        if (in_active[k] == 0 && v < best_value) {
           best_value = v;
           best = k;
         }
       }
-      if (best >= 0) {
-        const double lazy_gap = gx - best_value;
-        if (lazy_gap > options_.gap_tolerance && lazy_gap >= kLazyFraction * gap) {
-          ++r.lazy_steps;
-          gap_is_current = false;
-          lazy_vertex = best;
-          active.push_back(best);
-          lambda.push_back(0.0);
+      auto good_enough = [&](double value) {
+        const double lazy_gap = gx - value;
+        return lazy_gap > options_.gap_tolerance && lazy_gap >= kLazyFraction * gap;
+      };
+      auto lazy_step = [&](int k) {
+        ++r.lazy_steps;
+        gap_is_current = false;
+        lazy_vertex = k;
+        active.push_back(k);
+        lambda.push_back(0.0);
+      };
+      if (best >= 0 && good_enough(best_value)) {
+        lazy_step(best);
+        continue;
+      }
+      if (search_ && search_misses < kSearchMissesBeforeGivingUp) {
+        // The cache fell short: improve its best vertices by local re-optimisation before
+        // paying for an oracle call; the next start is tried only if one falls short (different
+        // starts reach different local optima).
+        outcome_objective();
+        const int starts = std::min<int>(kSearchStarts, static_cast<int>(cache_values.size()));
+        std::partial_sort(cache_values.begin(), cache_values.begin() + starts, cache_values.end());
+        int found = -1;
+        for (int s = 0; s < starts && found < 0; ++s) {
+          Vertex z = cache_.at(cache_values[s].second);
+          if (!search_->Improve(objective, z) || !good_enough(Dot(objective, z))) continue;
+          const int k = cache_.Insert(z);
+          if (std::find(active.begin(), active.end(), k) == active.end()) found = k;
+        }
+        sync_ones();
+        search_misses = found >= 0 ? 0 : search_misses + 1;
+        if (found >= 0) {
+          ++r.search_steps;
+          lazy_step(found);
           continue;
         }
       }

@@ -31,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "arbor/quant/ip_oracle.h"
+#include "arbor/quant/neighbourhood_search.h"
 #include "arbor/quant/outcome_classes.h"
 #include "arbor/quant/polytope_model.h"
 
@@ -48,6 +49,10 @@ struct FrankWolfeOptions {
   // Lazy FW: try the vertex cache (vertices from earlier iterations and Project calls) before
   // the oracle; a cached vertex with at least half the last oracle gap is used instead.
   bool lazy = true;
+  // When the cache falls short, NeighbourhoodSearch (neighbourhood_search.h) improves the best
+  // cached vertex for the current gradient; a result with half the last oracle gap is used as a
+  // lazy step. Only with `lazy`. Never used to stop (only the oracle certifies).
+  bool neighbourhood_search = true;
 };
 
 enum class ProjectionStop { kGap, kAlphaExtraction, kDivergenceFloor, kIterationLimit };
@@ -64,6 +69,7 @@ struct ProjectionResult {
   double gap = 0;               // FW gap at μ (oracle-certified): D(μ) − D(μ*) <= gap
   int iterations = 0;           // outer iterations of this call (lazy ones included)
   int lazy_steps = 0;           // iterations served by the vertex cache, not the oracle
+  int search_steps = 0;         // of the lazy steps, those whose vertex NeighbourhoodSearch found
   int64_t oracle_calls = 0;     // oracle calls of this call (including InitFW if it ran)
   double epsilon = 0;           // final barrier contraction
   ProjectionStop stop = ProjectionStop::kGap;
@@ -99,7 +105,8 @@ class BarrierFrankWolfe {
   const PolytopeModel& model_;
   IpOracle& oracle_;
   FrankWolfeOptions options_;
-  OutcomeClasses classes_;  // the projection runs over columns (see Project)
+  OutcomeClasses classes_;                     // the projection runs over columns (see Project)
+  std::optional<NeighbourhoodSearch> search_;  // when options_.neighbourhood_search
   bool initialized_ = false;
   std::vector<int8_t> settled_;
   std::vector<int> interior_;  // cache indices of the InitFW vertices; u = their average
