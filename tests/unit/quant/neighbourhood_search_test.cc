@@ -37,8 +37,7 @@ TEST(NeighbourhoodSearchTest, NeighbourhoodsFollowSmallRowsAndSplitLargeComponen
   ASSERT_TRUE(m.AddLinear(all, Relation::kLessEqual, 4).ok());  // touches all 5 blocks
 
   NeighbourhoodSearch search(m, {.max_row_blocks = 3});
-  EXPECT_EQ(search.neighbourhoods(),
-            (std::vector<std::vector<int>>{{0, 1}, {2}, {3}, {4}}));
+  EXPECT_EQ(search.neighbourhoods(), (std::vector<std::vector<int>>{{0, 1}, {2}, {3}, {4}}));
   // The 5-block row links everything when it counts as small.
   NeighbourhoodSearch linked(m, {.max_row_blocks = 5});
   EXPECT_EQ(linked.neighbourhoods(), (std::vector<std::vector<int>>{{0, 1, 2, 3, 4}}));
@@ -98,9 +97,9 @@ PolytopeModel RandomModel(std::mt19937_64& rng) {
         EXPECT_TRUE(m.AddAtMostOne({a, b, names[pick(rng)]}).ok());
         break;
       default:
-        EXPECT_TRUE(m.AddLinear({{a, 2.0}, {b, 1.0}, {names[pick(rng)], 1.0}},
-                                Relation::kGreaterEqual, 1.0)
-                        .ok());
+        EXPECT_TRUE(
+            m.AddLinear({{a, 2.0}, {b, 1.0}, {names[pick(rng)], 1.0}}, Relation::kGreaterEqual, 1.0)
+                .ok());
         break;
     }
   }

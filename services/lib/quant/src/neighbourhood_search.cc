@@ -90,8 +90,8 @@ NeighbourhoodSearch::NeighbourhoodSearch(const PolytopeModel& model,
       auto& per_outcome = g.terms.emplace_back(model.block(b).outcomes.size());
       for (size_t o = 0; o < per_outcome.size(); ++o) {
         for (const auto& [r, coef] : outcome_rows[begin + o]) {
-          const int local = static_cast<int>(std::lower_bound(g.rows.begin(), g.rows.end(), r) -
-                                             g.rows.begin());
+          const int local =
+              static_cast<int>(std::lower_bound(g.rows.begin(), g.rows.end(), r) - g.rows.begin());
           per_outcome[o].emplace_back(local, coef);
         }
       }
