@@ -181,6 +181,8 @@ struct VenueState {
   // True once every desired connection has been open at the same time: before that (start-up,
   // subscriptions still being answered) missing connections are not a degradation signal.
   bool warm = false;
+  // The mode last logged (guarded by mode_mu): every change is logged once.
+  FeedMode logged_mode = FeedMode::kStream;
   // Last time a silence probe confirmed over REST that quiet connections' books are current:
   // quiet markets are not stale data (the data-age signal counts from here too).
   std::atomic<int64_t> last_confirmed_nanos{0};
@@ -478,8 +480,14 @@ absl::Status FeedShard::Impl::Start() {
       record(&pm_state, FromPolymarket(e.type));
     });
     pm_state.rest = std::make_unique<PolymarketRestSource>(pm_public.get());
+    // A re-check waits for the book's connection to reach the REST book's venue timestamp (see
+    // ReconcilerOptions::stream_watermark_ms): at start-up the stream runs seconds behind REST.
+    ReconcilerOptions pm_reconcile = reconcile;
+    pm_reconcile.stream_watermark_ms = [this](const InstrumentId& id) {
+      return pool->NewestEventMsOf(id);
+    };
     pm_state.reconciler = std::make_unique<Reconciler>(
-        Venue::kPolymarket, pm_state.rest.get(), &fanout, &publisher, &clock, reconcile,
+        Venue::kPolymarket, pm_state.rest.get(), &fanout, &publisher, &clock, pm_reconcile,
         [this, record](const std::vector<InstrumentId>& ids) {
           pm_state.divergences += ids.size();
           {
@@ -746,6 +754,15 @@ void FeedShard::Impl::ControlTick() {
       h.mode_reason =
           mode == FeedMode::kStream ? "" : std::string(ModeReasonName(st->mode->mode_reason()));
       h.mode_since = st->mode->mode_since();
+      if (mode != st->logged_mode) {
+        ARBOR_LOG(kWarning, "feed", "feed mode changed")
+            .Field("venue", VenueName(st->venue))
+            .Field("from", FeedModeName(st->logged_mode))
+            .Field("to", FeedModeName(mode))
+            .Field("reason", ModeReasonName(st->mode->mode_reason()))
+            .Field("divergences_total", static_cast<int64_t>(st->divergences.load()));
+        st->logged_mode = mode;
+      }
     }
     if (st->poller) {
       st->poller->SetMode(mode);

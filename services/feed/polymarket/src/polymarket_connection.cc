@@ -145,6 +145,11 @@ void PolymarketConnection::WithBooks(const std::function<void(const pm::BookSet&
   fn(books_);
 }
 
+int64_t PolymarketConnection::newest_event_ms() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return newest_event_ms_;
+}
+
 size_t PolymarketConnection::token_count() const {
   std::lock_guard<std::mutex> lock(mu_);
   return tokens_.size();
@@ -475,6 +480,7 @@ void PolymarketConnection::HandleFrameLocked(const pm::MarketFrame& frame,
       case pm::MarketEventType::kBook: {
         ++counters_.book_events;
         const pm::BookEvent& e = frame.books()[ref.index];
+        newest_event_ms_ = std::max(newest_event_ms_, e.timestamp_ms);
         if (!tokens_.contains(std::string(e.asset_id))) break;  // unsubscribed meanwhile
         if (!books_.ApplyBook(e).ok() && !RegridAndApplyLocked(e)) {
           QuarantineLocked(e.asset_id, "BadSnapshot", events);
@@ -486,6 +492,7 @@ void PolymarketConnection::HandleFrameLocked(const pm::MarketFrame& frame,
       case pm::MarketEventType::kPriceChange: {
         ++counters_.price_change_events;
         const pm::PriceChangeEvent& e = frame.price_changes()[ref.index];
+        newest_event_ms_ = std::max(newest_event_ms_, e.timestamp_ms);
         // Tokens touched by this event, in first-seen order, with their live state before.
         std::vector<std::string_view> touched;
         for (const pm::PriceChangeEntry& entry : e.entries) {
@@ -562,6 +569,7 @@ void PolymarketConnection::HandleFrameLocked(const pm::MarketFrame& frame,
       case pm::MarketEventType::kLastTradePrice: {
         ++counters_.other_events;
         const pm::LastTradePriceEvent& e = frame.last_trade_prices()[ref.index];
+        newest_event_ms_ = std::max(newest_event_ms_, e.timestamp_ms);
         std::string token(e.asset_id);
         if (!tokens_.contains(token)) break;
         TradePrint trade;

@@ -103,21 +103,29 @@ void PolymarketPool::ResyncTokens(const std::vector<InstrumentId>& ids) {
   for (auto& [conn, list] : by_conn) conn->ResyncTokens(list);
 }
 
+std::shared_ptr<PolymarketConnection> PolymarketPool::ConnectionOf(const InstrumentId& id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = owner_.find(id);
+  if (it == owner_.end()) return nullptr;
+  for (const auto& c : connections_) {
+    if (c.get() == it->second) return c;
+  }
+  return nullptr;
+}
+
 bool PolymarketPool::WithBooksOf(
     const InstrumentId& id,
     const std::function<void(const venue::polymarket::BookSet&)>& fn) const {
-  std::shared_ptr<PolymarketConnection> conn;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = owner_.find(id);
-    if (it == owner_.end()) return false;
-    for (const auto& c : connections_) {
-      if (c.get() == it->second) conn = c;
-    }
-  }
+  std::shared_ptr<PolymarketConnection> conn = ConnectionOf(id);
   if (conn == nullptr) return false;
   conn->WithBooks(fn);
   return true;
+}
+
+std::optional<int64_t> PolymarketPool::NewestEventMsOf(const InstrumentId& id) const {
+  std::shared_ptr<PolymarketConnection> conn = ConnectionOf(id);
+  if (conn == nullptr) return std::nullopt;
+  return conn->newest_event_ms();
 }
 
 void PolymarketPool::Supervise() {

@@ -288,7 +288,11 @@ TEST_F(ReconcilerTest, PersistentMismatchIsOneDivergenceQuarantinedThenRepaired)
   EXPECT_EQ(source_.Calls(), calls);
 
   clock_.Advance(absl::Seconds(1));
-  (void)r.RunOnce();  // re-check: same mismatch, published sequence unmoved → divergence
+  (void)r.RunOnce();  // first re-check: the same lasting mismatch, not yet proof
+  EXPECT_EQ(r.Counters().divergences, 0u);
+  EXPECT_EQ(r.PendingRechecks(), 1u);
+  clock_.Advance(absl::Seconds(2));
+  (void)r.RunOnce();  // second re-check in a row with the same mismatch → divergence
   ReconcilerCounters c = r.Counters();
   EXPECT_EQ(c.divergences, 1u);
   EXPECT_EQ(c.repairs, 1u);
@@ -396,13 +400,172 @@ TEST_F(ReconcilerTest, AQuietLevelTheStreamMissedIsConfirmedWhileOthersMove) {
   r.SetInstruments({kA});
   (void)r.RunOnce();
   ASSERT_EQ(r.Counters().suspicions, 1u);
-  Publish(Book(kA, {L(40, 11)}, {L(45, 4)}));
-  source_.Set(Book(kA, {L(40, 12)}, {L(45, 9)}));
-  clock_.Advance(absl::Seconds(2));
-  (void)r.RunOnce();
-  EXPECT_EQ(r.Counters().divergences, 1u);
+  for (int check = 0; check < 2; ++check) {
+    Publish(Book(kA, {L(40, 11 + check)}, {L(45, 4)}));
+    source_.Set(Book(kA, {L(40, 12 + check)}, {L(45, 9)}));
+    clock_.Advance(absl::Seconds(2));
+    (void)r.RunOnce();
+    EXPECT_EQ(r.Counters().divergences, check == 0 ? 0u : 1u) << check;
+  }
   const BookState now = Published(kA);
   EXPECT_EQ(now.asks, Book(kA, {}, {L(45, 9)}).asks);
+}
+
+TEST_F(ReconcilerTest, ALevelThatFlippedBetweenTwoChecksIsNotConfirmedByOneReCheck) {
+  // Seen against the simulator: a market maker moving its quotes 0.12 → 0.11 → 0.12 → 0.13, and
+  // the stream a few hundred ms behind REST. At both checks the published 0.12 bid (200) is
+  // one that REST no longer has, so the level looks unchanged and disagreeing at both — though
+  // the stream delivered every move. The third check finds the books equal.
+  auto quote = [](int bid) { return Book(kA, {L(bid, 200)}, {L(bid + 2, 200)}); };
+  for (int confirmations : {1, 2}) {
+    Publish(quote(12));
+    source_.Set(quote(11));
+    ReconcilerOptions options;
+    options.confirm_delay = absl::Seconds(2);
+    options.confirmations = confirmations;
+    Reconciler r(Venue::kPolymarket, &source_, &fanout_, &publisher_, &clock_, options);
+    r.SetInstruments({kA});
+    (void)r.RunOnce();  // published 0.12, REST already 0.11
+    ASSERT_EQ(r.Counters().suspicions, 1u);
+    Publish(quote(11));  // the stream delivers 0.11, then 0.12 ...
+    Publish(quote(12));
+    source_.Set(quote(13));  // ... while REST already shows 0.13
+    clock_.Advance(absl::Seconds(2));
+    (void)r.RunOnce();
+    EXPECT_EQ(r.Counters().divergences, confirmations == 1 ? 1u : 0u) << confirmations;
+    if (confirmations == 1) continue;  // the old rule repaired a stream that was only late
+    Publish(quote(13));                // the stream catches up
+    clock_.Advance(absl::Seconds(2));
+    (void)r.RunOnce();
+    const ReconcilerCounters c = r.Counters();
+    EXPECT_EQ(c.divergences, 0u);
+    EXPECT_EQ(c.matches, 1u);
+    EXPECT_EQ(r.PendingRechecks(), 0u);
+  }
+}
+
+// The stream's watermark (newest venue timestamp on the book's connection) against the REST
+// book's venue timestamp.
+class StreamWatermarkTest : public ReconcilerTest {
+ protected:
+  Reconciler MakeWatermarked() {
+    return Reconciler(Venue::kPolymarket, &source_, &fanout_, &publisher_, &clock_,
+                      WatermarkOptions());
+  }
+  ReconcilerOptions WatermarkOptions() {
+    ReconcilerOptions options;
+    options.confirm_delay = absl::Seconds(2);
+    options.stream_watermark_ms = [this](const InstrumentId&) -> std::optional<int64_t> {
+      ++watermark_reads_;
+      return watermark_ms_;
+    };
+    options.stream_catch_up_wait = absl::Seconds(1);
+    options.max_stream_lag = absl::Seconds(10);
+    options.sleep_for = [this](absl::Duration d) {
+      clock_.Advance(d);
+      if (on_sleep_) on_sleep_();
+    };
+    return options;
+  }
+  RestBook Stamped(RestBook b, int64_t ms) {
+    b.timestamp_ms = ms;
+    return b;
+  }
+  std::optional<int64_t> watermark_ms_;
+  int watermark_reads_ = 0;
+  std::function<void()> on_sleep_;
+};
+
+TEST_F(StreamWatermarkTest, ABookIsComparedOnlyOnceItsStreamHasReachedTheRestBook) {
+  Publish(Book(kA, {L(40, 10)}, {L(42, 3)}));
+  source_.Set(Stamped(Book(kA, {L(41, 10)}, {L(43, 3)}), 100'000));
+  watermark_ms_ = 99'500;  // the stream is 500 ms behind the REST book
+  Reconciler r = MakeWatermarked();
+  r.SetInstruments({kA});
+
+  // Behind for the whole catch-up wait: not compared at all.
+  (void)r.RunOnce();
+  ReconcilerCounters c = r.Counters();
+  EXPECT_EQ(c.lagging, 1u);
+  EXPECT_EQ(c.checks, 0u);
+  EXPECT_EQ(c.suspicions, 0u);
+  EXPECT_GT(watermark_reads_, 10);  // it polled during the wait (1 s / 20 ms)
+
+  // The stream reaches the REST book during the wait, delivering the move: compared, equal.
+  on_sleep_ = [this] {
+    watermark_ms_ = 100'000;
+    Publish(Book(kA, {L(41, 10)}, {L(43, 3)}));
+    on_sleep_ = nullptr;
+  };
+  clock_.Advance(absl::Seconds(31));
+  (void)r.RunOnce();
+  c = r.Counters();
+  EXPECT_EQ(c.lagging, 1u);
+  EXPECT_EQ(c.matches, 1u);
+  EXPECT_EQ(c.suspicions, 0u);
+}
+
+TEST_F(StreamWatermarkTest, AMissedUpdateIsStillConfirmedAndAFrozenStreamIsJudged) {
+  // Caught up (watermark at the REST book's time) yet different: a missed update.
+  Publish(Book(kA, {L(40, 10)}, {L(42, 3)}));
+  source_.Set(Stamped(Book(kA, {L(40, 10)}, {L(42, 9)}), 100'000));
+  watermark_ms_ = 100'000;
+  Reconciler r = MakeWatermarked();
+  r.SetInstruments({kA});
+  (void)r.RunOnce();
+  for (int check = 0; check < 2; ++check) {
+    clock_.Advance(absl::Seconds(2));
+    (void)r.RunOnce();
+  }
+  EXPECT_EQ(r.Counters().divergences, 1u);
+  EXPECT_EQ(r.Counters().lagging, 0u);
+
+  // A stream 30 s behind REST (over max_stream_lag, 10 s) is judged, not waited for.
+  Publish(Book(kB, {L(40, 10)}, {L(42, 3)}));
+  source_.Set(Stamped(Book(kB, {L(40, 10)}, {L(42, 7)}), 130'000));
+  r.SetInstruments({kB});
+  clock_.Advance(absl::Seconds(31));
+  (void)r.RunOnce();
+  for (int check = 0; check < 2; ++check) {
+    clock_.Advance(absl::Seconds(2));
+    (void)r.RunOnce();
+  }
+  EXPECT_EQ(r.Counters().divergences, 2u);
+  EXPECT_EQ(r.Counters().lagging, 0u);
+}
+
+TEST_F(StreamWatermarkTest, RecheckingABookNewerThanRestDoesNotReachTheBackstop) {
+  // A market moving at every step: by the time the stream has reached the REST book it has
+  // also delivered the next move, so the books differ at every check, on levels that move.
+  for (bool newer : {true, false}) {
+    int64_t rest_ms = newer ? 100'000 : 900'000;
+    auto step = [&](int n) {
+      const RestBook pub = Book(kA, {L(40 + n % 3, 10 + n)}, {L(50 + n % 3, 5 + n)});
+      EventTimes times;
+      times.event_unix_nanos = (rest_ms + (newer ? 50 : -50)) * 1'000'000;
+      ASSERT_TRUE(
+          publisher_.PublishSnapshot(kA, pub.bids, pub.asks, SnapshotSource::kVenue, times).ok());
+      source_.Set(Stamped(Book(kA, {L(60 + n % 3, 1 + n)}, {L(70 + n % 3, 1 + n)}), rest_ms));
+      watermark_ms_ = rest_ms;
+    };
+    step(0);
+    ReconcilerOptions options = WatermarkOptions();
+    options.max_rechecks = 2;
+    Reconciler r(Venue::kPolymarket, &source_, &fanout_, &publisher_, &clock_, options);
+    r.SetInstruments({kA});
+    (void)r.RunOnce();
+    ASSERT_EQ(r.Counters().suspicions, 1u);
+    for (int i = 1; i <= 5; ++i) {
+      rest_ms += 2'000;
+      step(i);
+      clock_.Advance(absl::Seconds(2));
+      (void)r.RunOnce();
+    }
+    // Published newer than REST every time: never confirmed. Older: the backstop after 2.
+    EXPECT_EQ(r.Counters().divergences, newer ? 0u : 1u) << newer;
+    EXPECT_EQ(r.Counters().lagging, 0u);
+    clock_.Advance(absl::Seconds(60));
+  }
 }
 
 TEST_F(ReconcilerTest, SuspectChecksAheadOfSchedule) {

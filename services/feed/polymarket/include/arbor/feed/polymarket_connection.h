@@ -151,6 +151,11 @@ class PolymarketConnection {
   // Runs fn(const BookSet&) under the connection's mutex (REST reconciler, tests).
   void WithBooks(const std::function<void(const venue::polymarket::BookSet&)>& fn) const;
 
+  // The newest venue timestamp (Unix ms) of a book / price_change / last_trade_price event this
+  // connection has received (kept across reconnects); 0 before the first. How far the stream
+  // has got: the REST reconciler does not judge a book against a REST snapshot newer than this.
+  int64_t newest_event_ms() const;
+
   // Timers (see the file comment). Call from the supervisor thread.
   void Tick();
   // Closes the socket; Tick() will not reconnect afterwards. Idempotent.
@@ -203,6 +208,7 @@ class PolymarketConnection {
   venue::polymarket::MarketFrameDecoder decoder_;
   venue::polymarket::BookSet books_;
   PolymarketConnectionCounters counters_;
+  int64_t newest_event_ms_ = 0;
   std::vector<book::Level> bid_scratch_;
   std::vector<book::Level> ask_scratch_;
 };

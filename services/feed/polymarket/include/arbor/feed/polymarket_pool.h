@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -50,6 +51,8 @@ class PolymarketPool {
   // Runs fn on the connection holding `id` under its lock; false if no connection holds it.
   bool WithBooksOf(const InstrumentId& id,
                    const std::function<void(const venue::polymarket::BookSet&)>& fn) const;
+  // PolymarketConnection::newest_event_ms() of the connection holding `id`; nullopt if none does.
+  std::optional<int64_t> NewestEventMsOf(const InstrumentId& id) const;
 
   void Stop();
 
@@ -61,6 +64,8 @@ class PolymarketPool {
  private:
   PolymarketPool(PolymarketPoolOptions options, BookPublisher* publisher, const Clock* clock);
   void Supervise();
+  // The connection holding `id`, or nullptr.
+  std::shared_ptr<PolymarketConnection> ConnectionOf(const InstrumentId& id) const;
 
   const PolymarketPoolOptions options_;
   BookPublisher* const publisher_;

@@ -63,13 +63,34 @@ struct ReconcilerOptions {
   absl::Duration confirm_delay = absl::Seconds(2);  // suspicion → re-check
   // Inconclusive re-checks (every disagreeing level moved) before the mismatch is confirmed
   // anyway: a level that keeps moving is healed by its own absolute updates, so this is a
-  // backstop, not the detector.
+  // backstop, not the detector. Re-checks whose published book is newer than the REST book
+  // (venue timestamps) do not count.
   int max_rechecks = 10;
+  // Consecutive re-checks that must each find a lasting disagreement before it is confirmed.
+  // One is not enough against a lively market: a level that flips away and back between two
+  // checks while the stream runs a few hundred ms behind REST looks unchanged at both (seen in
+  // `scripts/run.py`: ~250 false divergences in the first 16 s, and the feed in poll mode).
+  int confirmations = 2;
   net::BackoffOptions backoff = {absl::Seconds(1), absl::Seconds(60), 2.0, net::Jitter::kFull};
   // Longest wait of the Start() thread between RunOnce calls.
   absl::Duration max_idle = absl::Seconds(1);
   // Upper bound on a venue's Retry-After (a larger one is treated as this).
   absl::Duration max_retry_after = absl::Minutes(5);
+  // How far the stream carrying a book has got: the newest venue timestamp (Unix ms) received
+  // on its connection, or nullopt if unknown. When set, a book whose REST answer carries a venue
+  // timestamp (Polymarket) is compared only once its stream has reached that timestamp: after a
+  // fetch the reconciler waits up to `stream_catch_up_wait` for that, then reads the published
+  // book. A stream still behind is not judged (counted as `lagging`; an armed re-check keeps its
+  // reference and is due again after confirm_delay) — unless it is more than `max_stream_lag`
+  // behind, which is judged as usual: a frozen connection is what the reconciler is for. Without
+  // this, a stream a few hundred ms behind REST showed every recent move of a lively market as a
+  // disagreement. Called without the reconciler's lock.
+  std::function<std::optional<int64_t>(const InstrumentId&)> stream_watermark_ms;
+  absl::Duration stream_catch_up_wait = absl::Seconds(1);
+  absl::Duration max_stream_lag = absl::Seconds(10);
+  // How the catch-up wait sleeps (polling every 20 ms); nullptr = absl::SleepFor. Tests inject
+  // one that advances their clock.
+  std::function<void(absl::Duration)> sleep_for;
 };
 
 struct ReconcilerCounters {
@@ -77,6 +98,7 @@ struct ReconcilerCounters {
   uint64_t checks = 0;            // book comparisons
   uint64_t matches = 0;           // comparisons that matched
   uint64_t suspicions = 0;        // first mismatches (re-check armed)
+  uint64_t lagging = 0;           // comparisons skipped: the stream had not reached the REST book
   uint64_t divergences = 0;       // confirmed divergences
   uint64_t repairs = 0;           // REST snapshots published after a divergence
   uint64_t repair_failures = 0;   // REST snapshots the publisher refused
@@ -129,7 +151,22 @@ class Reconciler {
     std::vector<book::Level> published_asks;
     RestBook rest;
     int rechecks = 0;
+    int lasting = 0;  // consecutive re-checks that found a lasting disagreement
   };
+
+  // One book of a RunOnce batch.
+  struct Check {
+    InstrumentId id;
+    uint64_t sequence_before = 0;
+    bool suspect = false;  // came from the suspect queue (re-queued on a failed fetch)
+    std::optional<int64_t> stream_mark_ms;  // stream_watermark_ms, read after the fetch
+  };
+  // Fills each check's stream_mark_ms, waiting (up to stream_catch_up_wait) until every stream
+  // has reached its REST book's venue timestamp. Without mu_.
+  void WaitForStreams(const std::vector<RestBook>& fetched, int64_t after,
+                      std::vector<Check>& checks) const;
+  // Whether the published book may be judged against `rest` (see stream_watermark_ms).
+  bool StreamCaughtUp(std::optional<int64_t> stream_mark_ms, const RestBook& rest) const;
 
   // Next wake-up relative to `now`, requires mu_.
   int64_t NanosUntilWorkLocked(int64_t now) const;
