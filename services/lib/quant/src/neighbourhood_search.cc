@@ -11,21 +11,6 @@
 namespace arbor::quant {
 namespace {
 
-// As PolytopeModel::IsValid: rows hold with this slack.
-constexpr double kFeasibility = 1e-9;
-
-bool RowHolds(const LinearConstraint& row, double lhs) {
-  switch (row.op) {
-    case Relation::kLessEqual:
-      return lhs <= row.rhs + kFeasibility;
-    case Relation::kGreaterEqual:
-      return lhs >= row.rhs - kFeasibility;
-    case Relation::kEqual:
-      return std::abs(lhs - row.rhs) <= kFeasibility;
-  }
-  return false;
-}
-
 int Find(std::vector<int>& parent, int a) {
   while (parent[a] != a) {
     parent[a] = parent[parent[a]];

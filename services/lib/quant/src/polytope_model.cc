@@ -108,6 +108,18 @@ absl::Status PolytopeModel::AddLinear(absl::Span<const std::pair<std::string, do
   return absl::OkStatus();
 }
 
+bool RowHolds(const LinearConstraint& row, double lhs) {
+  switch (row.op) {
+    case Relation::kLessEqual:
+      return lhs <= row.rhs + kFeasibilityTolerance;
+    case Relation::kGreaterEqual:
+      return lhs >= row.rhs - kFeasibilityTolerance;
+    case Relation::kEqual:
+      return std::abs(lhs - row.rhs) <= kFeasibilityTolerance;
+  }
+  return false;
+}
+
 bool PolytopeModel::IsValid(absl::Span<const uint8_t> z) const {
   if (static_cast<int>(z.size()) != num_outcomes()) return false;
   for (int b = 0; b < num_blocks(); ++b) {
@@ -122,17 +134,7 @@ bool PolytopeModel::IsValid(absl::Span<const uint8_t> z) const {
   for (const LinearConstraint& c : constraints_) {
     double lhs = 0;
     for (const auto& [i, coef] : c.terms) lhs += coef * z[i];
-    switch (c.op) {
-      case Relation::kLessEqual:
-        if (lhs > c.rhs + kFeasibilityTolerance) return false;
-        break;
-      case Relation::kGreaterEqual:
-        if (lhs < c.rhs - kFeasibilityTolerance) return false;
-        break;
-      case Relation::kEqual:
-        if (std::abs(lhs - c.rhs) > kFeasibilityTolerance) return false;
-        break;
-    }
+    if (!RowHolds(c, lhs)) return false;
   }
   return true;
 }

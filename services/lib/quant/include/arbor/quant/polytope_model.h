@@ -45,6 +45,11 @@ struct LinearConstraint {
   double rhs = 0;
 };
 
+// RowHolds
+//
+// Whether a row's left-hand side `lhs` satisfies it (tolerance 1e-9, as IsValid).
+bool RowHolds(const LinearConstraint& row, double lhs);
+
 class PolytopeModel {
  public:
   // AddBlock
