@@ -127,7 +127,6 @@ bool Reflector::ListAndReplace() {
     }
     cache_ = fresh;
     resource_version_ = ResourceVersionOf(*list);
-    synced_ = true;
     ++stats_.lists;
   }
   ARBOR_LOG(kInfo, kComponent, "listed")
@@ -142,6 +141,9 @@ bool Reflector::ListAndReplace() {
     for (const auto& [key, obj] : deleted) callbacks_.on_delete(key, obj);
   }
   if (callbacks_.on_synced) callbacks_.on_synced();
+  // Only now: a caller polling HasSynced() must find every callback of the list already run.
+  absl::MutexLock lock(&mu_);
+  synced_ = true;
   return true;
 }
 

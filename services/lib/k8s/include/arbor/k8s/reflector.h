@@ -81,7 +81,10 @@ class Reflector {
   // ~100 ms; an in-flight list page is waited for (bounded by the client's request_timeout).
   void Stop();
 
-  // True once the first list completed (stays true across relists).
+  // True once the first list was delivered: the cache is complete and on_apply/on_delete for
+  // every listed object and on_synced() have returned (client-go's HasSynced). Stays true
+  // across relists, so a reader that sees it true never misses a callback of the initial list
+  // (inside on_synced() itself it is still false on the first list).
   bool HasSynced() const;
   std::optional<Json> Get(const std::string& key) const;
   std::vector<Json> List() const;
